@@ -1,0 +1,31 @@
+"""Evaluate: AUC, KS, precision/recall at the threshold; ROC and confusion matrix for the UI;
+fails the run when the catalogue's quality gate is not met."""
+
+from kfp import dsl
+from kfp.dsl import HTML, ClassificationMetrics, Dataset, Input, Metrics, Model, Output
+
+from nivesh.images import COMPONENT_IMAGE
+
+
+@dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)
+def evaluate_classifier(
+    model_name: str,
+    model: Input[Model],
+    test_data: Input[Dataset],
+    metrics: Output[Metrics],
+    classification: Output[ClassificationMetrics],
+    report: Output[HTML],
+) -> None:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from nivesh.training import steps
+
+    a = steps.assess(model_name, Path(model.path), pd.read_parquet(test_data.path), test_data.metadata["label"])
+    for key, value in a.evaluation.metrics.items():
+        metrics.log_metric(key, float(value))
+    classification.log_roc_curve(a.evaluation.roc["fpr"], a.evaluation.roc["tpr"], a.evaluation.roc["thresholds"])
+    classification.log_confusion_matrix(list(a.evaluation.labels), a.evaluation.confusion)
+    Path(report.path).write_text(a.html)
+    steps.enforce(model_name, a)

@@ -1,0 +1,46 @@
+"""Feast definitions: the `user` entity, the user-profile view fed by a push source,
+and one FeatureService per model. Feature names and types come from the data schema
+in nivesh, so they are written once."""
+
+from datetime import timedelta
+
+from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource
+from feast.types import Float64, String
+
+from nivesh.catalog import CREDIT_RISK
+from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA, PROFILE_FEATURES
+from nivesh.data.schema import Kind
+
+user = Entity(name="user", join_keys=["user_id"], description="A Nivesh user (pseudonymous id)")
+
+user_profile_source = FileSource(
+    name="user_profile_source",
+    path="data/user_profiles.parquet",
+    timestamp_field="event_timestamp",
+    created_timestamp_column="created_timestamp",
+)
+
+# The app pushes profile changes (new salary, new credit report) as they happen.
+user_profile_push = PushSource(name="user_profile_push", batch_source=user_profile_source)
+
+
+def _feast_type(name: str):  # type: ignore[no-untyped-def]
+    kind = CREDIT_RISK_SCHEMA.column(name).kind
+    return String if kind is Kind.CATEGORY else Float64
+
+
+user_profile = FeatureView(
+    name="user_profile",
+    entities=[user],
+    ttl=timedelta(days=400),
+    schema=[Field(name=name, dtype=_feast_type(name)) for name in PROFILE_FEATURES],
+    source=user_profile_push,
+    online=True,
+    tags={"owner": "nivesh-ml"},
+)
+
+credit_risk_v1 = FeatureService(
+    name=CREDIT_RISK.feature_service,
+    features=[user_profile],
+    description=f"Stored features of the {CREDIT_RISK.name} model",
+)

@@ -1,0 +1,1 @@
+"""Synthetic data generators and loaders for users' own files."""

@@ -1,0 +1,1 @@
+"""Model families: pure train / evaluate / predict functions, no I/O beyond artifacts."""

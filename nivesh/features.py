@@ -1,0 +1,108 @@
+"""Feast access for training (point-in-time joins) and serving (online reads).
+
+Both sides go through a model's FeatureService, so the set of stored features a
+model sees is defined once, in feature_repo/.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pandas as pd
+from feast import FeatureStore
+
+from nivesh.errors import FeatureLookupError, NiveshError
+from nivesh.settings import Workspace
+
+LOCAL_YAML = "feature_store.yaml"
+REDIS_YAML = "feature_store.redis.yaml"
+FEAST_TIMEOUT_S = 300
+
+
+def redis_connection_string(url: str) -> str:
+    """redis://[:password@]host:port/db -> Feast's host:port,db=N[,password=...]."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
+        raise NiveshError(f"NIVESH_REDIS_URL={url!r} is not a redis:// URL (example: redis://127.0.0.1:6379/0)")
+    db = (parsed.path or "/0").lstrip("/") or "0"
+    parts = [f"{parsed.hostname}:{parsed.port or 6379}", f"db={db}"]
+    if parsed.password:
+        parts.append(f"password={parsed.password}")
+    if parsed.scheme == "rediss":
+        parts.append("ssl=true")
+    return ",".join(parts)
+
+
+def yaml_for(workspace: Workspace) -> Path:
+    """Which feature_store.yaml applies, exporting what the Redis one reads."""
+    if workspace.redis_url:
+        os.environ["NIVESH_FEAST_REDIS"] = redis_connection_string(workspace.redis_url)
+        return workspace.feature_repo / REDIS_YAML
+    return workspace.feature_repo / LOCAL_YAML
+
+
+def data_dir(workspace: Workspace) -> Path:
+    """Where the repo's FileSources read their parquet (relative paths in definitions.py)."""
+    return workspace.feature_repo / "data"
+
+
+def open_store(workspace: Workspace) -> FeatureStore:
+    return FeatureStore(repo_path=str(workspace.feature_repo), fs_yaml_file=yaml_for(workspace))
+
+
+def apply(workspace: Workspace) -> None:
+    """`feast apply` through the CLI, exactly as a user runs it in feature_repo/."""
+    yaml = yaml_for(workspace)
+    feast = Path(sys.executable).with_name("feast")
+    cmd = [str(feast), "-c", str(workspace.feature_repo), "-f", str(yaml), "apply"]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=FEAST_TIMEOUT_S, check=False)
+    if result.returncode != 0:
+        raise NiveshError(f"feast apply failed: {result.stderr.strip().splitlines()[-1:]}")
+
+
+def materialize(workspace: Workspace, end: datetime | None = None) -> None:
+    open_store(workspace).materialize_incremental(end_date=end or datetime.now(UTC))
+
+
+def historical(store: FeatureStore, service: str, entity_df: pd.DataFrame) -> pd.DataFrame:
+    """Point-in-time join of the service's features onto entity rows (keys + event_timestamp)."""
+    features = store.get_feature_service(service)
+    return store.get_historical_features(entity_df=entity_df, features=features).to_df()
+
+
+def feature_names(store: FeatureStore, service: str) -> list[str]:
+    fs = store.get_feature_service(service)
+    return [f.name for proj in fs.feature_view_projections for f in proj.features]
+
+
+def online(store: FeatureStore, service: str, key: str, ids: Sequence[Any]) -> dict[str, list[Any]]:
+    """Online features for each id, in order; an id with no stored features raises, naming it."""
+    result = store.get_online_features(
+        features=store.get_feature_service(service), entity_rows=[{key: i} for i in ids]
+    ).to_dict()
+    _check_found(result, key, ids)
+    return result
+
+
+async def online_async(store: FeatureStore, service: str, key: str, ids: Sequence[Any]) -> dict[str, list[Any]]:
+    """Async read (Redis); SQLite has none, so callers fall back to a thread there."""
+    response = await store.get_online_features_async(
+        features=store.get_feature_service(service), entity_rows=[{key: i} for i in ids]
+    )
+    result = response.to_dict()
+    _check_found(result, key, ids)
+    return result
+
+
+def _check_found(result: dict[str, list[Any]], key: str, ids: Sequence[Any]) -> None:
+    columns = [c for c in result if c != key]
+    for i, ident in enumerate(ids):
+        if all(result[c][i] is None for c in columns):
+            raise FeatureLookupError(f"{key}: no features stored for {ident!r} (unknown user or expired)")

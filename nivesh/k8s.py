@@ -1,0 +1,173 @@
+"""Kubernetes objects Nivesh renders from code: InferenceServices and monitor CronJobs.
+
+Rendered from the catalogue and images module so names, images and the security
+context are written once; the committed manifests under manifests/base are the
+output of `nivesh render` and a test keeps them fresh.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nivesh.catalog import ModelSpec
+from nivesh.images import MONITOR_IMAGE, SERVING_IMAGE
+
+MODEL_MOUNT = "/mnt/models"
+HTTP_PORT = 8080
+
+SECURITY_CONTEXT: dict[str, Any] = {
+    "runAsNonRoot": True,
+    "runAsUser": 10001,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
+
+
+def _env_from_secret(name: str, secret: str, key: str) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+
+def inference_service(
+    spec: ModelSpec,
+    storage_uri: str,
+    semver: str,
+    registered_version: str = "",
+    namespace: str | None = None,
+) -> dict[str, Any]:
+    """Predictor (custom container; the storage initializer puts the artifact at /mnt/models)
+    plus, for models with stored features, a Feast transformer in front of it."""
+    common_env = [
+        {"name": "NIVESH_MODEL_VERSION", "value": semver},
+        _env_from_secret("NIVESH_PREDICTION_STORE_URL", "nivesh-prediction-store", "url"),
+    ]
+    predictor_container = {
+        "name": "kserve-container",
+        "image": SERVING_IMAGE,
+        "command": ["python", "-m", f"inference_services.{spec.python_name}"],
+        "args": [f"--model_name={spec.name}", f"--model_dir={MODEL_MOUNT}", "--enable_grpc=false"],
+        "env": [{"name": "STORAGE_URI", "value": storage_uri}, *common_env],
+        "ports": [{"containerPort": HTTP_PORT, "protocol": "TCP"}],
+        "resources": _resources("500m", "512Mi", "1", "1Gi"),
+        "securityContext": SECURITY_CONTEXT,
+        "readinessProbe": {"httpGet": {"path": f"/v2/models/{spec.name}/ready", "port": HTTP_PORT}},
+    }
+    metadata: dict[str, Any] = {
+        "name": spec.name,
+        "labels": {
+            "app.kubernetes.io/part-of": "nivesh",
+            "nivesh.in/model": spec.name,
+            "nivesh.in/model-version": semver,
+        },
+        "annotations": {
+            "serving.kserve.io/deploymentMode": "RawDeployment",
+            "nivesh.in/mlflow-version": registered_version,
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(HTTP_PORT),
+            "prometheus.io/path": "/metrics",
+        },
+    }
+    if namespace:
+        metadata["namespace"] = namespace
+    body: dict[str, Any] = {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": metadata,
+        "spec": {
+            "predictor": {
+                "minReplicas": 1,
+                "maxReplicas": 4,
+                "serviceAccountName": "nivesh-model-reader",
+                "containers": [predictor_container],
+            }
+        },
+    }
+    if spec.feature_service:
+        body["spec"]["transformer"] = {
+            "minReplicas": 1,
+            "maxReplicas": 4,
+            "containers": [
+                {
+                    "name": "kserve-container",
+                    "image": SERVING_IMAGE,
+                    "command": ["python", "-m", f"transformers_kserve.{spec.python_name}"],
+                    "args": [f"--model_name={spec.name}", "--predictor_protocol=v2", "--enable_grpc=false"],
+                    "env": [
+                        *common_env,
+                        _env_from_secret("NIVESH_REDIS_URL", "nivesh-redis", "url"),
+                    ],
+                    "ports": [{"containerPort": HTTP_PORT, "protocol": "TCP"}],
+                    "resources": _resources("250m", "512Mi", "1", "1Gi"),
+                    "securityContext": SECURITY_CONTEXT,
+                }
+            ],
+        }
+    return body
+
+
+def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, Any]:
+    """Hourly drift job: well inside the 24 h in which drift must be alerted."""
+    container = {
+        "name": "monitor",
+        "image": MONITOR_IMAGE,
+        "command": ["nivesh", "monitor", spec.name],
+        "env": [
+            {"name": "NIVESH_HOME", "value": "/tmp/nivesh"},  # noqa: S108 - an emptyDir volume
+            {"name": "NIVESH_PUSHGATEWAY_URL", "value": "http://pushgateway:9091"},
+            _env_from_secret("NIVESH_PREDICTION_STORE_URL", "nivesh-prediction-store", "url"),
+            _env_from_secret("MLFLOW_TRACKING_URI", "nivesh-mlflow", "tracking-uri"),
+        ],
+        "resources": _resources("500m", "1Gi", "1", "2Gi"),
+        "securityContext": SECURITY_CONTEXT,
+        "volumeMounts": [{"name": "work", "mountPath": "/tmp/nivesh"}],  # noqa: S108
+    }
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": f"{spec.name}-drift-monitor", "labels": {"nivesh.in/model": spec.name}},
+        "spec": {
+            "schedule": schedule,
+            "concurrencyPolicy": "Forbid",
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 3,
+            "jobTemplate": {
+                "spec": {
+                    "backoffLimit": 2,
+                    "activeDeadlineSeconds": 1800,
+                    "template": {
+                        "metadata": {"labels": {"nivesh.in/model": spec.name, "app.kubernetes.io/component": "monitor"}},
+                        "spec": {
+                            "serviceAccountName": "nivesh-monitor",
+                            "automountServiceAccountToken": False,
+                            "restartPolicy": "Never",
+                            "securityContext": {
+                                "runAsNonRoot": True,
+                                "runAsUser": 10001,
+                                "fsGroup": 10001,
+                                "seccompProfile": {"type": "RuntimeDefault"},
+                            },
+                            "containers": [container],
+                            "volumes": [{"name": "work", "emptyDir": {}}],
+                        },
+                    },
+                }
+            },
+        },
+    }
+
+
+def dump(obj: dict[str, Any]) -> str:
+    return yaml.safe_dump(obj, sort_keys=False)
+
+
+def write(obj: dict[str, Any], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Generated by `nivesh render`; do not edit by hand.\n" + dump(obj))
+    return path

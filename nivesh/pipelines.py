@@ -1,0 +1,49 @@
+"""Compile and run the KFP pipelines (compiled YAML for clusters, kfp.local on one machine)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nivesh import catalog
+from nivesh.errors import NiveshError
+from nivesh.settings import Workspace
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+COMPILED_DIR = PROJECT_ROOT / "pipelines" / "compiled"
+PIPELINES: dict[str, str] = {catalog.CREDIT_RISK.name: "pipelines.credit_risk:credit_risk_pipeline"}
+
+
+def load(name: str) -> Callable[..., Any]:
+    if name not in PIPELINES:
+        raise NiveshError(f"no pipeline named {name!r}; pipelines: {', '.join(sorted(PIPELINES))}")
+    module, attr = PIPELINES[name].split(":")
+    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+def compiled_path(name: str) -> Path:
+    return COMPILED_DIR / f"{catalog.get(name).python_name}.yaml"
+
+
+def compile_pipeline(name: str, out: Path | None = None) -> Path:
+    from kfp import compiler
+
+    target = out or compiled_path(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    compiler.Compiler().compile(load(name), str(target))
+    return target
+
+
+def run_local(name: str, ws: Workspace, **arguments: Any) -> dict[str, Any]:
+    """Run the whole pipeline with kfp.local's SubprocessRunner in this environment."""
+    from kfp import local
+
+    os.environ.setdefault("NIVESH_HOME", str(ws.home))
+    os.environ.setdefault("NIVESH_FEATURE_REPO", str(ws.feature_repo))
+    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(ws.path("kfp", "root")),
+               raise_on_error=True)
+    task = load(name)(**arguments)
+    return {k: v for k, v in (task.outputs or {}).items()} if hasattr(task, "outputs") else {}

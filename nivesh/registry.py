@@ -1,0 +1,140 @@
+"""MLflow model registry: semantic versions, aliases, and where a version's files live.
+
+Registered model = catalogue name. Each version carries tags `semver` (v1.0.0,
+v1.1.0 ...; the major part moves when the input signature changes), `feature_service`
+and `data_fingerprint`, and gets the `staging` alias on registration.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from nivesh.artifact import Manifest, load_manifest
+from nivesh.errors import NiveshError
+from nivesh.settings import RegistrySettings, Workspace
+
+log = logging.getLogger(__name__)
+STAGING = "staging"
+PRODUCTION = "production"
+ARTIFACT_PATH = "model"
+
+
+@dataclass(frozen=True)
+class RegisteredVersion:
+    name: str
+    version: str  # MLflow's integer version, as a string
+    semver: str
+    source: str  # artifact URI the predictor's storage initializer downloads
+    run_id: str
+
+
+def connect(workspace: Workspace, settings: RegistrySettings | None = None) -> MlflowClient:
+    uri = (settings or RegistrySettings()).resolved_tracking_uri(workspace)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def _experiment(client: MlflowClient, workspace: Workspace, name: str) -> str:
+    exp = client.get_experiment_by_name(name)
+    if exp is not None:
+        return str(exp.experiment_id)
+    location = None
+    if client.tracking_uri.startswith("sqlite:"):
+        location = workspace.path("mlflow", "artifacts", name).as_uri()
+    return str(client.create_experiment(name, artifact_location=location))
+
+
+def _versions(client: MlflowClient, name: str) -> list[ModelVersion]:
+    try:
+        return list(client.search_model_versions(f"name='{name}'"))
+    except MlflowException:
+        return []
+
+
+def next_semver(client: MlflowClient, name: str, inputs: list[str]) -> str:
+    """v1.0.0 first; minor bump for the same inputs, major bump when inputs change."""
+    versions = [v for v in _versions(client, name) if "semver" in v.tags]
+    if not versions:
+        return "v1.0.0"
+    latest = max(versions, key=lambda v: int(v.version))
+    major, minor, _ = (int(x) for x in latest.tags["semver"].lstrip("v").split("."))
+    if json.loads(latest.tags.get("inputs", "[]")) != inputs:
+        return f"v{major + 1}.0.0"
+    return f"v{major}.{minor + 1}.0"
+
+
+def register(
+    workspace: Workspace,
+    artifact_dir: Path,
+    params: dict[str, Any] | None = None,
+    alias: str = STAGING,
+) -> RegisteredVersion:
+    """Log the verified artifact as a run of the model's experiment and register it."""
+    manifest = load_manifest(artifact_dir)
+    client = connect(workspace)
+    experiment_id = _experiment(client, workspace, manifest.name)
+    inputs = [i["name"] for i in manifest.signature["inputs"]]
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{manifest.name}-{manifest.version}") as run:
+        mlflow.log_params({k: str(v)[:500] for k, v in (params or {}).items()})
+        mlflow.log_metrics({k: float(v) for k, v in manifest.metrics.items()})
+        mlflow.set_tags({"semver": manifest.version, "data_fingerprint": manifest.data_fingerprint})
+        mlflow.log_artifacts(str(artifact_dir), artifact_path=ARTIFACT_PATH)
+        run_id = run.info.run_id
+    try:
+        client.create_registered_model(manifest.name, description=f"Nivesh {manifest.name}")
+    except MlflowException as exc:
+        if "already exists" not in str(exc).lower() and "RESOURCE_ALREADY_EXISTS" not in str(exc):
+            raise
+    source = f"{client.get_run(run_id).info.artifact_uri}/{ARTIFACT_PATH}"
+    mv = client.create_model_version(
+        manifest.name,
+        source=source,
+        run_id=run_id,
+        tags={
+            "semver": manifest.version,
+            "framework": manifest.framework,
+            "feature_service": manifest.feature_service or "",
+            "data_fingerprint": manifest.data_fingerprint,
+            "inputs": json.dumps(inputs),
+            **{f"metric.{k}": f"{v:.6g}" for k, v in manifest.metrics.items()},
+        },
+    )
+    client.set_registered_model_alias(manifest.name, alias, mv.version)
+    log.info("registered %s version %s (%s) as %s", manifest.name, mv.version, manifest.version, alias)
+    return RegisteredVersion(manifest.name, str(mv.version), manifest.version, source, run_id)
+
+
+def resolve(workspace: Workspace, name: str, ref: str = STAGING) -> RegisteredVersion:
+    """A version by alias (staging, production), MLflow number, or semver tag."""
+    client = connect(workspace)
+    try:
+        if ref.startswith("v"):
+            matches = [v for v in _versions(client, name) if v.tags.get("semver") == ref]
+            if not matches:
+                raise NiveshError(f"{name} has no version tagged {ref}")
+            mv = matches[0]
+        elif ref.isdigit():
+            mv = client.get_model_version(name, ref)
+        else:
+            mv = client.get_model_version_by_alias(name, ref)
+    except MlflowException as exc:
+        raise NiveshError(f"{name}@{ref} is not registered (run `nivesh pipeline run {name}` first)") from exc
+    return RegisteredVersion(name, str(mv.version), mv.tags.get("semver", ""), str(mv.source), str(mv.run_id))
+
+
+def download(workspace: Workspace, version: RegisteredVersion, dst: Path) -> tuple[Path, Manifest]:
+    """Fetch a registered artifact and verify it before anyone loads it."""
+    connect(workspace)
+    dst.mkdir(parents=True, exist_ok=True)
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=version.source, dst_path=str(dst)))
+    return local, load_manifest(local)

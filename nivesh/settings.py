@@ -1,0 +1,79 @@
+"""Settings read from the environment (prefix NIVESH_), built in main()/load(), never at import.
+
+One class per deployable concern so that a predictor image does not need the
+variables a training component reads, and each default is written once here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Workspace(BaseSettings):
+    """Where local state lives and which feature store backs it."""
+
+    model_config = SettingsConfigDict(env_prefix="NIVESH_", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path.cwd() / "var")
+    feature_repo: Path = _PROJECT_ROOT / "feature_repo"
+    # redis://host:port/db; when set, Feast uses feature_store.redis.yaml.
+    redis_url: str | None = None
+
+    def path(self, *parts: str) -> Path:
+        """A path under the workspace home, with its parent created."""
+        p = self.home.joinpath(*parts)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+
+class RegistrySettings(BaseSettings):
+    """MLflow: PostgreSQL-backed server when MLFLOW_TRACKING_URI says so, else SQLite."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    tracking_uri: str | None = Field(
+        default=None, validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "NIVESH_TRACKING_URI")
+    )
+    # Storage prefix the cluster's storage initializer can read (s3://, gs://, pvc://).
+    # When unset, the registered artifact's own location is used as storageUri.
+    storage_uri_prefix: str | None = Field(
+        default=None, validation_alias=AliasChoices("NIVESH_STORAGE_URI_PREFIX")
+    )
+
+    def resolved_tracking_uri(self, workspace: Workspace) -> str:
+        if self.tracking_uri:
+            return self.tracking_uri
+        return f"sqlite:///{workspace.path('mlflow', 'mlflow.db')}"
+
+
+class StoreSettings(BaseSettings):
+    """The prediction store: SQLite by default, PostgreSQL when a URL is given."""
+
+    model_config = SettingsConfigDict(env_prefix="NIVESH_", extra="ignore")
+
+    prediction_store_url: str | None = None
+
+    def resolved_url(self, workspace: Workspace) -> str:
+        if self.prediction_store_url:
+            return self.prediction_store_url
+        return f"sqlite:///{workspace.path('predictions.db')}"
+
+
+class MonitorSettings(BaseSettings):
+    """Drift job knobs: which window of logged predictions, how many rows at most."""
+
+    model_config = SettingsConfigDict(env_prefix="NIVESH_MONITOR_", extra="ignore")
+
+    window_hours: float = 24.0
+    max_rows: int = 5000
+    reference_rows: int = 5000
+    pushgateway_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NIVESH_PUSHGATEWAY_URL", "NIVESH_MONITOR_PUSHGATEWAY_URL"),
+    )
+    push_timeout_s: float = 5.0

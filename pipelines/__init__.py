@@ -1,0 +1,1 @@
+"""KFP pipelines: wiring only. `nivesh pipeline compile` writes pipelines/compiled/."""
