@@ -1,0 +1,1 @@
+"""KServe predictors, one package per model (python -m inference_services.<model>)."""

@@ -1,0 +1,206 @@
+"""The prediction store: every request/response, as KServe's CloudEvents payload logger
+describes it, in table `model_predictions` (SQLite by default, PostgreSQL in a cluster).
+
+Identifiers are masked before a row is written: ids are replaced by a keyed hash (so
+feedback can still be joined) and long digit runs (account, card, phone numbers)
+keep only their last four digits. Writes happen on a background thread in batches,
+so logging never sits on a request's latency path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import queue
+import re
+import threading
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+log = logging.getLogger(__name__)
+
+REQUEST_TYPE = "org.kubeflow.serving.inference.request"
+RESPONSE_TYPE = "org.kubeflow.serving.inference.response"
+
+metadata = sa.MetaData()
+model_predictions = sa.Table(
+    "model_predictions",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String(64), nullable=False, index=True),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("version", sa.String(32), nullable=False),
+    sa.Column("component", sa.String(16), nullable=False),  # predictor | transformer
+    sa.Column("ce_type", sa.String(64), nullable=False),
+    sa.Column("ce_source", sa.String(256), nullable=False),
+    sa.Column("ce_specversion", sa.String(8), nullable=False, default="1.0"),
+    sa.Column("namespace", sa.String(64), nullable=True),
+    sa.Column("endpoint", sa.String(64), nullable=True),
+    sa.Column("inputs", sa.JSON, nullable=False),
+    sa.Column("outputs", sa.JSON, nullable=True),
+    sa.Column("status_code", sa.Integer, nullable=False),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_model_predictions_model_time", "model", "component", "created_at"),
+)
+
+_DIGITS = re.compile(r"\d{8,}")
+_PAN = re.compile(r"\b[A-Z]{5}\d{4}[A-Z]\b")
+
+
+@dataclass
+class PredictionRecord:
+    model: str
+    version: str
+    component: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] | None
+    status_code: int
+    latency_ms: float
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    ce_source: str = ""
+    namespace: str | None = None
+    endpoint: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def row(self, identifiers: Iterable[str], key: bytes) -> dict[str, Any]:
+        ids = set(identifiers)
+        return {
+            "request_id": self.request_id[:64],
+            "model": self.model,
+            "version": self.version,
+            "component": self.component,
+            "ce_type": RESPONSE_TYPE,
+            "ce_source": self.ce_source or f"urn:nivesh:{self.model}:{self.component}",
+            "ce_specversion": "1.0",
+            "namespace": self.namespace,
+            "endpoint": self.endpoint,
+            "inputs": mask(self.inputs, ids, key),
+            "outputs": mask(self.outputs, ids, key) if self.outputs is not None else None,
+            "status_code": self.status_code,
+            "latency_ms": self.latency_ms,
+            "created_at": self.created_at,
+        }
+
+
+def pseudonym(value: Any, key: bytes) -> str:
+    return "anon_" + hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def mask_text(text: str) -> str:
+    text = _PAN.sub(lambda m: "XXXXX" + "XXXX" + m.group(0)[-1], text)
+    return _DIGITS.sub(lambda m: "X" * (len(m.group(0)) - 4) + m.group(0)[-4:], text)
+
+
+def mask(obj: Any, identifiers: set[str], key: bytes, name: str | None = None) -> Any:
+    """Mask recursively: identifier-named fields are pseudonymised, free text scrubbed."""
+    if isinstance(obj, Mapping):
+        return {k: mask(v, identifiers, key, str(k)) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [mask(v, identifiers, key, name) for v in obj]
+    if name in identifiers and obj is not None:
+        return pseudonym(obj, key)
+    if isinstance(obj, str):
+        return mask_text(obj)
+    return obj
+
+
+def hash_key() -> bytes:
+    """Keyed-hash secret from NIVESH_LOG_HASH_KEY (a Kubernetes Secret in the cluster)."""
+    return os.environ.get("NIVESH_LOG_HASH_KEY", "nivesh-local-only").encode()
+
+
+class PredictionStore:
+    def __init__(self, url: str) -> None:
+        self.engine = sa.create_engine(url, pool_pre_ping=True)
+        metadata.create_all(self.engine)
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(model_predictions.insert(), rows)
+
+    def window(
+        self, model: str, since: datetime, until: datetime | None = None, component: str = "predictor",
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        t = model_predictions
+        q = sa.select(t).where(t.c.model == model, t.c.component == component, t.c.created_at >= since,
+                               t.c.status_code < 400)
+        if until is not None:
+            q = q.where(t.c.created_at < until)
+        q = q.order_by(t.c.created_at.desc())
+        if limit:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def count(self, model: str | None = None) -> int:
+        q = sa.select(sa.func.count()).select_from(model_predictions)
+        if model:
+            q = q.where(model_predictions.c.model == model)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+
+def rows_to_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Explode logged v2 inputs ({name: [values]} per request) into one row per instance."""
+    parts = [pd.DataFrame({c: r["inputs"].get(c) for c in columns}) for r in rows if r["inputs"]]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+class PredictionLogger:
+    """Non-blocking logger: a bounded queue drained in batches by one daemon thread."""
+
+    def __init__(self, store: PredictionStore, identifiers: Iterable[str], max_queue: int = 10_000,
+                 batch: int = 200, flush_s: float = 0.5) -> None:
+        self.store = store
+        self.identifiers = tuple(identifiers)
+        self.key = hash_key()
+        self.queue: queue.Queue[PredictionRecord | None] = queue.Queue(max_queue)
+        self.batch = batch
+        self.flush_s = flush_s
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._run, name="prediction-logger", daemon=True)
+        self._thread.start()
+
+    def log(self, record: PredictionRecord) -> None:
+        try:
+            self.queue.put_nowait(record)
+        except queue.Full:
+            self.dropped += 1
+            log.warning("prediction log queue full; dropped %d records so far", self.dropped)
+
+    def close(self, timeout: float = 10.0) -> None:
+        self.queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        done = False
+        while not done:
+            pending: list[dict[str, Any]] = []
+            try:
+                item = self.queue.get(timeout=self.flush_s)
+                while True:
+                    if item is None:
+                        done = True
+                        break
+                    pending.append(item.row(self.identifiers, self.key))
+                    if len(pending) >= self.batch:
+                        break
+                    item = self.queue.get_nowait()
+            except queue.Empty:
+                pass
+            if pending:
+                try:
+                    self.store.write(pending)
+                except sa.exc.SQLAlchemyError:
+                    log.exception("could not write %d prediction records", len(pending))

@@ -1,0 +1,55 @@
+"""A kserve.Model mixin that records every request and response in the prediction store."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kserve.errors import InvalidInput
+from kserve.protocol.infer_type import InferRequest, InferResponse
+
+from nivesh.predlog import PredictionLogger, PredictionRecord
+
+
+def _named(obj: Any) -> dict[str, Any]:
+    tensors = getattr(obj, "inputs", None) if isinstance(obj, InferRequest) else getattr(obj, "outputs", None)
+    if tensors is None:
+        return obj if isinstance(obj, dict) else {}
+    return {t.name: (t.data.tolist() if hasattr(t.data, "tolist") else t.data) for t in tensors}
+
+
+class LoggedModel:
+    """Wraps __call__: one record per request, whatever the outcome (400s included)."""
+
+    name: str
+    component: str = "predictor"
+    prediction_logger: PredictionLogger | None = None
+    served_version: str = ""
+
+    async def __call__(self, body: Any, headers: dict[str, str] | None = None, *args: Any, **kw: Any) -> Any:
+        start = time.perf_counter()
+        status, result = 500, None
+        try:
+            result = await super().__call__(body, headers, *args, **kw)  # type: ignore[misc]
+            status = 200
+            return result
+        except InvalidInput:
+            status = 400
+            raise
+        finally:
+            if self.prediction_logger is not None:
+                response = result[0] if isinstance(result, tuple) else result
+                self.prediction_logger.log(
+                    PredictionRecord(
+                        model=self.name,
+                        version=self.served_version,
+                        component=self.component,
+                        inputs=_named(body),
+                        outputs=_named(response) if isinstance(response, InferResponse | dict) else None,
+                        status_code=status,
+                        latency_ms=(time.perf_counter() - start) * 1000,
+                        request_id=(getattr(body, "id", None) or (headers or {}).get("x-request-id") or "")
+                        or PredictionRecord.__dataclass_fields__["request_id"].default_factory(),  # type: ignore[misc]
+                        endpoint=self.component,
+                    )
+                )

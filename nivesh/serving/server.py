@@ -1,0 +1,71 @@
+"""Starting a KServe ModelServer for a Nivesh model.
+
+kserve parses sys.argv when it is first imported (kserve.model_server builds its
+app then), so entry points call `prepare_argv()` before importing anything that
+imports kserve. It turns gRPC off unless asked for: two local servers would
+otherwise both bind port 8081.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+# KServe defaults we override unless the caller sets them: gRPC off, and a bounded
+# transformer -> predictor timeout (KServe's default is 600 s).
+DEFAULT_FLAGS = {"--enable_grpc": "false", "--predictor_request_timeout_seconds": "10"}
+
+
+def prepare_argv() -> None:
+    for flag, value in DEFAULT_FLAGS.items():
+        if not any(a.startswith(flag) for a in sys.argv[1:]):
+            sys.argv.append(f"{flag}={value}")
+
+
+def parse_args(model_name: str, extra: list[tuple[str, dict[str, Any]]] | None = None) -> argparse.Namespace:
+    """KServe's own flags plus the model's; --model_name defaults to the catalogue name."""
+    from kserve import model_server
+
+    parser = argparse.ArgumentParser(parents=[model_server.parser])
+    parser.set_defaults(model_name=model_name)
+    for flag, options in extra or []:
+        parser.add_argument(flag, **options)
+    args, _ = parser.parse_known_args()
+    return args
+
+
+def prediction_logger(identifiers: tuple[str, ...]) -> Any:
+    from nivesh.predlog import PredictionLogger, PredictionStore
+    from nivesh.settings import StoreSettings, Workspace
+
+    return PredictionLogger(PredictionStore(StoreSettings().resolved_url(Workspace())), identifiers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "InferenceRequest") and not isinstance(p, int)]
+    return ".".join(parts) or "body"
+
+
+def _use_400_for_bad_bodies(app: Any) -> None:
+    """FastAPI answers a body that fails validation with 422; clients of a v2 server expect
+    400 with the field named, as for every other bad input."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    async def handler(request: Any, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = next((e for e in errors if "bytes" not in str(e.get("loc", ""))), errors[0])
+        return JSONResponse(status_code=400, content={"error": f"{_field(tuple(first['loc']))}: {first['msg']}"})
+
+    app.add_exception_handler(RequestValidationError, handler)
+
+
+def start(model: Any) -> None:
+    import kserve
+    from kserve import model_server
+
+    _use_400_for_bad_bodies(model_server.app)
+
+    kserve.ModelServer().start([model])

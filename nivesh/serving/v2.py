@@ -1,0 +1,98 @@
+"""Open Inference (v2) request parsing: named 1-D tensors in, a clear 400 naming the field out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from kserve.errors import InvalidInput
+from kserve.protocol.infer_type import InferInput, InferRequest
+
+NUMERIC_TYPES = {"FP16", "FP32", "FP64", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64", "BOOL"}
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One named input or output: `BYTES` for strings, `FP64`/`FP32` for numbers."""
+
+    name: str
+    datatype: str
+    nullable: bool = False
+
+    def metadata(self) -> dict[str, Any]:
+        return {"name": self.name, "datatype": self.datatype, "shape": [-1]}
+
+
+def _flat(data: Any) -> list[Any]:
+    if isinstance(data, np.ndarray):
+        return list(data.reshape(-1))
+    out: list[Any] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list | tuple):
+            stack.extend(reversed(item))
+        else:
+            out.append(item)
+    return out
+
+
+def require_v2(payload: Any) -> InferRequest:
+    if not isinstance(payload, InferRequest):
+        raise InvalidInput("expected a v2 inference request: POST /v2/models/<name>/infer with {\"inputs\": [...]}")
+    return payload
+
+
+def columns(request: InferRequest, specs: Sequence[TensorSpec]) -> dict[str, list[Any]]:
+    """Validate and return {name: values} for the named 1-D inputs, all of one length."""
+    by_name = {i.name: i for i in request.inputs}
+    expected = ", ".join(s.name for s in specs)
+    out: dict[str, list[Any]] = {}
+    for spec in specs:
+        tensor: InferInput | None = by_name.get(spec.name)
+        if tensor is None:
+            raise InvalidInput(f"{spec.name}: missing input (expected inputs: {expected})")
+        shape = list(tensor.shape)
+        if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] != 1):
+            raise InvalidInput(f"{spec.name}: shape {shape} not allowed; send shape [N] (one value per row)")
+        values = _flat(tensor.data)
+        if len(values) != shape[0]:
+            raise InvalidInput(f"{spec.name}: shape says {shape[0]} values but data has {len(values)}")
+        _check_type(spec, tensor.datatype, values)
+        out[spec.name] = [v.decode() if isinstance(v, bytes) else v for v in values]
+    lengths = {n: len(v) for n, v in out.items()}
+    if len(set(lengths.values())) > 1:
+        first = specs[0].name
+        odd = next(n for n, k in lengths.items() if k != lengths[first])
+        raise InvalidInput(f"{odd}: has {lengths[odd]} values but {first} has {lengths[first]}")
+    return out
+
+
+def _check_type(spec: TensorSpec, datatype: str, values: list[Any]) -> None:
+    want_bytes = spec.datatype == "BYTES"
+    if want_bytes and datatype != "BYTES":
+        raise InvalidInput(f"{spec.name}: datatype must be BYTES (strings), got {datatype}")
+    if not want_bytes and datatype not in NUMERIC_TYPES:
+        raise InvalidInput(f"{spec.name}: datatype must be numeric (FP64, FP32, INT64 ...), got {datatype}")
+    for v in values:
+        if v is None:
+            if not spec.nullable:
+                raise InvalidInput(f"{spec.name}: null value not allowed")
+        elif want_bytes and not isinstance(v, str | bytes):
+            raise InvalidInput(f"{spec.name}: expected strings, got {type(v).__name__} {v!r}")
+        elif not want_bytes and (isinstance(v, str | bytes) or not isinstance(v, int | float)):
+            raise InvalidInput(f"{spec.name}: expected numbers, got {type(v).__name__} {v!r}")
+
+
+def tensor(name: str, values: Sequence[Any] | np.ndarray, datatype: str) -> InferInput:
+    data = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    return InferInput(name=name, shape=[len(data)], datatype=datatype, data=data)
+
+
+def parameter(request: InferRequest, name: str, default: str) -> str:
+    params = request.parameters or {}
+    value = params.get(name, default)
+    inner = getattr(value, "string_param", None)  # gRPC InferParameter
+    return str(inner if inner else value)

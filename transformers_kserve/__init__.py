@@ -1,0 +1,1 @@
+"""KServe transformers, one package per model (python -m transformers_kserve.<model>)."""
