@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -44,6 +44,7 @@ def yaml_for(workspace: Workspace) -> Path:
     """Which feature_store.yaml applies, exporting what the Redis one reads."""
     if workspace.redis_url:
         os.environ["NIVESH_FEAST_REDIS"] = redis_connection_string(workspace.redis_url)
+        os.environ.setdefault("NIVESH_FEAST_REGISTRY", "data/registry.db")
         return workspace.feature_repo / REDIS_YAML
     return workspace.feature_repo / LOCAL_YAML
 
@@ -67,8 +68,16 @@ def apply(workspace: Workspace) -> None:
         raise NiveshError(f"feast apply failed: {result.stderr.strip().splitlines()[-1:]}")
 
 
-def materialize(workspace: Workspace, end: datetime | None = None) -> None:
-    open_store(workspace).materialize_incremental(end_date=end or datetime.now(UTC))
+def materialize(workspace: Workspace, end: datetime | None = None, full: bool = False) -> None:
+    """materialize-incremental; `full` rewrites every row still inside the views' TTL, which
+    is what refreshes Redis keys (key_ttl_seconds) of users whose profile did not change."""
+    store = open_store(workspace)
+    end = end or datetime.now(UTC)
+    if full:
+        longest = max((fv.ttl for fv in store.list_feature_views() if fv.ttl), default=timedelta(days=1))
+        store.materialize(start_date=end - longest, end_date=end)
+    else:
+        store.materialize_incremental(end_date=end)
 
 
 def historical(store: FeatureStore, service: str, entity_df: pd.DataFrame) -> pd.DataFrame:

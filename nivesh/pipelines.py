@@ -47,3 +47,30 @@ def run_local(name: str, ws: Workspace, **arguments: Any) -> dict[str, Any]:
                raise_on_error=True)
     task = load(name)(**arguments)
     return {k: v for k, v in (task.outputs or {}).items()} if hasattr(task, "outputs") else {}
+
+
+def run_local_logged(name: str, ws: Workspace, log: Path, timeout_s: float = 1800, **arguments: str) -> None:
+    """run_local in a child process whose (very verbose) output goes to `log`;
+    on failure the error names the failed task and quotes the log's tail."""
+    import json
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NIVESH_HOME": str(ws.home), "NIVESH_FEATURE_REPO": str(ws.feature_repo)}
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        result = subprocess.run(
+            [sys.executable, "-m", "nivesh.pipelines", name, json.dumps(arguments)],
+            stdout=out, stderr=subprocess.STDOUT, env=env, timeout=timeout_s, check=False,
+        )
+    if result.returncode != 0:
+        lines = log.read_text(errors="replace").splitlines()
+        reasons = [ln for ln in lines if "Error" in ln or "FAILURE" in ln][-3:]
+        raise NiveshError(f"pipeline {name} failed; full log: {log}\n" + "\n".join(reasons or lines[-10:]))
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    run_local(sys.argv[1], Workspace(), **json.loads(sys.argv[2]))

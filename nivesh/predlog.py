@@ -153,8 +153,13 @@ class PredictionStore:
 
 def rows_to_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """Explode logged v2 inputs ({name: [values]} per request) into one row per instance."""
-    parts = [pd.DataFrame({c: r["inputs"].get(c) for c in columns}) for r in rows if r["inputs"]]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    data: dict[str, list[Any]] = {c: [] for c in columns}
+    for r in rows:
+        inputs = r["inputs"] or {}
+        n = len(next(iter(inputs.values()), []))
+        for c in columns:
+            data[c].extend(inputs.get(c) or [None] * n)
+    return pd.DataFrame(data)
 
 
 class PredictionLogger:

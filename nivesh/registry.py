@@ -8,6 +8,7 @@ and `data_fingerprint`, and gets the `staging` alias on registration.
 from __future__ import annotations
 
 import json
+import os
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,7 @@ def resolve(workspace: Workspace, name: str, ref: str = STAGING) -> RegisteredVe
 def download(workspace: Workspace, version: RegisteredVersion, dst: Path) -> tuple[Path, Manifest]:
     """Fetch a registered artifact and verify it before anyone loads it."""
     connect(workspace)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     dst.mkdir(parents=True, exist_ok=True)
     local = Path(mlflow.artifacts.download_artifacts(artifact_uri=version.source, dst_path=str(dst)))
     return local, load_manifest(local)

@@ -72,6 +72,8 @@ class MonitorSettings(BaseSettings):
     window_hours: float = 24.0
     max_rows: int = 5000
     reference_rows: int = 5000
+    # Below this many logged rows a drift verdict is noise: report, but do not judge.
+    min_rows: int = 30
     pushgateway_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("NIVESH_PUSHGATEWAY_URL", "NIVESH_MONITOR_PUSHGATEWAY_URL"),

@@ -10,6 +10,7 @@ from components.train_xgboost import train_xgboost
 from nivesh.catalog import CREDIT_RISK
 
 MLFLOW_SECRET = "nivesh-mlflow"
+REDIS_SECRET = "nivesh-redis"
 
 
 @dsl.pipeline(name=CREDIT_RISK.name, description="Train, evaluate, register and deploy-render credit-risk")
@@ -37,5 +38,6 @@ def credit_risk_pipeline(
         kubernetes.use_secret_as_env(
             task, secret_name=MLFLOW_SECRET, secret_key_to_env={"tracking-uri": "MLFLOW_TRACKING_URI"}
         )
+    kubernetes.use_secret_as_env(prepared, secret_name=REDIS_SECRET, secret_key_to_env={"url": "NIVESH_REDIS_URL"})
     for task in (prepared, trained, evaluated, registered, emitted):
         task.set_caching_options(False)

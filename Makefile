@@ -1,0 +1,73 @@
+# Nivesh ML Services. New here? `make demo`, then `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+NIVESH := $(VENV)/bin/nivesh
+SETUP := $(VENV)/.setup-done
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test test-unit test-integration test-e2e lint typecheck format compile render \
+        validate rules bench bench-quality bench-load lock images clean
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
+
+$(SETUP): requirements.lock pyproject.toml scripts/bootstrap.sh
+	@bash scripts/bootstrap.sh
+	@touch $@
+
+setup: $(SETUP) ## create .venv, install locked deps and missing Debian packages
+
+demo: $(SETUP) ## the whole loop locally: data, Feast, pipeline, servers, traffic, monitor
+	$(NIVESH) demo
+
+test: $(SETUP) ## every test: unit, integration (real services on loopback) and end-to-end
+	$(PY) -m pytest -q
+
+test-unit: $(SETUP) ## unit tests only
+	$(PY) -m pytest -q tests/unit
+
+test-integration: $(SETUP) ## integration tests (Redis, PostgreSQL, Pushgateway, servers, kfp.local)
+	$(PY) -m pytest -q tests/integration
+
+test-e2e: $(SETUP) ## end-to-end loop on a small generated data set
+	$(PY) -m pytest -q tests/e2e
+
+lint: $(SETUP) ## ruff lint + format check
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: $(SETUP) ## ruff format + autofix
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+typecheck: $(SETUP) ## mypy on the library
+	$(VENV)/bin/mypy
+
+compile: $(SETUP) ## compile pipelines to pipelines/compiled/
+	$(NIVESH) pipeline compile all
+
+render: $(SETUP) ## regenerate manifests rendered from code
+	$(NIVESH) render
+
+validate: $(SETUP) ## kustomize + strict schema validation of every overlay, promtool on rules
+	$(PY) -m pytest -q tests/unit/test_manifests.py tests/unit/test_alert_rules.py
+
+bench: bench-quality bench-load ## all benchmarks (writes benchmarks/out/)
+
+bench-quality: $(SETUP) ## credit-risk AUC on the real data (DATA=path to override)
+	$(PY) benchmarks/credit_risk_quality.py $(if $(DATA),--data $(DATA))
+
+bench-load: $(SETUP) ## wrk load test: predictor, transformer+Feast+predictor, MLServer baseline
+	$(PY) benchmarks/load.py
+
+lock: ## re-resolve requirements.lock from pyproject.toml
+	$(VENV)/bin/uv pip compile --python-version 3.11 --extra dev --generate-hashes pyproject.toml -o requirements.lock
+
+images: ## build container images (needs a Docker engine)
+	@if docker info >/dev/null 2>&1; then \
+	  docker build -f docker/Dockerfile --target component -t $$($(PY) -c 'from nivesh.images import COMPONENT_IMAGE as i; print(i)') . && \
+	  docker build -f docker/Dockerfile --target serving -t $$($(PY) -c 'from nivesh.images import SERVING_IMAGE as i; print(i)') . && \
+	  docker build -f docker/Dockerfile --target component -t $$($(PY) -c 'from nivesh.images import MONITOR_IMAGE as i; print(i)') . ; \
+	else echo "no Docker engine here: images are described by docker/Dockerfile; build them where Docker runs"; fi
+
+clean: ## remove local state (var/, generated data); keeps .venv
+	rm -rf var feature_repo/data manifests/generated benchmarks/out

@@ -1,0 +1,237 @@
+"""The `nivesh` command: the same library the pipelines and servers use, for people."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from nivesh import catalog
+from nivesh.errors import NiveshError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
+pipeline_app = typer.Typer(no_args_is_help=True, help="Compile or run KFP pipelines.")
+features_app = typer.Typer(no_args_is_help=True, help="Feast: apply definitions, materialize features.")
+app.add_typer(pipeline_app, name="pipeline")
+app.add_typer(features_app, name="features")
+console = Console(stderr=True)
+
+ModelArg = Annotated[str, typer.Argument(help=f"model name: {', '.join(catalog.MODELS)}")]
+
+
+def _workspace():  # type: ignore[no-untyped-def]
+    from nivesh.settings import Workspace
+
+    return Workspace()
+
+
+@app.command()
+def generate(
+    users: Annotated[int, typer.Option(help="number of synthetic users")] = 5000,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 7,
+) -> None:
+    """Write synthetic users and loan applications as parquet into the Feast repo."""
+    from nivesh import features
+    from nivesh.data.credit_risk import generate as gen
+
+    ws = _workspace()
+    end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    data = gen(users, seed, end)
+    paths = data.write(features.data_dir(ws))
+    for kind, path in paths.items():
+        console.print(f"{kind}: {path}")
+    console.print(f"{len(data.profiles)} profile rows, {len(data.applications)} applications, "
+                  f"default rate {data.applications.loan_status.mean():.1%}")
+
+
+@features_app.command("apply")
+def features_apply() -> None:
+    """`feast apply` in the feature repo (SQLite locally, Redis with NIVESH_REDIS_URL)."""
+    from nivesh import features
+
+    ws = _workspace()
+    with console.status("feast apply"):
+        features.apply(ws)
+    console.print(f"applied {features.yaml_for(ws)}")
+
+
+@features_app.command("materialize")
+def features_materialize(
+    full: Annotated[bool, typer.Option(help="rewrite all rows in the TTL window (refreshes Redis key TTLs)")] = False,
+) -> None:
+    """Load the offline features into the online store (materialize-incremental up to now)."""
+    from nivesh import features
+
+    with console.status("feast materialize"):
+        features.materialize(_workspace(), full=full)
+    console.print("materialized")
+
+
+@app.command()
+def train(
+    model: ModelArg,
+    data: Annotated[Path | None, typer.Option(help="labelled CSV/parquet; default: Feast join")] = None,
+    label: Annotated[str | None, typer.Option(help="label column of --data (other columns = features)")] = None,
+    out: Annotated[Path | None, typer.Option(help="write the model artifact here")] = None,
+    register: Annotated[bool, typer.Option(help="register in MLflow when the gate passes")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print held-out metrics as JSON last")] = False,
+) -> None:
+    """Train and evaluate on a stratified held-out split, through the pipeline's code path."""
+    from nivesh.training import steps
+
+    ws = _workspace()
+    catalog.get(model)
+    with console.status(f"{model}: preparing data"):
+        prepared = steps.prepare(model, ws, data, label)
+    console.print(f"{len(prepared.train)} training rows, {len(prepared.test)} held out; label {prepared.label!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        target = out or Path(tmp) / "model"
+        with console.status(f"{model}: training"):
+            steps.fit(model, prepared.train, prepared.label, target)
+        assessment = steps.assess(model, target, prepared.test, prepared.label)
+        metrics = assessment.evaluation.metrics
+        verdict = "passed" if assessment.passed else "FAILED"
+        console.print(f"AUC {metrics['auc']:.4f}  KS {metrics['ks']:.4f}  precision {metrics['precision']:.3f}  "
+                      f"recall {metrics['recall']:.3f} at threshold {metrics['threshold']:.2f}; "
+                      f"gate {assessment.gate}: {verdict}")
+        if out is not None:
+            (out.parent / f"{out.name}-evaluation.html").write_text(assessment.html)
+            console.print(f"artifact: {out}")
+        if register:
+            steps.enforce(model, assessment)
+            version = steps.publish(model, target, metrics, ws)
+            console.print(f"registered {model} {version.semver} (MLflow version {version.version}) as staging")
+    if as_json:
+        print(json.dumps({"model": model, **metrics}))
+
+
+@pipeline_app.command("compile")
+def pipeline_compile(
+    name: Annotated[str, typer.Argument(help="pipeline name, or 'all'")] = "all",
+    out: Annotated[Path | None, typer.Option(help="output file (default pipelines/compiled/)")] = None,
+) -> None:
+    """Compile to the YAML that `kfp run create` and the Kubeflow UI take."""
+    from nivesh import pipelines
+
+    names = list(pipelines.PIPELINES) if name == "all" else [name]
+    for n in names:
+        console.print(f"{n}: {pipelines.compile_pipeline(n, out if len(names) == 1 else None)}")
+
+
+@pipeline_app.command("run")
+def pipeline_run(
+    name: ModelArg,
+    source: Annotated[str, typer.Option(help="entity parquet or labelled file; default: generated data")] = "",
+    manifest_dir: Annotated[Path | None, typer.Option(help="also write the InferenceService here")] = None,
+    verbose: Annotated[bool, typer.Option(help="stream kfp.local's task logs here")] = False,
+) -> None:
+    """Run the pipeline end to end on this machine (kfp.local SubprocessRunner)."""
+    from nivesh import pipelines, registry
+
+    ws = _workspace()
+    target = manifest_dir or Path("manifests/generated")
+    started = time.monotonic()
+    log = ws.path("logs", f"pipeline-{name}.log")
+    if verbose:
+        pipelines.run_local(name, ws, source=source, manifest_dir=str(target.resolve()))
+    else:
+        with console.status(f"running pipeline {name} locally (kfp.local); task logs: {log}"):
+            pipelines.run_local_logged(name, ws, log, source=source, manifest_dir=str(target.resolve()))
+    version = registry.resolve(ws, name, registry.STAGING)
+    console.print(f"{name}: registered {version.semver} (MLflow version {version.version}, alias staging) "
+                  f"in {time.monotonic() - started:.0f}s; InferenceService: {target / (name + '.yaml')}")
+
+
+@app.command()
+def serve(
+    model: ModelArg = catalog.CREDIT_RISK.name,
+    version: Annotated[str, typer.Option(help="alias, MLflow version or semver")] = "staging",
+    predictor_port: Annotated[int, typer.Option(help="0 = any free port")] = 0,
+    transformer_port: Annotated[int, typer.Option(help="0 = any free port")] = 0,
+) -> None:
+    """Start the predictor and transformer on loopback and keep them running until Ctrl-C."""
+    from nivesh.serve import serve as start
+
+    served = start(model, _workspace(), version, predictor_port or None, transformer_port or None)
+    _print_endpoints(served)
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        served.stop()
+
+
+def _print_endpoints(served) -> None:  # type: ignore[no-untyped-def]
+    name = served.model
+    print(f"{name} {served.semver}")
+    print(f"  predictor   {served.predictor.url}/v2/models/{name}")
+    if served.transformer:
+        print(f"  transformer {served.transformer.url}/v2/models/{name}   <- send requests here")
+    print(f"  infer:      POST {served.endpoint}/v2/models/{name}/infer  (Content-Type: application/json)")
+    print(f"  metrics:    {served.predictor.url}/metrics")
+
+
+@app.command()
+def monitor(
+    model: ModelArg,
+    window_hours: Annotated[float | None, typer.Option(help="how far back to read logged predictions")] = None,
+    push: Annotated[bool, typer.Option(help="push gauges to NIVESH_PUSHGATEWAY_URL")] = True,
+    report: Annotated[Path | None, typer.Option(help="HTML report path")] = None,
+) -> None:
+    """Evidently drift of logged inputs vs the training reference; HTML report + Pushgateway."""
+    from nivesh.monitoring import job
+    from nivesh.settings import MonitorSettings
+
+    settings = MonitorSettings()
+    if window_hours is not None:
+        settings.window_hours = window_hours
+    with console.status(f"{model}: drift report"):
+        result = job.run(model, _workspace(), settings, push=push, report=report)
+    status = "ALERT" if result.alert else "ok"
+    console.print(f"{model} {result.version}: drift share {result.drift_share:.2f} (threshold {result.threshold}) "
+                  f"{status}; {result.drifted_columns} of {len(result.columns)} columns drifted; "
+                  f"{result.rows_compared} rows vs {result.reference_rows} reference rows")
+    console.print(f"report: {result.report}")
+
+
+@app.command()
+def render(
+    out: Annotated[Path, typer.Option(help="manifests folder")] = Path("manifests"),
+) -> None:
+    """Regenerate manifests that are rendered from code (InferenceService, CronJob, PrometheusRule)."""
+    from nivesh import manifests
+
+    for path in manifests.render_all(out):
+        console.print(str(path))
+
+
+@app.command()
+def demo(
+    users: Annotated[int, typer.Option(help="synthetic users to generate")] = 3000,
+    keep_running: Annotated[bool, typer.Option(help="keep the servers up until Ctrl-C")] = True,
+) -> None:
+    """The whole loop on this machine: data, features, pipeline, servers, traffic, monitor."""
+    from nivesh import demo as run_demo
+
+    run_demo.run(_workspace(), users, keep_running, console)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", message=".*noload.*")
+    try:
+        app()
+    except NiveshError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)

@@ -1,0 +1,71 @@
+"""Local processes on loopback: free ports, start, wait until healthy, stop.
+
+Used by `nivesh serve`, `make demo` and the integration tests, so a model server
+or a Prometheus binary is started the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from nivesh.errors import NiveshError
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def binary(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise NiveshError(f"{name} not found; install it with: sudo apt-get install {package}")
+    return path
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout)
+
+
+def start(name: str, cmd: list[str], url: str, health: str, log: Path, timeout: float = 90.0,
+          env: dict[str, str] | None = None) -> Process:
+    """Start `cmd`, wait until GET url+health answers 200, or fail with the log's tail."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    proc = Process(name, popen, url, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if popen.poll() is not None:
+            tail = log.read_text(errors="replace").splitlines()[-15:]
+            raise NiveshError(f"{name} exited with {popen.returncode}:\n" + "\n".join(tail))
+        try:
+            if httpx.get(url + health, timeout=2.0).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.stop()
+    raise NiveshError(f"{name} did not become healthy at {url}{health} within {timeout:.0f}s; see {log}")

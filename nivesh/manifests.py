@@ -1,0 +1,72 @@
+"""Manifests rendered from code into manifests/base (kept fresh by a test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nivesh import catalog, images, k8s
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+RULES_DIR = PROJECT_ROOT / "monitors" / "alerts"
+# Where the promotion step copies a version for the cluster's storage initializer.
+CLUSTER_STORAGE_PREFIX = "s3://nivesh-models"
+
+
+def prometheus_rule() -> dict[str, Any]:
+    """The plain rules files (checked by promtool) as one PrometheusRule for the Operator."""
+    groups: list[dict[str, Any]] = []
+    for path in sorted(RULES_DIR.glob("*.rules.yml")):
+        groups.extend(yaml.safe_load(path.read_text())["groups"])
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": "nivesh-alerts", "labels": {"app.kubernetes.io/part-of": "nivesh"}},
+        "spec": {"groups": groups},
+    }
+
+
+STATIC_RESOURCES = (
+    "platform/serviceaccounts.yaml",
+    "platform/postgres.yaml",
+    "platform/mlflow.yaml",
+    "platform/redis.yaml",
+    "platform/pushgateway.yaml",
+    "platform/feast-materialize.yaml",
+)
+
+
+def kustomization(generated: list[Path]) -> dict[str, Any]:
+    """base/kustomization.yaml: static files name images by short name (nivesh-component);
+    the `images` block maps them to the references in nivesh.images."""
+    refs = {"nivesh-component": images.COMPONENT_IMAGE, "nivesh-serving": images.SERVING_IMAGE,
+            "nivesh-monitor": images.MONITOR_IMAGE}
+    return {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "labels": [{"pairs": {"app.kubernetes.io/part-of": "nivesh"}, "includeSelectors": False}],
+        "resources": [*STATIC_RESOURCES, *(str(p.relative_to("base")) for p in generated)],
+        "images": [
+            {"name": short, "newName": ref.rsplit(":", 1)[0], "newTag": ref.rsplit(":", 1)[1]}
+            for short, ref in refs.items()
+        ],
+    }
+
+
+def rendered() -> dict[Path, dict[str, Any]]:
+    """Relative path under manifests/ -> object."""
+    out: dict[Path, dict[str, Any]] = {Path("base/monitoring/prometheusrule.yaml"): prometheus_rule()}
+    for spec in catalog.MODELS.values():
+        storage = f"{CLUSTER_STORAGE_PREFIX}/{spec.name}/production"
+        out[Path(f"base/models/{spec.name}/inferenceservice.yaml")] = k8s.inference_service(
+            spec, storage, semver="production"
+        )
+        out[Path(f"base/monitoring/{spec.name}-drift-monitor.yaml")] = k8s.monitor_cronjob(spec)
+    out[Path("base/kustomization.yaml")] = kustomization(sorted(out))
+    return out
+
+
+def render_all(folder: Path) -> list[Path]:
+    return [k8s.write(obj, folder / rel) for rel, obj in rendered().items()]

@@ -1,0 +1,1 @@
+"""Drift and quality monitoring: Evidently reports, gauges for the Pushgateway."""

@@ -1,0 +1,137 @@
+"""Data drift of a model's logged inputs against its training reference, with Evidently.
+
+Reference = the sample of training rows stored in the registered artifact (computed
+once at training, not per run); current = the predictor's logged inputs over a time
+window, sampled to a bound, because Evidently's cost grows with rows and columns.
+Evidently 0.7 has no Prometheus exporter: values are read off the snapshot and
+pushed with prometheus-client.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+from evidently import DataDefinition, Dataset, Report
+from evidently.presets import DataDriftPreset
+from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
+
+from nivesh.families.tabular import TabularEncoder
+from nivesh.predlog import PredictionStore, rows_to_frame
+
+log = logging.getLogger(__name__)
+PUSH_JOB = "nivesh-monitor"
+
+
+@dataclass
+class ColumnDrift:
+    score: float
+    method: str
+    drifted: bool
+
+
+@dataclass
+class DriftResult:
+    model: str
+    version: str
+    drift_share: float
+    threshold: float
+    rows_compared: int
+    reference_rows: int
+    columns: dict[str, ColumnDrift] = field(default_factory=dict)
+    report: Path | None = None
+    finished_at: float = field(default_factory=time.time)
+
+    @property
+    def drifted_columns(self) -> int:
+        return sum(c.drifted for c in self.columns.values())
+
+    @property
+    def alert(self) -> bool:
+        return self.drift_share > self.threshold
+
+
+def current_window(store: PredictionStore, model: str, columns: list[str], hours: float, max_rows: int,
+                   now: datetime | None = None) -> pd.DataFrame:
+    """Logged predictor inputs of the last `hours`, at most `max_rows` rows (uniform sample)."""
+    since = (now or datetime.now(UTC)) - timedelta(hours=hours)
+    frame = rows_to_frame(store.window(model, since, limit=max_rows), columns)
+    if len(frame) > max_rows:
+        frame = frame.sample(max_rows, random_state=0)
+    return frame.reset_index(drop=True)
+
+
+def _definition(encoder: TabularEncoder) -> DataDefinition:
+    return DataDefinition(
+        numerical_columns=[f.name for f in encoder.features if f.kind == "numeric"],
+        categorical_columns=[f.name for f in encoder.features if f.kind == "categorical"],
+    )
+
+
+def _typed(frame: pd.DataFrame, encoder: TabularEncoder) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for f in encoder.features:
+        col = frame[f.name]
+        out[f.name] = pd.to_numeric(col, errors="coerce") if f.kind == "numeric" else col.astype("string")
+    return out
+
+
+def compute(model: str, version: str, encoder: TabularEncoder, reference: pd.DataFrame,
+            current: pd.DataFrame, threshold: float, report_path: Path | None) -> DriftResult:
+    """Run Evidently's DataDriftPreset and read the per-column scores off the snapshot."""
+    result = DriftResult(model, version, 0.0, threshold, len(current), len(reference))
+    if current.empty:
+        log.warning("%s: no logged predictions to compare", model)
+        return result
+    definition = _definition(encoder)
+    snapshot = Report([DataDriftPreset(drift_share=threshold)]).run(
+        Dataset.from_pandas(_typed(current, encoder), data_definition=definition),
+        Dataset.from_pandas(_typed(reference, encoder), data_definition=definition),
+    )
+    for metric in snapshot.dict()["metrics"]:
+        config = metric["config"]
+        if config["type"].endswith("DriftedColumnsCount"):
+            result.drift_share = float(metric["value"]["share"])
+        elif config["type"].endswith("ValueDrift"):
+            score = float(metric["value"])
+            method = str(config["method"])
+            limit = float(config["threshold"])
+            # p-value tests drift when small; distances drift when large
+            drifted = score < limit if "p_value" in method else score > limit
+            result.columns[str(config["column"])] = ColumnDrift(score, method, drifted)
+    if report_path is not None:
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        snapshot.save_html(str(report_path))
+        result.report = report_path
+    return result
+
+
+def push(result: DriftResult, gateway: str, timeout_s: float) -> None:
+    """One push per model (grouping key `model`), replacing that model's previous values."""
+    registry = CollectorRegistry()
+    labels = {"model": result.model, "version": result.version}
+
+    def gauge(name: str, doc: str, value: float, **extra: str) -> None:
+        g = Gauge(name, doc, [*labels, *extra], registry=registry) if name not in gauges else gauges[name]
+        gauges[name] = g
+        g.labels(**labels, **extra).set(value)
+
+    gauges: dict[str, Gauge] = {}
+    gauge("nivesh_drift_share", "Share of input columns drifted", result.drift_share)
+    gauge("nivesh_drift_share_threshold", "Drift share above which the model alerts", result.threshold)
+    gauge("nivesh_drift_columns_drifted", "Number of drifted input columns", result.drifted_columns)
+    gauge("nivesh_drift_rows_compared", "Logged rows compared with the reference", result.rows_compared)
+    for column, c in result.columns.items():
+        gauge("nivesh_drift_column_score", "Per-column drift statistic (p-value or distance)", c.score,
+              column=column, method=c.method)
+        gauge("nivesh_drift_column_drifted", "1 if the column drifted", float(c.drifted), column=column)
+    gauge("nivesh_monitor_last_run_timestamp_seconds", "When the monitor last ran", result.finished_at)
+    if result.rows_compared:
+        gauge("nivesh_monitor_last_success_timestamp_seconds", "When the monitor last compared data",
+              result.finished_at)
+    push_to_gateway(gateway, job=PUSH_JOB, registry=registry, grouping_key={"model": result.model},
+                    timeout=timeout_s)

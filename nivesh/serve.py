@@ -1,0 +1,63 @@
+"""Serve a registered model locally: predictor and (for models with stored features)
+transformer as KServe processes on loopback ports."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from nivesh import catalog, localsvc, registry
+from nivesh.settings import Workspace
+
+
+@dataclass
+class Served:
+    model: str
+    semver: str
+    predictor: localsvc.Process
+    transformer: localsvc.Process | None
+
+    @property
+    def endpoint(self) -> str:
+        """Where clients send requests: the transformer when there is one."""
+        return (self.transformer or self.predictor).url
+
+    def stop(self) -> None:
+        for p in (self.transformer, self.predictor):
+            if p is not None:
+                p.stop()
+
+
+def serve(model: str, ws: Workspace, ref: str = registry.STAGING, predictor_port: int | None = None,
+          transformer_port: int | None = None) -> Served:
+    spec = catalog.get(model)
+    version = registry.resolve(ws, model, ref)
+    folder, _ = registry.download(ws, version, ws.path("serving", model, version.semver))
+    ready = f"/v2/models/{spec.name}/ready"
+    pport = predictor_port or localsvc.free_port()
+    logs = ws.path("logs")
+    predictor = localsvc.start(
+        f"{model} predictor",
+        [sys.executable, "-m", f"inference_services.{spec.python_name}", f"--model_name={spec.name}",
+         f"--model_dir={folder}", f"--http_port={pport}"],
+        f"http://127.0.0.1:{pport}", ready, logs / f"{model}-predictor.log",
+    )
+    transformer = None
+    if spec.feature_service:
+        tport = transformer_port or localsvc.free_port()
+        try:
+            transformer = localsvc.start(
+                f"{model} transformer",
+                [sys.executable, "-m", f"transformers_kserve.{spec.python_name}", f"--model_name={spec.name}",
+                 f"--predictor_host=127.0.0.1:{pport}", "--predictor_protocol=v2", f"--http_port={tport}"],
+                f"http://127.0.0.1:{tport}", ready, logs / f"{model}-transformer.log",
+            )
+        except Exception:
+            predictor.stop()
+            raise
+    return Served(model, version.semver, predictor, transformer)
+
+
+def artifact_dir(ws: Workspace, model: str, semver: str) -> Path:
+    return ws.path("serving", model, semver, "model")

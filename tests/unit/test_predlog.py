@@ -1,0 +1,50 @@
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from nivesh.predlog import PredictionLogger, PredictionRecord, PredictionStore, mask, mask_text, rows_to_frame
+
+KEY = b"k"
+
+
+def test_identifiers_are_pseudonymised_consistently() -> None:
+    out = mask({"user_id": ["U1", "U1", "U2"], "loan_amnt": [1.0, 2.0, 3.0]}, {"user_id"}, KEY)
+    assert out["user_id"][0] == out["user_id"][1] != out["user_id"][2]
+    assert out["user_id"][0].startswith("anon_") and "U1" not in out["user_id"][0]
+    assert out["loan_amnt"] == [1.0, 2.0, 3.0]
+
+
+def test_free_text_loses_account_numbers_and_pan() -> None:
+    text = mask_text("paid from a/c 123456789012 PAN ABCDE1234F phone 9876543210")
+    assert "123456789012" not in text and "XXXXXXXX9012" in text
+    assert "ABCDE1234F" not in text and "9876543210" not in text
+
+
+def _record(model: str = "credit-risk", minutes_ago: int = 0) -> PredictionRecord:
+    return PredictionRecord(
+        model=model, version="v1.0.0", component="predictor",
+        inputs={"loan_amnt": [1.0, 2.0], "user_id": ["U1", "U2"]}, outputs={"probability": [0.1, 0.9]},
+        status_code=200, latency_ms=3.2, created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+    )
+
+
+def test_store_window_and_frame(tmp_path: Path) -> None:
+    store = PredictionStore(f"sqlite:///{tmp_path / 'p.db'}")
+    store.write([_record().row({"user_id"}, KEY), _record(minutes_ago=120).row({"user_id"}, KEY),
+                 _record("other").row({"user_id"}, KEY)])
+    rows = store.window("credit-risk", datetime.now(UTC) - timedelta(hours=1))
+    assert len(rows) == 1 and rows[0]["ce_type"] == "org.kubeflow.serving.inference.response"
+    frame = rows_to_frame(rows, ["loan_amnt"])
+    assert frame["loan_amnt"].tolist() == [1.0, 2.0]
+    assert rows[0]["inputs"]["user_id"][0].startswith("anon_")
+
+
+def test_logger_writes_in_the_background_and_flushes_on_close(tmp_path: Path) -> None:
+    store = PredictionStore(f"sqlite:///{tmp_path / 'p.db'}")
+    logger = PredictionLogger(store, ["user_id"], flush_s=0.05)
+    for _ in range(250):
+        logger.log(_record())
+    logger.close()
+    assert store.count("credit-risk") == 250
+    assert logger.dropped == 0
+    time.sleep(0)
