@@ -233,5 +233,5 @@ def main() -> None:
     try:
         app()
     except NiveshError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print(f"error: {exc}", file=sys.stderr)  # one line, never wrapped, no traceback
         sys.exit(2)

@@ -34,7 +34,7 @@ class Workspace(BaseSettings):
 class RegistrySettings(BaseSettings):
     """MLflow: PostgreSQL-backed server when MLFLOW_TRACKING_URI says so, else SQLite."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     tracking_uri: str | None = Field(
         default=None, validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "NIVESH_TRACKING_URI")
@@ -67,7 +67,7 @@ class StoreSettings(BaseSettings):
 class MonitorSettings(BaseSettings):
     """Drift job knobs: which window of logged predictions, how many rows at most."""
 
-    model_config = SettingsConfigDict(env_prefix="NIVESH_MONITOR_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NIVESH_MONITOR_", extra="ignore", populate_by_name=True)
 
     window_hours: float = 24.0
     max_rows: int = 5000

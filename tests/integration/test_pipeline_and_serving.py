@@ -1,0 +1,126 @@
+"""The spine on real processes: kfp.local pipeline -> MLflow -> KServe predictor + Feast
+transformer -> prediction log -> Evidently monitor -> Pushgateway."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import yaml
+
+from nivesh import demo_traffic, pipelines, registry
+from nivesh.catalog import CREDIT_RISK
+from nivesh.predlog import PredictionStore
+from nivesh.serve import Served, serve
+from nivesh.settings import MonitorSettings, StoreSettings
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+NAME = CREDIT_RISK.name
+
+
+@pytest.fixture(scope="module")
+def registered(workspace):  # type: ignore[no-untyped-def]
+    out = workspace.home / "manifests"
+    pipelines.run_local_logged(NAME, workspace, workspace.path("logs", "pipeline.log"), manifest_dir=str(out))
+    return registry.resolve(workspace, NAME, registry.STAGING)
+
+
+@pytest.fixture(scope="module")
+def served(workspace, registered) -> Iterator[Served]:  # type: ignore[no-untyped-def]
+    s = serve(NAME, workspace)
+    yield s
+    s.stop()
+
+
+def _infer(url: str, body: dict) -> httpx.Response:  # type: ignore[type-arg]
+    return httpx.post(f"{url}/v2/models/{NAME}/infer", json=body, timeout=10)
+
+
+def test_pipeline_registers_a_gated_version_and_emits_its_isvc(workspace, registered) -> None:  # type: ignore[no-untyped-def]
+    assert registered.semver.startswith("v1.")
+    client = registry.connect(workspace)
+    mv = client.get_model_version(NAME, registered.version)
+    assert float(mv.tags["metric.auc"]) > CREDIT_RISK.gate.minimum
+    assert mv.tags["feature_service"] == CREDIT_RISK.feature_service
+    isvc = yaml.safe_load((workspace.home / "manifests" / f"{NAME}.yaml").read_text())
+    assert isvc["kind"] == "InferenceService" and isvc["metadata"]["name"] == NAME
+    env = {e["name"]: e.get("value") for e in isvc["spec"]["predictor"]["containers"][0]["env"]}
+    assert env["STORAGE_URI"] == registered.source
+    # the UI artifacts: ROC + confusion matrix, HTML report
+    root = workspace.home / "kfp" / "root"
+    assert list(root.rglob("report")), "no HTML report artifact"
+    executor_outputs = [json.loads(p.read_text()) for p in root.rglob("executor_output.json")]
+    assert executor_outputs
+
+
+def test_metadata_lists_inputs_and_outputs(served: Served) -> None:
+    meta = httpx.get(f"{served.endpoint}/v2/models/{NAME}", timeout=5).json()
+    assert [i["name"] for i in meta["inputs"]] == ["user_id", *CREDIT_RISK.request_fields]
+    assert {o["name"] for o in meta["outputs"]} == {"probability", "decision", "reason_codes"}
+    pmeta = httpx.get(f"{served.predictor.url}/v2/models/{NAME}", timeout=5).json()
+    assert "loan_percent_income" in [i["name"] for i in pmeta["inputs"]]
+
+
+def test_transformer_fetches_features_and_predictor_explains(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
+    rows = demo_traffic.sample_applications(workspace, 12, seed=4)
+    r = _infer(served.endpoint, demo_traffic.v2_body(rows))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["model_version"] == served.semver
+    out = {o["name"]: o["data"] for o in body["outputs"]}
+    assert len(out["probability"]) == 12 and all(0 <= p <= 1 for p in out["probability"])
+    threshold = body["parameters"]["threshold"]
+    for p, decision, reasons in zip(out["probability"], out["decision"], out["reason_codes"], strict=True):
+        assert decision == ("decline" if p >= threshold else "approve")
+        assert (json.loads(reasons) != []) == (decision == "decline")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda b: b["inputs"].pop(1), "loan_intent"),
+        (lambda b: b["inputs"][0].update(data=["U999999"]), "user_id"),
+        (lambda b: b["inputs"][2].update(data=["lots"]), "loan_amnt"),
+        (lambda b: b["inputs"][1].update(data=["CAR"]), "loan_intent"),
+        (lambda b: b["inputs"][3].update(shape=[2]), "loan_int_rate"),
+        (lambda b: b.update(inputs=5), "inputs"),
+    ],
+)
+def test_bad_requests_are_400_naming_the_field(workspace, served: Served, mutate, field) -> None:  # type: ignore[no-untyped-def]
+    body = demo_traffic.v2_body(demo_traffic.sample_applications(workspace, 1, seed=5))
+    mutate(body)
+    r = _infer(served.endpoint, body)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"].startswith(field), r.text
+
+
+def test_requests_are_logged_masked(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
+    _infer(served.endpoint, demo_traffic.v2_body(demo_traffic.sample_applications(workspace, 3, seed=6)))
+    time.sleep(1.5)
+    store = PredictionStore(StoreSettings().resolved_url(workspace))
+    from datetime import UTC, datetime, timedelta
+
+    since = datetime.now(UTC) - timedelta(hours=1)
+    transformer = store.window(NAME, since, component="transformer")
+    predictor = store.window(NAME, since, component="predictor")
+    assert transformer and predictor
+    assert all(u.startswith("anon_") for r in transformer for u in r["inputs"]["user_id"])
+    assert predictor[0]["version"] == served.semver and predictor[0]["latency_ms"] > 0
+    assert "person_income" in predictor[0]["inputs"]
+
+
+def test_monitor_detects_shifted_traffic_and_pushes(workspace, served: Served, pushgateway: str) -> None:  # type: ignore[no-untyped-def]
+    from nivesh.monitoring import job
+
+    demo_traffic.send(served.endpoint, demo_traffic.sample_applications(workspace, 200, shift=1.5, seed=7))
+    time.sleep(1.5)
+    settings = MonitorSettings(window_hours=1, pushgateway_url=pushgateway)
+    result = job.run(NAME, workspace, settings)
+    assert result.rows_compared >= 200 and result.alert
+    assert result.columns["loan_amnt"].drifted and result.report and result.report.is_file()
+    metrics = httpx.get(f"{pushgateway}/metrics", timeout=5).text
+    assert f'nivesh_drift_share{{instance="",job="nivesh-monitor",model="{NAME}",version="{served.semver}"}}' in metrics
+    assert "nivesh_drift_column_score" in metrics and "nivesh_monitor_last_success_timestamp_seconds" in metrics

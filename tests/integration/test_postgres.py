@@ -1,0 +1,50 @@
+"""PostgreSQL: the prediction store and the MLflow registry backed by a real server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from nivesh.predlog import PredictionRecord, PredictionStore
+
+pytestmark = pytest.mark.integration
+
+
+def test_prediction_store_on_postgres(pg_dsn: str) -> None:
+    store = PredictionStore(pg_dsn.replace("postgresql://", "postgresql+psycopg://"))
+    rec = PredictionRecord(model="credit-risk", version="v1.0.0", component="predictor",
+                           inputs={"user_id": ["U1"], "note": ["a/c 123456789012"]}, outputs={"probability": [0.2]},
+                           status_code=200, latency_ms=1.0)
+    store.write([rec.row({"user_id"}, b"k")])
+    rows = store.window("credit-risk", datetime.now(UTC) - timedelta(minutes=5))
+    assert len(rows) == 1
+    assert rows[0]["inputs"]["user_id"][0].startswith("anon_")
+    assert rows[0]["inputs"]["note"] == ["a/c XXXXXXXX9012"]
+
+
+def test_mlflow_registry_on_postgres(pg_dsn: str, tmp_path, small_credit_data, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from nivesh import registry
+    from nivesh.data.credit_risk import assemble
+    from nivesh.settings import Workspace
+    from nivesh.training import steps
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", pg_dsn.replace("postgresql://", "postgresql+psycopg://"))
+    d = small_credit_data
+    frame = assemble(pd.merge_asof(d.applications.sort_values("event_timestamp"),
+                                   d.profiles.sort_values("event_timestamp").drop(columns="created_timestamp"),
+                                   on="event_timestamp", by="user_id"))
+    art = steps.fit("credit-risk", frame, "loan_status", tmp_path / "model")
+    ws = Workspace(home=tmp_path / "var")
+    # an artifact location the PostgreSQL-backed store can use without a server
+    client = registry.connect(ws)
+    client.create_experiment("credit-risk", artifact_location=(tmp_path / "artifacts").as_uri())
+    first = steps.publish("credit-risk", art, {"auc": 0.9}, ws)
+    second = steps.publish("credit-risk", art, {"auc": 0.91}, ws)
+    assert (first.semver, second.semver) == ("v1.0.0", "v1.1.0")
+    assert registry.resolve(ws, "credit-risk", "staging").version == second.version
+    assert registry.resolve(ws, "credit-risk", "v1.0.0").version == first.version
+    local, manifest = registry.download(ws, second, tmp_path / "dl")
+    assert manifest.version == "v1.1.0" and manifest.metrics == {"auc": 0.91}

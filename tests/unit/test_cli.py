@@ -1,0 +1,34 @@
+import subprocess
+import sys
+
+from nivesh.catalog import MODELS
+from nivesh.features import redis_connection_string
+
+
+def _nivesh(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from nivesh.cli import main; main()", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_unknown_model_is_one_clear_line() -> None:
+    out = _nivesh("train", "credit-riks")
+    assert out.returncode == 2
+    assert "unknown model 'credit-riks'" in out.stderr and "credit-risk" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_data_file_says_how_to_fix(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _nivesh("train", "credit-risk", "--data", str(tmp_path / "nope.csv"))
+    assert out.returncode == 2 and "no such file" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_help_lists_the_commands() -> None:
+    out = _nivesh("--help")
+    for command in ("train", "pipeline", "serve", "monitor", "demo", "features", "generate", "render"):
+        assert command in out.stdout
+    assert set(MODELS) == {"credit-risk"}
+
+
+def test_redis_url_becomes_a_feast_connection_string() -> None:
+    assert redis_connection_string("redis://:s3cret@cache:6380/2") == "cache:6380,db=2,password=s3cret"
+    assert redis_connection_string("redis://127.0.0.1:6379") == "127.0.0.1:6379,db=0"
