@@ -7,9 +7,7 @@ from nivesh.images import COMPONENT_IMAGE
 
 
 @dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)
-def emit_inference_service(
-    model_name: str, version: str, output_dir: str, manifest: Output[Artifact]
-) -> str:
+def emit_inference_service(model_name: str, version: str, output_dir: str, manifest: Output[Artifact]) -> str:
     """Writes the YAML as an artifact and, when output_dir is set, to output_dir/<model>.yaml."""
     from pathlib import Path
 

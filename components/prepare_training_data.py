@@ -21,9 +21,7 @@ def prepare_training_data(
     from nivesh.settings import Workspace
     from nivesh.training import steps
 
-    prepared = steps.prepare(
-        model_name, Workspace(), Path(source) if source else None, label or None, test_fraction
-    )
+    prepared = steps.prepare(model_name, Workspace(), Path(source) if source else None, label or None, test_fraction)
     prepared.train.to_parquet(train_data.path, index=False)
     prepared.test.to_parquet(test_data.path, index=False)
     for artifact, frame in ((train_data, prepared.train), (test_data, prepared.test)):

@@ -9,9 +9,9 @@ from nivesh.images import COMPONENT_IMAGE
 
 
 @dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)
-def register_model(
-    model_name: str, model: Input[Model], metrics: Input[Metrics]
-) -> NamedTuple("Registered", [("version", str), ("semver", str), ("storage_uri", str)]):  # noqa: UP006
+def register_model(model_name: str, model: Input[Model], metrics: Input[Metrics]) -> NamedTuple(
+    "Registered", [("version", str), ("semver", str), ("storage_uri", str)]
+):
     from collections import namedtuple
     from pathlib import Path
 

@@ -66,6 +66,4 @@ def get(name: str) -> ModelSpec:
     try:
         return MODELS[name]
     except KeyError:
-        raise UnknownModelError(
-            f"unknown model {name!r}; known models: {', '.join(sorted(MODELS))}"
-        ) from None
+        raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(sorted(MODELS))}") from None

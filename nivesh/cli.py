@@ -10,13 +10,17 @@ import time
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from nivesh import catalog
 from nivesh.errors import NiveshError
+from nivesh.settings import Workspace
+
+if TYPE_CHECKING:
+    from nivesh.serve import Served
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 pipeline_app = typer.Typer(no_args_is_help=True, help="Compile or run KFP pipelines.")
@@ -28,9 +32,7 @@ console = Console(stderr=True)
 ModelArg = Annotated[str, typer.Argument(help=f"model name: {', '.join(catalog.MODELS)}")]
 
 
-def _workspace():  # type: ignore[no-untyped-def]
-    from nivesh.settings import Workspace
-
+def _workspace() -> Workspace:
     return Workspace()
 
 
@@ -49,8 +51,10 @@ def generate(
     paths = data.write(features.data_dir(ws))
     for kind, path in paths.items():
         console.print(f"{kind}: {path}")
-    console.print(f"{len(data.profiles)} profile rows, {len(data.applications)} applications, "
-                  f"default rate {data.applications.loan_status.mean():.1%}")
+    console.print(
+        f"{len(data.profiles)} profile rows, {len(data.applications)} applications, "
+        f"default rate {data.applications.loan_status.mean():.1%}"
+    )
 
 
 @features_app.command("apply")
@@ -100,9 +104,11 @@ def train(
         assessment = steps.assess(model, target, prepared.test, prepared.label)
         metrics = assessment.evaluation.metrics
         verdict = "passed" if assessment.passed else "FAILED"
-        console.print(f"AUC {metrics['auc']:.4f}  KS {metrics['ks']:.4f}  precision {metrics['precision']:.3f}  "
-                      f"recall {metrics['recall']:.3f} at threshold {metrics['threshold']:.2f}; "
-                      f"gate {assessment.gate}: {verdict}")
+        console.print(
+            f"AUC {metrics['auc']:.4f}  KS {metrics['ks']:.4f}  precision {metrics['precision']:.3f}  "
+            f"recall {metrics['recall']:.3f} at threshold {metrics['threshold']:.2f}; "
+            f"gate {assessment.gate}: {verdict}"
+        )
         if out is not None:
             (out.parent / f"{out.name}-evaluation.html").write_text(assessment.html)
             console.print(f"artifact: {out}")
@@ -147,8 +153,10 @@ def pipeline_run(
         with console.status(f"running pipeline {name} locally (kfp.local); task logs: {log}"):
             pipelines.run_local_logged(name, ws, log, source=source, manifest_dir=str(target.resolve()))
     version = registry.resolve(ws, name, registry.STAGING)
-    console.print(f"{name}: registered {version.semver} (MLflow version {version.version}, alias staging) "
-                  f"in {time.monotonic() - started:.0f}s; InferenceService: {target / (name + '.yaml')}")
+    console.print(
+        f"{name}: registered {version.semver} (MLflow version {version.version}, alias staging) "
+        f"in {time.monotonic() - started:.0f}s; InferenceService: {target / (name + '.yaml')}"
+    )
 
 
 @app.command()
@@ -170,7 +178,7 @@ def serve(
         served.stop()
 
 
-def _print_endpoints(served) -> None:  # type: ignore[no-untyped-def]
+def _print_endpoints(served: Served) -> None:
     name = served.model
     print(f"{name} {served.semver}")
     print(f"  predictor   {served.predictor.url}/v2/models/{name}")
@@ -197,9 +205,11 @@ def monitor(
     with console.status(f"{model}: drift report"):
         result = job.run(model, _workspace(), settings, push=push, report=report)
     status = "ALERT" if result.alert else "ok"
-    console.print(f"{model} {result.version}: drift share {result.drift_share:.2f} (threshold {result.threshold}) "
-                  f"{status}; {result.drifted_columns} of {len(result.columns)} columns drifted; "
-                  f"{result.rows_compared} rows vs {result.reference_rows} reference rows")
+    console.print(
+        f"{model} {result.version}: drift share {result.drift_share:.2f} (threshold {result.threshold}) "
+        f"{status}; {result.drifted_columns} of {len(result.columns)} columns drifted; "
+        f"{result.rows_compared} rows vs {result.reference_rows} reference rows"
+    )
     console.print(f"report: {result.report}")
 
 

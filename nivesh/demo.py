@@ -26,8 +26,13 @@ def _pushgateway(ws: Workspace, settings: MonitorSettings, console: Console) -> 
         console.print(f"[yellow]{exc}; the monitor will write its report but push nothing[/yellow]")
         return None
     port = localsvc.free_port()
-    proc = localsvc.start("pushgateway", [exe, f"--web.listen-address=127.0.0.1:{port}"],
-                          f"http://127.0.0.1:{port}", "/-/ready", ws.path("logs", "pushgateway.log"))
+    proc = localsvc.start(
+        "pushgateway",
+        [exe, f"--web.listen-address=127.0.0.1:{port}"],
+        f"http://127.0.0.1:{port}",
+        "/-/ready",
+        ws.path("logs", "pushgateway.log"),
+    )
     settings.pushgateway_url = proc.url
     return proc
 
@@ -49,8 +54,7 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console) -> None
     console.print(f"2/7 features: {features.yaml_for(ws)} applied and materialized")
     manifest_dir = ws.path("manifests", "x").parent
     with console.status("3/7 running the credit-risk pipeline with kfp.local (about a minute)"):
-        pipelines.run_local_logged(MODEL, ws, ws.path("logs", f"pipeline-{MODEL}.log"),
-                                   manifest_dir=str(manifest_dir))
+        pipelines.run_local_logged(MODEL, ws, ws.path("logs", f"pipeline-{MODEL}.log"), manifest_dir=str(manifest_dir))
     version = registry.resolve(ws, MODEL, registry.STAGING)
     console.print(f"3/7 pipeline: registered {MODEL} {version.semver} (MLflow version {version.version}) as staging")
     with console.status("4/7 starting predictor and transformer"):
@@ -61,16 +65,18 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console) -> None
     try:
         with console.status("5/7 sending example traffic (normal, then shifted)"):
             normal = demo_traffic.send(served.endpoint, demo_traffic.sample_applications(ws, 160, seed=1))
-            shifted = demo_traffic.send(served.endpoint,
-                                        demo_traffic.sample_applications(ws, 160, shift=1.5, seed=2))
-        console.print(f"5/7 traffic: normal {demo_traffic.decisions(normal)}, "
-                      f"shifted {demo_traffic.decisions(shifted)}")
+            shifted = demo_traffic.send(served.endpoint, demo_traffic.sample_applications(ws, 160, shift=1.5, seed=2))
+        console.print(
+            f"5/7 traffic: normal {demo_traffic.decisions(normal)}, shifted {demo_traffic.decisions(shifted)}"
+        )
         time.sleep(1.0)  # let the prediction logger flush its batch
         gateway = _pushgateway(ws, settings, console)
         with console.status("6/7 running the drift monitor"):
             result = job.run(MODEL, ws, settings, push=bool(settings.pushgateway_url))
-        console.print(f"6/7 monitor: drift share {result.drift_share:.2f} (alert above {result.threshold}); "
-                      f"{result.drifted_columns}/{len(result.columns)} columns drifted")
+        console.print(
+            f"6/7 monitor: drift share {result.drift_share:.2f} (alert above {result.threshold}); "
+            f"{result.drifted_columns}/{len(result.columns)} columns drifted"
+        )
         _summary(ws, served, result.report, settings, console, time.monotonic() - started)
         if keep_running:
             console.print("\nServers keep running; press Ctrl-C to stop.")
@@ -84,8 +90,14 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console) -> None
             gateway.stop()
 
 
-def _summary(ws: Workspace, served: Served, report: Path | None, settings: MonitorSettings,
-             console: Console, seconds: float) -> None:
+def _summary(
+    ws: Workspace,
+    served: Served,
+    report: Path | None,
+    settings: MonitorSettings,
+    console: Console,
+    seconds: float,
+) -> None:
     name = served.model
     console.rule(f"7/7 ready in {seconds:.0f}s")
     lines = [
@@ -107,11 +119,13 @@ def _summary(ws: Workspace, served: Served, report: Path | None, settings: Monit
     for line in lines:
         print(line)
     print("\ntry it:")
-    print(f"  curl -s -H 'Content-Type: application/json' {served.endpoint}/v2/models/{name}/infer -d "
-          "'{\"inputs\":[{\"name\":\"user_id\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"U000001\"]},"
-          "{\"name\":\"loan_intent\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"MEDICAL\"]},"
-          "{\"name\":\"loan_amnt\",\"shape\":[1],\"datatype\":\"FP64\",\"data\":[250000]},"
-          "{\"name\":\"loan_int_rate\",\"shape\":[1],\"datatype\":\"FP64\",\"data\":[16.5]}]}'")
+    print(
+        f"  curl -s -H 'Content-Type: application/json' {served.endpoint}/v2/models/{name}/infer -d "
+        '\'{"inputs":[{"name":"user_id","shape":[1],"datatype":"BYTES","data":["U000001"]},'
+        '{"name":"loan_intent","shape":[1],"datatype":"BYTES","data":["MEDICAL"]},'
+        '{"name":"loan_amnt","shape":[1],"datatype":"FP64","data":[250000]},'
+        '{"name":"loan_int_rate","shape":[1],"datatype":"FP64","data":[16.5]}]}\''
+    )
 
 
 def _latest(root: Path, name: str) -> Path | None:

@@ -22,7 +22,14 @@ def v2_body(rows: pd.DataFrame) -> dict[str, Any]:
     inputs = []
     for name in (key, *CREDIT_RISK.request_fields):
         values = [None if pd.isna(v) else v for v in rows[name].tolist()]
-        inputs.append({"name": name, "shape": [len(values)], "datatype": types.get(name, "FP64"), "data": values})
+        inputs.append(
+            {
+                "name": name,
+                "shape": [len(values)],
+                "datatype": types.get(name, "FP64"),
+                "data": values,
+            }
+        )
     return {"inputs": inputs}
 
 
@@ -40,7 +47,10 @@ def send(url: str, rows: pd.DataFrame, batch: int = 8) -> list[dict[str, Any]]:
     out = []
     with httpx.Client(timeout=TIMEOUT_S) as client:
         for start in range(0, len(rows), batch):
-            r = client.post(f"{url}/v2/models/{CREDIT_RISK.name}/infer", json=v2_body(rows[start:start + batch]))
+            r = client.post(
+                f"{url}/v2/models/{CREDIT_RISK.name}/infer",
+                json=v2_body(rows[start : start + batch]),
+            )
             r.raise_for_status()
             out.append(r.json())
     return out

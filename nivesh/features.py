@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pandas as pd
-from feast import FeatureStore
+from feast import FeatureService, FeatureStore
 
 from nivesh.errors import FeatureLookupError, NiveshError
 from nivesh.settings import Workspace
@@ -91,20 +91,25 @@ def feature_names(store: FeatureStore, service: str) -> list[str]:
     return [f.name for proj in fs.feature_view_projections for f in proj.features]
 
 
-def online(store: FeatureStore, service: str, key: str, ids: Sequence[Any]) -> dict[str, list[Any]]:
-    """Online features for each id, in order; an id with no stored features raises, naming it."""
-    result = store.get_online_features(
-        features=store.get_feature_service(service), entity_rows=[{key: i} for i in ids]
-    ).to_dict()
+def online(store: FeatureStore, service: str | FeatureService, key: str, ids: Sequence[Any]) -> dict[str, list[Any]]:
+    """Online features for each id, in order; an id with no stored features raises, naming it.
+
+    Servers pass a FeatureService object resolved once: looking it up by name reads the
+    registry and costs ~2 ms, ten times the online read itself."""
+    if isinstance(service, str):
+        service = store.get_feature_service(service)
+    result = store.get_online_features(features=service, entity_rows=[{key: i} for i in ids]).to_dict()
     _check_found(result, key, ids)
     return result
 
 
-async def online_async(store: FeatureStore, service: str, key: str, ids: Sequence[Any]) -> dict[str, list[Any]]:
+async def online_async(
+    store: FeatureStore, service: str | FeatureService, key: str, ids: Sequence[Any]
+) -> dict[str, list[Any]]:
     """Async read (Redis); SQLite has none, so callers fall back to a thread there."""
-    response = await store.get_online_features_async(
-        features=store.get_feature_service(service), entity_rows=[{key: i} for i in ids]
-    )
+    if isinstance(service, str):
+        service = store.get_feature_service(service)
+    response = await store.get_online_features_async(features=service, entity_rows=[{key: i} for i in ids])
     result = response.to_dict()
     _check_found(result, key, ids)
     return result

@@ -28,7 +28,10 @@ SECURITY_CONTEXT: dict[str, Any] = {
 
 
 def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
-    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
+    return {
+        "requests": {"cpu": cpu, "memory": memory},
+        "limits": {"cpu": cpu_limit, "memory": memory_limit},
+    }
 
 
 def _env_from_secret(name: str, secret: str, key: str) -> dict[str, Any]:
@@ -98,7 +101,11 @@ def inference_service(
                     "name": "kserve-container",
                     "image": SERVING_IMAGE,
                     "command": ["python", "-m", f"transformers_kserve.{spec.python_name}"],
-                    "args": [f"--model_name={spec.name}", "--predictor_protocol=v2", "--enable_grpc=false"],
+                    "args": [
+                        f"--model_name={spec.name}",
+                        "--predictor_protocol=v2",
+                        "--enable_grpc=false",
+                    ],
                     "env": [
                         *common_env,
                         _env_from_secret("NIVESH_REDIS_URL", "nivesh-redis", "url"),
@@ -131,7 +138,10 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "metadata": {"name": f"{spec.name}-drift-monitor", "labels": {"nivesh.in/model": spec.name}},
+        "metadata": {
+            "name": f"{spec.name}-drift-monitor",
+            "labels": {"nivesh.in/model": spec.name},
+        },
         "spec": {
             "schedule": schedule,
             "concurrencyPolicy": "Forbid",
@@ -142,7 +152,12 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
                     "backoffLimit": 2,
                     "activeDeadlineSeconds": 1800,
                     "template": {
-                        "metadata": {"labels": {"nivesh.in/model": spec.name, "app.kubernetes.io/component": "monitor"}},
+                        "metadata": {
+                            "labels": {
+                                "nivesh.in/model": spec.name,
+                                "app.kubernetes.io/component": "monitor",
+                            }
+                        },
                         "spec": {
                             "serviceAccountName": "nivesh-monitor",
                             "automountServiceAccountToken": False,

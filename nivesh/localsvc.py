@@ -49,8 +49,15 @@ class Process:
                 self.popen.wait(timeout)
 
 
-def start(name: str, cmd: list[str], url: str, health: str, log: Path, timeout: float = 90.0,
-          env: dict[str, str] | None = None) -> Process:
+def start(
+    name: str,
+    cmd: list[str],
+    url: str,
+    health: str,
+    log: Path,
+    timeout: float = 90.0,
+    env: dict[str, str] | None = None,
+) -> Process:
     """Start `cmd`, wait until GET url+health answers 200, or fail with the log's tail."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:

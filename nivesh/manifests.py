@@ -41,8 +41,11 @@ STATIC_RESOURCES = (
 def kustomization(generated: list[Path]) -> dict[str, Any]:
     """base/kustomization.yaml: static files name images by short name (nivesh-component);
     the `images` block maps them to the references in nivesh.images."""
-    refs = {"nivesh-component": images.COMPONENT_IMAGE, "nivesh-serving": images.SERVING_IMAGE,
-            "nivesh-monitor": images.MONITOR_IMAGE}
+    refs = {
+        "nivesh-component": images.COMPONENT_IMAGE,
+        "nivesh-serving": images.SERVING_IMAGE,
+        "nivesh-monitor": images.MONITOR_IMAGE,
+    }
     return {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",

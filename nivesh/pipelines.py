@@ -21,7 +21,8 @@ def load(name: str) -> Callable[..., Any]:
     if name not in PIPELINES:
         raise NiveshError(f"no pipeline named {name!r}; pipelines: {', '.join(sorted(PIPELINES))}")
     module, attr = PIPELINES[name].split(":")
-    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+    pipeline: Callable[..., Any] = getattr(importlib.import_module(module), attr)
+    return pipeline
 
 
 def compiled_path(name: str) -> Path:
@@ -43,8 +44,11 @@ def run_local(name: str, ws: Workspace, **arguments: Any) -> dict[str, Any]:
 
     os.environ.setdefault("NIVESH_HOME", str(ws.home))
     os.environ.setdefault("NIVESH_FEATURE_REPO", str(ws.feature_repo))
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(ws.path("kfp", "root")),
-               raise_on_error=True)
+    local.init(
+        runner=local.SubprocessRunner(use_venv=False),
+        pipeline_root=str(ws.path("kfp", "root")),
+        raise_on_error=True,
+    )
     task = load(name)(**arguments)
     return {k: v for k, v in (task.outputs or {}).items()} if hasattr(task, "outputs") else {}
 
@@ -61,7 +65,11 @@ def run_local_logged(name: str, ws: Workspace, log: Path, timeout_s: float = 180
     with log.open("wb") as out:
         result = subprocess.run(
             [sys.executable, "-m", "nivesh.pipelines", name, json.dumps(arguments)],
-            stdout=out, stderr=subprocess.STDOUT, env=env, timeout=timeout_s, check=False,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            timeout=timeout_s,
+            check=False,
         )
     if result.returncode != 0:
         lines = log.read_text(errors="replace").splitlines()

@@ -9,11 +9,11 @@ so logging never sits on a request's latency path.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import hmac
 import logging
 import os
-import queue
 import re
 import threading
 import uuid
@@ -34,7 +34,12 @@ metadata = sa.MetaData()
 model_predictions = sa.Table(
     "model_predictions",
     metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     sa.Column("request_id", sa.String(64), nullable=False, index=True),
     sa.Column("model", sa.String(64), nullable=False),
     sa.Column("version", sa.String(32), nullable=False),
@@ -56,6 +61,10 @@ _DIGITS = re.compile(r"\d{8,}")
 _PAN = re.compile(r"\b[A-Z]{5}\d{4}[A-Z]\b")
 
 
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
 @dataclass
 class PredictionRecord:
     model: str
@@ -65,7 +74,7 @@ class PredictionRecord:
     outputs: dict[str, Any] | None
     status_code: int
     latency_ms: float
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=lambda: new_id())
     ce_source: str = ""
     namespace: str | None = None
     endpoint: str | None = None
@@ -118,9 +127,21 @@ def hash_key() -> bytes:
     return os.environ.get("NIVESH_LOG_HASH_KEY", "nivesh-local-only").encode()
 
 
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """WAL lets the monitor read while servers write; NORMAL sync skips an fsync per commit
+    (a crash may lose the last batch of log rows, never corrupt the file)."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
 class PredictionStore:
     def __init__(self, url: str) -> None:
         self.engine = sa.create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
 
     def write(self, rows: list[dict[str, Any]]) -> None:
@@ -129,12 +150,20 @@ class PredictionStore:
                 conn.execute(model_predictions.insert(), rows)
 
     def window(
-        self, model: str, since: datetime, until: datetime | None = None, component: str = "predictor",
+        self,
+        model: str,
+        since: datetime,
+        until: datetime | None = None,
+        component: str = "predictor",
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         t = model_predictions
-        q = sa.select(t).where(t.c.model == model, t.c.component == component, t.c.created_at >= since,
-                               t.c.status_code < 400)
+        q = sa.select(t).where(
+            t.c.model == model,
+            t.c.component == component,
+            t.c.created_at >= since,
+            t.c.status_code < 400,
+        )
         if until is not None:
             q = q.where(t.c.created_at < until)
         q = q.order_by(t.c.created_at.desc())
@@ -163,49 +192,52 @@ def rows_to_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFram
 
 
 class PredictionLogger:
-    """Non-blocking logger: a bounded queue drained in batches by one daemon thread."""
+    """Non-blocking logger: requests append to a deque (atomic, no lock on the request
+    path); one daemon thread drains it every `flush_s` in batches of up to `batch` rows."""
 
-    def __init__(self, store: PredictionStore, identifiers: Iterable[str], max_queue: int = 10_000,
-                 batch: int = 200, flush_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        store: PredictionStore,
+        identifiers: Iterable[str],
+        max_pending: int = 50_000,
+        batch: int = 500,
+        flush_s: float = 1.0,
+    ) -> None:
         self.store = store
         self.identifiers = tuple(identifiers)
         self.key = hash_key()
-        self.queue: queue.Queue[PredictionRecord | None] = queue.Queue(max_queue)
+        self.pending: collections.deque[PredictionRecord] = collections.deque()
+        self.max_pending = max_pending
         self.batch = batch
         self.flush_s = flush_s
         self.dropped = 0
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="prediction-logger", daemon=True)
         self._thread.start()
 
     def log(self, record: PredictionRecord) -> None:
-        try:
-            self.queue.put_nowait(record)
-        except queue.Full:
+        if len(self.pending) >= self.max_pending:
             self.dropped += 1
-            log.warning("prediction log queue full; dropped %d records so far", self.dropped)
+            if self.dropped % 1000 == 1:
+                log.warning("prediction log backlog full; dropped %d records so far", self.dropped)
+            return
+        self.pending.append(record)
 
     def close(self, timeout: float = 10.0) -> None:
-        self.queue.put(None)
+        self._stop.set()
         self._thread.join(timeout)
 
-    def _run(self) -> None:
-        done = False
-        while not done:
-            pending: list[dict[str, Any]] = []
+    def _drain(self) -> None:
+        while self.pending:
+            rows: list[dict[str, Any]] = []
+            while self.pending and len(rows) < self.batch:
+                rows.append(self.pending.popleft().row(self.identifiers, self.key))
             try:
-                item = self.queue.get(timeout=self.flush_s)
-                while True:
-                    if item is None:
-                        done = True
-                        break
-                    pending.append(item.row(self.identifiers, self.key))
-                    if len(pending) >= self.batch:
-                        break
-                    item = self.queue.get_nowait()
-            except queue.Empty:
-                pass
-            if pending:
-                try:
-                    self.store.write(pending)
-                except sa.exc.SQLAlchemyError:
-                    log.exception("could not write %d prediction records", len(pending))
+                self.store.write(rows)
+            except sa.exc.SQLAlchemyError:
+                log.exception("could not write %d prediction records", len(rows))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.flush_s):
+            self._drain()
+        self._drain()

@@ -8,8 +8,8 @@ and `data_fingerprint`, and gets the `staging` alias on registration.
 from __future__ import annotations
 
 import json
-import os
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -9,9 +9,9 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from nivesh.families.xgb_classifier import Evaluation  # noqa: E402
+from nivesh.families.xgb_classifier import Evaluation
 
 
 def _png(fig: plt.Figure) -> str:
@@ -25,7 +25,13 @@ def roc_png(ev: Evaluation, title: str) -> str:
     fig, ax = plt.subplots(figsize=(4.6, 4.2))
     ax.plot(ev.roc["fpr"], ev.roc["tpr"], lw=2, label=f"AUC = {ev.metrics['auc']:.3f}")
     ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="chance")
-    ax.set(xlabel="False positive rate", ylabel="True positive rate", title=title, xlim=(0, 1), ylim=(0, 1.01))
+    ax.set(
+        xlabel="False positive rate",
+        ylabel="True positive rate",
+        title=title,
+        xlim=(0, 1),
+        ylim=(0, 1.01),
+    )
     ax.legend(loc="lower right")
     return _png(fig)
 
@@ -44,9 +50,7 @@ def confusion_png(ev: Evaluation) -> str:
 
 
 def classification_html(model: str, version: str, ev: Evaluation, gate: str, passed: bool) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{v:,.4f}</td></tr>" for k, v in sorted(ev.metrics.items())
-    )
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:,.4f}</td></tr>" for k, v in sorted(ev.metrics.items()))
     verdict = "passed" if passed else "FAILED"
     colour = "#1a7f37" if passed else "#cf222e"
     return f"""<!doctype html><html><head><meta charset="utf-8">

@@ -29,8 +29,13 @@ class Served:
                 p.stop()
 
 
-def serve(model: str, ws: Workspace, ref: str = registry.STAGING, predictor_port: int | None = None,
-          transformer_port: int | None = None) -> Served:
+def serve(
+    model: str,
+    ws: Workspace,
+    ref: str = registry.STAGING,
+    predictor_port: int | None = None,
+    transformer_port: int | None = None,
+) -> Served:
     spec = catalog.get(model)
     version = registry.resolve(ws, model, ref)
     folder, _ = registry.download(ws, version, ws.path("serving", model, version.semver))
@@ -39,9 +44,17 @@ def serve(model: str, ws: Workspace, ref: str = registry.STAGING, predictor_port
     logs = ws.path("logs")
     predictor = localsvc.start(
         f"{model} predictor",
-        [sys.executable, "-m", f"inference_services.{spec.python_name}", f"--model_name={spec.name}",
-         f"--model_dir={folder}", f"--http_port={pport}"],
-        f"http://127.0.0.1:{pport}", ready, logs / f"{model}-predictor.log",
+        [
+            sys.executable,
+            "-m",
+            f"inference_services.{spec.python_name}",
+            f"--model_name={spec.name}",
+            f"--model_dir={folder}",
+            f"--http_port={pport}",
+        ],
+        f"http://127.0.0.1:{pport}",
+        ready,
+        logs / f"{model}-predictor.log",
     )
     transformer = None
     if spec.feature_service:
@@ -49,9 +62,18 @@ def serve(model: str, ws: Workspace, ref: str = registry.STAGING, predictor_port
         try:
             transformer = localsvc.start(
                 f"{model} transformer",
-                [sys.executable, "-m", f"transformers_kserve.{spec.python_name}", f"--model_name={spec.name}",
-                 f"--predictor_host=127.0.0.1:{pport}", "--predictor_protocol=v2", f"--http_port={tport}"],
-                f"http://127.0.0.1:{tport}", ready, logs / f"{model}-transformer.log",
+                [
+                    sys.executable,
+                    "-m",
+                    f"transformers_kserve.{spec.python_name}",
+                    f"--model_name={spec.name}",
+                    f"--predictor_host=127.0.0.1:{pport}",
+                    "--predictor_protocol=v2",
+                    f"--http_port={tport}",
+                ],
+                f"http://127.0.0.1:{tport}",
+                ready,
+                logs / f"{model}-transformer.log",
             )
         except Exception:
             predictor.stop()

@@ -41,9 +41,7 @@ class RegistrySettings(BaseSettings):
     )
     # Storage prefix the cluster's storage initializer can read (s3://, gs://, pvc://).
     # When unset, the registered artifact's own location is used as storageUri.
-    storage_uri_prefix: str | None = Field(
-        default=None, validation_alias=AliasChoices("NIVESH_STORAGE_URI_PREFIX")
-    )
+    storage_uri_prefix: str | None = Field(default=None, validation_alias=AliasChoices("NIVESH_STORAGE_URI_PREFIX"))
 
     def resolved_tracking_uri(self, workspace: Workspace) -> str:
         if self.tracking_uri:

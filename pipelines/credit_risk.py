@@ -9,8 +9,8 @@ from components.register_model import register_model
 from components.train_xgboost import train_xgboost
 from nivesh.catalog import CREDIT_RISK
 
-MLFLOW_SECRET = "nivesh-mlflow"
-REDIS_SECRET = "nivesh-redis"
+MLFLOW_SECRET = "nivesh-mlflow"  # noqa: S105 - a Secret name, not a value
+REDIS_SECRET = "nivesh-redis"  # noqa: S105 - a Secret name, not a value
 
 
 @dsl.pipeline(name=CREDIT_RISK.name, description="Train, evaluate, register and deploy-render credit-risk")
@@ -26,17 +26,23 @@ def credit_risk_pipeline(
     trained = train_xgboost(model_name=CREDIT_RISK.name, train_data=prepared.outputs["train_data"])
     trained.set_display_name("train XGBoost").set_cpu_request("1").set_memory_request("2G").set_cpu_limit("2")
     evaluated = evaluate_classifier(
-        model_name=CREDIT_RISK.name, model=trained.outputs["model"], test_data=prepared.outputs["test_data"]
+        model_name=CREDIT_RISK.name,
+        model=trained.outputs["model"],
+        test_data=prepared.outputs["test_data"],
     ).set_display_name("evaluate + quality gate")
     registered = register_model(
-        model_name=CREDIT_RISK.name, model=trained.outputs["model"], metrics=evaluated.outputs["metrics"]
+        model_name=CREDIT_RISK.name,
+        model=trained.outputs["model"],
+        metrics=evaluated.outputs["metrics"],
     ).set_display_name("register in MLflow (staging)")
     emitted = emit_inference_service(
         model_name=CREDIT_RISK.name, version=registered.outputs["version"], output_dir=manifest_dir
     ).set_display_name("emit InferenceService")
     for task in (registered, emitted):
         kubernetes.use_secret_as_env(
-            task, secret_name=MLFLOW_SECRET, secret_key_to_env={"tracking-uri": "MLFLOW_TRACKING_URI"}
+            task,
+            secret_name=MLFLOW_SECRET,
+            secret_key_to_env={"tracking-uri": "MLFLOW_TRACKING_URI"},
         )
     kubernetes.use_secret_as_env(prepared, secret_name=REDIS_SECRET, secret_key_to_env={"url": "NIVESH_REDIS_URL"})
     for task in (prepared, trained, evaluated, registered, emitted):

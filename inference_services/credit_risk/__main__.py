@@ -13,8 +13,11 @@ from nivesh.serving import server  # noqa: E402
 
 def main() -> None:
     args = server.parse_args(CREDIT_RISK.name, [("--model_dir", {"required": True, "help": "artifact directory"})])
-    model = CreditRiskPredictor(args.model_name, Path(args.model_dir),
-                                server.prediction_logger(CREDIT_RISK.identifier_fields))
+    model = CreditRiskPredictor(
+        args.model_name,
+        Path(args.model_dir),
+        server.prediction_logger(CREDIT_RISK.identifier_fields),
+    )
     model.load()
     server.start(model)
 

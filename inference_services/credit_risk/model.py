@@ -37,8 +37,9 @@ class CreditRiskPredictor(LoggedModel, kserve.Model):
             raise ArtifactIntegrityError(f"{self.model_dir} holds {model.manifest.name!r}, not {self.name!r}")
         self.model = model
         self.served_version = model.manifest.version
-        self.inputs = [v2.TensorSpec(f.name, f.v2_datatype, nullable=f.kind == "numeric")
-                       for f in model.encoder.features]
+        self.inputs = [
+            v2.TensorSpec(f.name, f.v2_datatype, nullable=f.kind == "numeric") for f in model.encoder.features
+        ]
         self.ready = True
         return self.ready
 
@@ -49,8 +50,12 @@ class CreditRiskPredictor(LoggedModel, kserve.Model):
         assert self.model is not None
         return list(self.model.manifest.signature["outputs"])
 
-    async def predict(self, payload: Any, headers: dict[str, str] | None = None,
-                      response_headers: dict[str, str] | None = None) -> InferResponse:
+    async def predict(
+        self,
+        payload: Any,
+        headers: dict[str, str] | None = None,
+        response_headers: dict[str, str] | None = None,
+    ) -> InferResponse:
         request = v2.require_v2(payload)
         cols = v2.columns(request, self.inputs)
         mode = v2.parameter(request, "reason_codes", "declined")

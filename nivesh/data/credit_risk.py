@@ -9,9 +9,11 @@ point-in-time join matters: an application sees the profile valid at its time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,12 +50,19 @@ PROFILE_FEATURES = (
 )
 
 HOME_OWNERSHIP = ("RENT", "OWN", "MORTGAGE", "OTHER")
-LOAN_INTENTS = ("EDUCATION", "MEDICAL", "VENTURE", "PERSONAL", "DEBTCONSOLIDATION", "HOMEIMPROVEMENT")
+LOAN_INTENTS = (
+    "EDUCATION",
+    "MEDICAL",
+    "VENTURE",
+    "PERSONAL",
+    "DEBTCONSOLIDATION",
+    "HOMEIMPROVEMENT",
+)
 
 
 def loan_percent_income(loan_amnt: np.ndarray | float, person_income: np.ndarray | float) -> np.ndarray:
     """Derived at request time by the transformer and here, the one definition of it."""
-    income = np.maximum(np.asarray(person_income, dtype="float64"), 1.0)
+    income = np.maximum(np.asarray(person_income, dtype="float64"), 1.0)  # NaN stays NaN
     return np.round(np.asarray(loan_amnt, dtype="float64") / income, 2)
 
 
@@ -64,7 +73,10 @@ class CreditRiskData:
 
     def write(self, folder: Path) -> dict[str, Path]:
         folder.mkdir(parents=True, exist_ok=True)
-        paths = {"profiles": folder / "user_profiles.parquet", "applications": folder / "loan_applications.parquet"}
+        paths = {
+            "profiles": folder / "user_profiles.parquet",
+            "applications": folder / "loan_applications.parquet",
+        }
         self.profiles.to_parquet(paths["profiles"], index=False)
         self.applications.to_parquet(paths["applications"], index=False)
         return paths
@@ -157,16 +169,24 @@ def generate(n_users: int = 5000, seed: int = 7, end: datetime | None = None) ->
     return CreditRiskData(profiles=profiles, applications=applications)
 
 
-def assemble(joined: pd.DataFrame, with_label: bool = True) -> pd.DataFrame:
+def assemble_columns(cols: Mapping[str, Sequence[Any]], with_label: bool = False) -> dict[str, list[Any]]:
     """Profile features + request fields -> the model's columns, in schema order.
 
-    Training (after the Feast point-in-time join) and the serving transformer (after
-    the online read) both call this, so the derived column is computed one way.
+    The one place the derived column is computed: training calls it through `assemble`
+    after the Feast point-in-time join, the serving transformer directly on the online
+    read plus the request (no DataFrame on the request path).
     """
-    out = joined.copy()
-    out["loan_percent_income"] = loan_percent_income(out["loan_amnt"], out["person_income"])
+    amount = np.asarray(cols["loan_amnt"], dtype="float64")
+    income = np.asarray([np.nan if v is None else v for v in cols["person_income"]], dtype="float64")
+    derived = {"loan_percent_income": loan_percent_income(amount, income).tolist()}
     names = [n for n in CREDIT_RISK_SCHEMA.names if with_label or n != CREDIT_RISK_SCHEMA.label]
-    return out[names]
+    return {n: list(derived[n]) if n in derived else list(cols[n]) for n in names}
+
+
+def assemble(joined: pd.DataFrame, with_label: bool = True) -> pd.DataFrame:
+    """A joined training frame -> the model's columns (see assemble_columns)."""
+    cols = assemble_columns({c: joined[c].to_numpy() for c in joined.columns}, with_label)
+    return pd.DataFrame(cols, index=joined.index)
 
 
 def model_inputs() -> list[str]:

@@ -35,7 +35,10 @@ def load_labelled(path: Path, label: str | None, schema: TableSchema) -> tuple[p
             raise NiveshError(f"{schema.name} has no default label; pass --label COLUMN")
         return schema.check(frame), schema.label
     if label not in frame.columns:
-        raise SchemaError(label, f"label column not in {path.name}; columns are: {', '.join(map(str, frame.columns))}")
+        raise SchemaError(
+            label,
+            f"label column not in {path.name}; columns are: {', '.join(map(str, frame.columns))}",
+        )
     if frame.shape[1] < 2:
         raise NiveshError(f"{path}: needs at least one feature column besides {label!r}")
     return frame, label

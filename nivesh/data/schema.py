@@ -50,7 +50,8 @@ class TableSchema:
         for col in self.columns:
             if col.name not in out.columns:
                 raise SchemaError(
-                    col.name, f"missing column (expected {col.kind.value}; have: {', '.join(map(str, frame.columns))})"
+                    col.name,
+                    f"missing column (expected {col.kind.value}; have: {', '.join(map(str, frame.columns))})",
                 )
             out[col.name] = coerce(out[col.name], col)
         return out

@@ -62,7 +62,9 @@ def label_vector(frame: pd.DataFrame, label: str) -> np.ndarray:
     return (y == positive).to_numpy(dtype=np.int32)
 
 
-def split(frame: pd.DataFrame, label: str, test_fraction: float = 0.2, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split(
+    frame: pd.DataFrame, label: str, test_fraction: float = 0.2, seed: int = 42
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stratified held-out split, the same for the CLI and the pipeline."""
     y = label_vector(frame, label)
     train, test = train_test_split(frame, test_size=test_fraction, stratify=y, random_state=seed)
@@ -197,6 +199,7 @@ class ClassifierModel:
         self.booster = xgb.Booster()
         self.booster.load_model(str(folder / extra["model_file"]))
         self.booster.set_param({"nthread": nthread})
+        self.nthread = nthread
         self.folder = folder
         self.predict_proba(np.zeros((1, len(self.encoder.features)), dtype=np.float32))
 
@@ -208,7 +211,8 @@ class ClassifierModel:
 
         These are what an adverse action notice lists: the principal reasons for a decline.
         """
-        contribs = self.booster.predict(xgb.DMatrix(x, feature_names=self.encoder.names), pred_contribs=True)
+        dmatrix = xgb.DMatrix(x, feature_names=self.encoder.names, nthread=self.nthread)
+        contribs = self.booster.predict(dmatrix, pred_contribs=True)
         out = []
         for row, values in zip(contribs[:, :-1], x, strict=True):
             order = np.argsort(-row)[:top_k]

@@ -55,8 +55,14 @@ class DriftResult:
         return self.drift_share > self.threshold
 
 
-def current_window(store: PredictionStore, model: str, columns: list[str], hours: float, max_rows: int,
-                   now: datetime | None = None) -> pd.DataFrame:
+def current_window(
+    store: PredictionStore,
+    model: str,
+    columns: list[str],
+    hours: float,
+    max_rows: int,
+    now: datetime | None = None,
+) -> pd.DataFrame:
     """Logged predictor inputs of the last `hours`, at most `max_rows` rows (uniform sample)."""
     since = (now or datetime.now(UTC)) - timedelta(hours=hours)
     frame = rows_to_frame(store.window(model, since, limit=max_rows), columns)
@@ -80,8 +86,15 @@ def _typed(frame: pd.DataFrame, encoder: TabularEncoder) -> pd.DataFrame:
     return out
 
 
-def compute(model: str, version: str, encoder: TabularEncoder, reference: pd.DataFrame,
-            current: pd.DataFrame, threshold: float, report_path: Path | None) -> DriftResult:
+def compute(
+    model: str,
+    version: str,
+    encoder: TabularEncoder,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    threshold: float,
+    report_path: Path | None,
+) -> DriftResult:
     """Run Evidently's DataDriftPreset and read the per-column scores off the snapshot."""
     result = DriftResult(model, version, 0.0, threshold, len(current), len(reference))
     if current.empty:
@@ -124,14 +137,36 @@ def push(result: DriftResult, gateway: str, timeout_s: float) -> None:
     gauge("nivesh_drift_share", "Share of input columns drifted", result.drift_share)
     gauge("nivesh_drift_share_threshold", "Drift share above which the model alerts", result.threshold)
     gauge("nivesh_drift_columns_drifted", "Number of drifted input columns", result.drifted_columns)
-    gauge("nivesh_drift_rows_compared", "Logged rows compared with the reference", result.rows_compared)
+    gauge(
+        "nivesh_drift_rows_compared",
+        "Logged rows compared with the reference",
+        result.rows_compared,
+    )
     for column, c in result.columns.items():
-        gauge("nivesh_drift_column_score", "Per-column drift statistic (p-value or distance)", c.score,
-              column=column, method=c.method)
-        gauge("nivesh_drift_column_drifted", "1 if the column drifted", float(c.drifted), column=column)
+        gauge(
+            "nivesh_drift_column_score",
+            "Per-column drift statistic (p-value or distance)",
+            c.score,
+            column=column,
+            method=c.method,
+        )
+        gauge(
+            "nivesh_drift_column_drifted",
+            "1 if the column drifted",
+            float(c.drifted),
+            column=column,
+        )
     gauge("nivesh_monitor_last_run_timestamp_seconds", "When the monitor last ran", result.finished_at)
     if result.rows_compared:
-        gauge("nivesh_monitor_last_success_timestamp_seconds", "When the monitor last compared data",
-              result.finished_at)
-    push_to_gateway(gateway, job=PUSH_JOB, registry=registry, grouping_key={"model": result.model},
-                    timeout=timeout_s)
+        gauge(
+            "nivesh_monitor_last_success_timestamp_seconds",
+            "When the monitor last compared data",
+            result.finished_at,
+        )
+    push_to_gateway(
+        gateway,
+        job=PUSH_JOB,
+        registry=registry,
+        grouping_key={"model": result.model},
+        timeout=timeout_s,
+    )

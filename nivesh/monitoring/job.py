@@ -25,8 +25,13 @@ def served_version(ws: Workspace, model: str) -> registry.RegisteredVersion:
         return registry.resolve(ws, model, registry.STAGING)
 
 
-def run(model: str, ws: Workspace, settings: MonitorSettings, push: bool = True,
-        report: Path | None = None) -> drift.DriftResult:
+def run(
+    model: str,
+    ws: Workspace,
+    settings: MonitorSettings,
+    push: bool = True,
+    report: Path | None = None,
+) -> drift.DriftResult:
     spec = catalog.get(model)
     version = served_version(ws, model)
     with tempfile.TemporaryDirectory() as tmp:
@@ -40,11 +45,14 @@ def run(model: str, ws: Workspace, settings: MonitorSettings, push: bool = True,
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = report or ws.path("reports", model, f"drift-{stamp}.html")
     if len(current) < settings.min_rows:
-        log.warning("%s: %d logged rows in the window, fewer than %d; no drift verdict", model, len(current),
-                    settings.min_rows)
+        log.warning(
+            "%s: %d logged rows in the window, fewer than %d; no drift verdict",
+            model,
+            len(current),
+            settings.min_rows,
+        )
         current = current.iloc[0:0]
-    result = drift.compute(model, version.semver, loaded.encoder, reference, current,
-                           spec.drift_share_alert, report)
+    result = drift.compute(model, version.semver, loaded.encoder, reference, current, spec.drift_share_alert, report)
     if push:
         if not settings.pushgateway_url:
             raise NiveshError("set NIVESH_PUSHGATEWAY_URL (for example http://127.0.0.1:9091) or pass --no-push")

@@ -8,7 +8,7 @@ from typing import Any
 from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
-from nivesh.predlog import PredictionLogger, PredictionRecord
+from nivesh.predlog import PredictionLogger, PredictionRecord, new_id
 
 
 def _named(obj: Any) -> dict[str, Any]:
@@ -48,8 +48,7 @@ class LoggedModel:
                         outputs=_named(response) if isinstance(response, InferResponse | dict) else None,
                         status_code=status,
                         latency_ms=(time.perf_counter() - start) * 1000,
-                        request_id=(getattr(body, "id", None) or (headers or {}).get("x-request-id") or "")
-                        or PredictionRecord.__dataclass_fields__["request_id"].default_factory(),  # type: ignore[misc]
+                        request_id=getattr(body, "id", None) or (headers or {}).get("x-request-id") or new_id(),
                         endpoint=self.component,
                     )
                 )

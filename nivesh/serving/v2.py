@@ -10,7 +10,20 @@ import numpy as np
 from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferInput, InferRequest
 
-NUMERIC_TYPES = {"FP16", "FP32", "FP64", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64", "BOOL"}
+NUMERIC_TYPES = {
+    "FP16",
+    "FP32",
+    "FP64",
+    "INT8",
+    "INT16",
+    "INT32",
+    "INT64",
+    "UINT8",
+    "UINT16",
+    "UINT32",
+    "UINT64",
+    "BOOL",
+}
 
 
 @dataclass(frozen=True)
@@ -41,7 +54,7 @@ def _flat(data: Any) -> list[Any]:
 
 def require_v2(payload: Any) -> InferRequest:
     if not isinstance(payload, InferRequest):
-        raise InvalidInput("expected a v2 inference request: POST /v2/models/<name>/infer with {\"inputs\": [...]}")
+        raise InvalidInput('expected a v2 inference request: POST /v2/models/<name>/infer with {"inputs": [...]}')
     return payload
 
 

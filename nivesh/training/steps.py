@@ -47,8 +47,13 @@ def _credit_risk_frame(ws: Workspace, data: Path | None, label: str | None) -> t
 FRAMES: dict[str, FrameBuilder] = {catalog.CREDIT_RISK.name: _credit_risk_frame}
 
 
-def prepare(model: str, ws: Workspace, data: Path | None = None, label: str | None = None,
-            test_fraction: float = 0.2) -> Prepared:
+def prepare(
+    model: str,
+    ws: Workspace,
+    data: Path | None = None,
+    label: str | None = None,
+    test_fraction: float = 0.2,
+) -> Prepared:
     """Training frame from Feast (data None, or an entity parquet) or a user's labelled file."""
     spec = catalog.get(model)
     frame, target = FRAMES[spec.name](ws, data, label)
@@ -61,8 +66,14 @@ def prepare(model: str, ws: Workspace, data: Path | None = None, label: str | No
 def fit(model: str, train: pd.DataFrame, label: str, out: Path, params: dict[str, Any] | None = None) -> Path:
     spec = catalog.get(model)
     trained = xgbc.train(train, label, params)
-    xgbc.save(trained, out, name=spec.name, version=UNREGISTERED, feature_service=spec.feature_service,
-              train_frame=train)
+    xgbc.save(
+        trained,
+        out,
+        name=spec.name,
+        version=UNREGISTERED,
+        feature_service=spec.feature_service,
+        train_frame=train,
+    )
     return out
 
 
@@ -92,8 +103,13 @@ def enforce(model: str, a: Assessment) -> None:
         )
 
 
-def publish(model: str, artifact: Path, metrics: dict[str, float], ws: Workspace,
-            params: dict[str, Any] | None = None) -> registry.RegisteredVersion:
+def publish(
+    model: str,
+    artifact: Path,
+    metrics: dict[str, float],
+    ws: Workspace,
+    params: dict[str, Any] | None = None,
+) -> registry.RegisteredVersion:
     """Stamp the next semantic version and the metrics into a copy, then register it."""
     client = registry.connect(ws)
     inputs = [f["name"] for f in xgbc.ClassifierModel(artifact).manifest.signature["inputs"]]
@@ -105,7 +121,16 @@ def publish(model: str, artifact: Path, metrics: dict[str, float], ws: Workspace
         return registry.register(ws, staged, params=params)
 
 
-def render(model: str, version: registry.RegisteredVersion, storage_uri: str | None = None,
-           namespace: str | None = None) -> dict[str, Any]:
-    return k8s.inference_service(catalog.get(model), storage_uri or version.source, version.semver,
-                                 version.version, namespace)
+def render(
+    model: str,
+    version: registry.RegisteredVersion,
+    storage_uri: str | None = None,
+    namespace: str | None = None,
+) -> dict[str, Any]:
+    return k8s.inference_service(
+        catalog.get(model),
+        storage_uri or version.source,
+        version.semver,
+        version.version,
+        namespace,
+    )

@@ -23,16 +23,37 @@ def test_demo_runs_the_whole_loop(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NIVESH_", "MLFLOW_"))}
     env.update({"NIVESH_HOME": str(tmp_path / "var"), "NIVESH_FEATURE_REPO": str(repo)})
     out = subprocess.run(
-        [sys.executable, "-c", "from nivesh.cli import main; main()", "demo", "--users", "1500",
-         "--no-keep-running"],
-        capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            "-c",
+            "from nivesh.cli import main; main()",
+            "demo",
+            "--users",
+            "1500",
+            "--no-keep-running",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+        cwd=tmp_path,
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     text = out.stdout + out.stderr
-    for step in ("1/7 data", "2/7 features", "3/7 pipeline: registered credit-risk v1.0.0", "4/7 serving",
-                 "5/7 traffic", "6/7 monitor", "7/7 ready"):
+    for step in (
+        "1/7 data",
+        "2/7 features",
+        "3/7 pipeline: registered credit-risk v1.0.0",
+        "4/7 serving",
+        "5/7 traffic",
+        "6/7 monitor",
+        "7/7 ready",
+    ):
         assert step in text, text[-3000:]
-    assert re.search(r"v2 endpoint \(transformer\): POST http://127\.0\.0\.1:\d+/v2/models/credit-risk/infer", text)
+    assert re.search(
+        r"v2 endpoint \(transformer\): POST http://127\.0\.0\.1:\d+/v2/models/credit-risk/infer",
+        text,
+    )
     drift = re.search(r"drift share (\d\.\d+)", text)
     assert drift and float(drift.group(1)) > 0.3  # the shifted half of the traffic is noticed
     assert list((tmp_path / "var" / "reports" / "credit-risk").glob("drift-*.html"))

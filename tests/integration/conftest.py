@@ -23,8 +23,23 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("redis-server not installed: sudo apt-get install redis-server")
     port = localsvc.free_port()
     folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     import redis
 
     client = redis.Redis(port=port, socket_timeout=2)
@@ -63,7 +78,12 @@ def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if exe is None:
         pytest.skip("prometheus-pushgateway not installed: sudo apt-get install prometheus-pushgateway")
     port = localsvc.free_port()
-    proc = localsvc.start("pushgateway", [exe, f"--web.listen-address=127.0.0.1:{port}"],
-                          f"http://127.0.0.1:{port}", "/-/ready", Path(tmp_path_factory.mktemp("pgw")) / "log")
+    proc = localsvc.start(
+        "pushgateway",
+        [exe, f"--web.listen-address=127.0.0.1:{port}"],
+        f"http://127.0.0.1:{port}",
+        "/-/ready",
+        Path(tmp_path_factory.mktemp("pgw")) / "log",
+    )
     yield proc.url
     proc.stop()

@@ -30,7 +30,12 @@ def test_redis_online_store_round_trip(tmp_path, redis_url, monkeypatch) -> None
     service = CREDIT_RISK.feature_service
     assert service is not None
     got = features.online(store, service, "user_id", ["U000001", "U000002"])
-    assert got["person_income"][0] > 100_000 and got["person_home_ownership"][1] in ("RENT", "OWN", "MORTGAGE", "OTHER")
+    assert got["person_income"][0] > 100_000 and got["person_home_ownership"][1] in (
+        "RENT",
+        "OWN",
+        "MORTGAGE",
+        "OTHER",
+    )
     with pytest.raises(FeatureLookupError, match="U999999"):
         features.online(store, service, "user_id", ["U999999"])
 
@@ -41,8 +46,17 @@ def test_redis_online_store_round_trip(tmp_path, redis_url, monkeypatch) -> None
     assert all(0 < t <= 3600 for t in ttls), ttls  # key_ttl_seconds from feature_store.redis.yaml
 
     # a real-time update through the push source is visible online at once
-    row = pd.DataFrame([{**{k: v[0] for k, v in got.items()}, "user_id": "U000001", "person_income": 4_200_000.0,
-                         "event_timestamp": datetime.now(UTC), "created_timestamp": datetime.now(UTC)}])
+    row = pd.DataFrame(
+        [
+            {
+                **{k: v[0] for k, v in got.items()},
+                "user_id": "U000001",
+                "person_income": 4_200_000.0,
+                "event_timestamp": datetime.now(UTC),
+                "created_timestamp": datetime.now(UTC),
+            }
+        ]
+    )
     store.push("user_profile_push", row)
     assert features.online(store, service, "user_id", ["U000001"])["person_income"] == [4_200_000.0]
     os.environ.pop("NIVESH_FEAST_REDIS", None)

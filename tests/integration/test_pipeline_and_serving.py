@@ -98,7 +98,10 @@ def test_bad_requests_are_400_naming_the_field(workspace, served: Served, mutate
 
 
 def test_requests_are_logged_masked(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
-    _infer(served.endpoint, demo_traffic.v2_body(demo_traffic.sample_applications(workspace, 3, seed=6)))
+    _infer(
+        served.endpoint,
+        demo_traffic.v2_body(demo_traffic.sample_applications(workspace, 3, seed=6)),
+    )
     time.sleep(1.5)
     store = PredictionStore(StoreSettings().resolved_url(workspace))
     from datetime import UTC, datetime, timedelta

@@ -13,9 +13,15 @@ pytestmark = pytest.mark.integration
 
 def test_prediction_store_on_postgres(pg_dsn: str) -> None:
     store = PredictionStore(pg_dsn.replace("postgresql://", "postgresql+psycopg://"))
-    rec = PredictionRecord(model="credit-risk", version="v1.0.0", component="predictor",
-                           inputs={"user_id": ["U1"], "note": ["a/c 123456789012"]}, outputs={"probability": [0.2]},
-                           status_code=200, latency_ms=1.0)
+    rec = PredictionRecord(
+        model="credit-risk",
+        version="v1.0.0",
+        component="predictor",
+        inputs={"user_id": ["U1"], "note": ["a/c 123456789012"]},
+        outputs={"probability": [0.2]},
+        status_code=200,
+        latency_ms=1.0,
+    )
     store.write([rec.row({"user_id"}, b"k")])
     rows = store.window("credit-risk", datetime.now(UTC) - timedelta(minutes=5))
     assert len(rows) == 1
@@ -33,9 +39,14 @@ def test_mlflow_registry_on_postgres(pg_dsn: str, tmp_path, small_credit_data, m
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", pg_dsn.replace("postgresql://", "postgresql+psycopg://"))
     d = small_credit_data
-    frame = assemble(pd.merge_asof(d.applications.sort_values("event_timestamp"),
-                                   d.profiles.sort_values("event_timestamp").drop(columns="created_timestamp"),
-                                   on="event_timestamp", by="user_id"))
+    frame = assemble(
+        pd.merge_asof(
+            d.applications.sort_values("event_timestamp"),
+            d.profiles.sort_values("event_timestamp").drop(columns="created_timestamp"),
+            on="event_timestamp",
+            by="user_id",
+        )
+    )
     art = steps.fit("credit-risk", frame, "loan_status", tmp_path / "model")
     ws = Workspace(home=tmp_path / "var")
     # an artifact location the PostgreSQL-backed store can use without a server
@@ -46,5 +57,5 @@ def test_mlflow_registry_on_postgres(pg_dsn: str, tmp_path, small_credit_data, m
     assert (first.semver, second.semver) == ("v1.0.0", "v1.1.0")
     assert registry.resolve(ws, "credit-risk", "staging").version == second.version
     assert registry.resolve(ws, "credit-risk", "v1.0.0").version == first.version
-    local, manifest = registry.download(ws, second, tmp_path / "dl")
+    _, manifest = registry.download(ws, second, tmp_path / "dl")
     assert manifest.version == "v1.1.0" and manifest.metrics == {"auc": 0.91}

@@ -16,8 +16,20 @@ pytestmark = pytest.mark.integration
 
 
 def _train(*args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", "from nivesh.cli import main; main()", "train", "credit-risk",
-                          *args, "--json"], capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from nivesh.cli import main; main()",
+            "train",
+            "credit-risk",
+            *args,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -44,6 +56,18 @@ def test_schema_problem_is_one_line(tmp_path: Path) -> None:
     real = pd.read_csv(shared_file("credit_risk", "credit_risk_dataset.csv"), nrows=200)
     path = tmp_path / "broken.csv"
     real.drop(columns=["loan_int_rate"]).to_csv(path, index=False)
-    out = subprocess.run([sys.executable, "-c", "from nivesh.cli import main; main()", "train", "credit-risk",
-                          "--data", str(path)], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from nivesh.cli import main; main()",
+            "train",
+            "credit-risk",
+            "--data",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 2 and out.stderr.strip().startswith("error: loan_int_rate: missing column")

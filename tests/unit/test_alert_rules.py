@@ -20,14 +20,23 @@ def _promtool() -> str:
 def test_rules_check() -> None:
     rules = sorted(ALERTS.glob("*.rules.yml"))
     assert rules
-    out = subprocess.run([_promtool(), "check", "rules", *map(str, rules)], capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run(
+        [_promtool(), "check", "rules", *map(str, rules)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_rules_unit_tests() -> None:
     tests = sorted((ALERTS / "tests").glob("*.test.yml"))
     assert tests
-    out = subprocess.run([_promtool(), "test", "rules", *map(str, tests)], capture_output=True, text=True,
-                         timeout=60, cwd=ALERTS / "tests")
+    out = subprocess.run(
+        [_promtool(), "test", "rules", *map(str, tests)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ALERTS / "tests",
+    )
     assert out.returncode == 0, out.stdout + out.stderr

@@ -9,8 +9,18 @@ from nivesh.errors import ArtifactIntegrityError
 def _artifact(folder: Path) -> Path:
     folder.mkdir()
     (folder / "model.json").write_text('{"trees": []}')
-    write_manifest(folder, Manifest("credit-risk", "v1.0.0", "xgboost", {"inputs": [], "outputs": []},
-                                    "credit_risk_v1", {"auc": 0.9}, "abc"))
+    write_manifest(
+        folder,
+        Manifest(
+            "credit-risk",
+            "v1.0.0",
+            "xgboost",
+            {"inputs": [], "outputs": []},
+            "credit_risk_v1",
+            {"auc": 0.9},
+            "abc",
+        ),
+    )
     return folder
 
 
@@ -22,7 +32,7 @@ def test_manifest_records_and_verifies_hashes(tmp_path: Path) -> None:
 def test_tampered_file_is_refused(tmp_path: Path) -> None:
     folder = _artifact(tmp_path / "a")
     (folder / "model.json").write_text('{"trees": [1]}')
-    with pytest.raises(ArtifactIntegrityError, match="sha256 of model.json"):
+    with pytest.raises(ArtifactIntegrityError, match=r"sha256 of model\.json"):
         load_manifest(folder)
 
 
@@ -35,7 +45,7 @@ def test_missing_and_unlisted_files_are_refused(tmp_path: Path) -> None:
     (folder / "model.json").unlink()
     with pytest.raises(ArtifactIntegrityError, match="missing"):
         load_manifest(folder)
-    with pytest.raises(ArtifactIntegrityError, match="no nivesh-model.json"):
+    with pytest.raises(ArtifactIntegrityError, match=r"no nivesh-model\.json"):
         load_manifest(tmp_path)
 
 

@@ -6,8 +6,12 @@ from nivesh.features import redis_connection_string
 
 
 def _nivesh(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from nivesh.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", "from nivesh.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_unknown_model_is_one_clear_line() -> None:
@@ -24,7 +28,16 @@ def test_missing_data_file_says_how_to_fix(tmp_path) -> None:  # type: ignore[no
 
 def test_help_lists_the_commands() -> None:
     out = _nivesh("--help")
-    for command in ("train", "pipeline", "serve", "monitor", "demo", "features", "generate", "render"):
+    for command in (
+        "train",
+        "pipeline",
+        "serve",
+        "monitor",
+        "demo",
+        "features",
+        "generate",
+        "render",
+    ):
         assert command in out.stdout
     assert set(MODELS) == {"credit-risk"}
 

@@ -1,6 +1,12 @@
 import pandas as pd
 
-from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA, PROFILE_FEATURES, assemble, generate, loan_percent_income
+from nivesh.data.credit_risk import (
+    CREDIT_RISK_SCHEMA,
+    PROFILE_FEATURES,
+    assemble,
+    generate,
+    loan_percent_income,
+)
 from tests.conftest import END
 
 

@@ -21,8 +21,13 @@ ISVC_SCHEMA = PROJECT.parent / "shared" / "schemas" / "kserve-inferenceservice-v
 def build(overlay: str) -> list[dict[str, Any]]:
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl not installed")
-    out = subprocess.run(["kubectl", "kustomize", str(PROJECT / "manifests" / "overlays" / overlay)],
-                         capture_output=True, text=True, check=True, timeout=60).stdout
+    out = subprocess.run(
+        ["kubectl", "kustomize", str(PROJECT / "manifests" / "overlays" / overlay)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     return [d for d in yaml.safe_load_all(out) if d]
 
 
@@ -137,5 +142,9 @@ def test_compiled_pipeline_is_a_kfp_ir_with_the_component_image() -> None:
     images = {e["container"]["image"] for e in ir["deploymentSpec"]["executors"].values()}
     assert images == {COMPONENT_IMAGE}
     assert set(ir["root"]["dag"]["tasks"]) == {
-        "prepare-training-data", "train-xgboost", "evaluate-classifier", "register-model", "emit-inference-service"
+        "prepare-training-data",
+        "train-xgboost",
+        "evaluate-classifier",
+        "register-model",
+        "emit-inference-service",
     }

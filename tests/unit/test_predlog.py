@@ -2,7 +2,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from nivesh.predlog import PredictionLogger, PredictionRecord, PredictionStore, mask, mask_text, rows_to_frame
+from nivesh.predlog import (
+    PredictionLogger,
+    PredictionRecord,
+    PredictionStore,
+    mask,
+    mask_text,
+    rows_to_frame,
+)
 
 KEY = b"k"
 
@@ -22,16 +29,26 @@ def test_free_text_loses_account_numbers_and_pan() -> None:
 
 def _record(model: str = "credit-risk", minutes_ago: int = 0) -> PredictionRecord:
     return PredictionRecord(
-        model=model, version="v1.0.0", component="predictor",
-        inputs={"loan_amnt": [1.0, 2.0], "user_id": ["U1", "U2"]}, outputs={"probability": [0.1, 0.9]},
-        status_code=200, latency_ms=3.2, created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+        model=model,
+        version="v1.0.0",
+        component="predictor",
+        inputs={"loan_amnt": [1.0, 2.0], "user_id": ["U1", "U2"]},
+        outputs={"probability": [0.1, 0.9]},
+        status_code=200,
+        latency_ms=3.2,
+        created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
     )
 
 
 def test_store_window_and_frame(tmp_path: Path) -> None:
     store = PredictionStore(f"sqlite:///{tmp_path / 'p.db'}")
-    store.write([_record().row({"user_id"}, KEY), _record(minutes_ago=120).row({"user_id"}, KEY),
-                 _record("other").row({"user_id"}, KEY)])
+    store.write(
+        [
+            _record().row({"user_id"}, KEY),
+            _record(minutes_ago=120).row({"user_id"}, KEY),
+            _record("other").row({"user_id"}, KEY),
+        ]
+    )
     rows = store.window("credit-risk", datetime.now(UTC) - timedelta(hours=1))
     assert len(rows) == 1 and rows[0]["ce_type"] == "org.kubeflow.serving.inference.response"
     frame = rows_to_frame(rows, ["loan_amnt"])

@@ -12,7 +12,10 @@ def _enc() -> TabularEncoder:
 
 def test_fit_detects_categorical_columns() -> None:
     enc = _enc()
-    assert [(f.name, f.kind) for f in enc.features] == [("amount", "numeric"), ("grade", "categorical")]
+    assert [(f.name, f.kind) for f in enc.features] == [
+        ("amount", "numeric"),
+        ("grade", "categorical"),
+    ]
     assert enc.features[1].categories == ("A", "B")
 
 

@@ -4,7 +4,11 @@ from kserve.protocol.infer_type import InferInput, InferRequest
 
 from nivesh.serving.v2 import TensorSpec, columns
 
-SPECS = [TensorSpec("user_id", "BYTES"), TensorSpec("loan_amnt", "FP64"), TensorSpec("loan_int_rate", "FP64", True)]
+SPECS = [
+    TensorSpec("user_id", "BYTES"),
+    TensorSpec("loan_amnt", "FP64"),
+    TensorSpec("loan_int_rate", "FP64", True),
+]
 
 
 def _req(*inputs: InferInput) -> InferRequest:
@@ -21,7 +25,11 @@ def _good() -> list[InferInput]:
 
 def test_valid_request_gives_named_columns() -> None:
     cols = columns(_req(*_good()), SPECS)
-    assert cols == {"user_id": ["U1", "U2"], "loan_amnt": [1000.0, 2000], "loan_int_rate": [12.0, None]}
+    assert cols == {
+        "user_id": ["U1", "U2"],
+        "loan_amnt": [1000.0, 2000],
+        "loan_int_rate": [12.0, None],
+    }
 
 
 @pytest.mark.parametrize(
@@ -31,7 +39,10 @@ def test_valid_request_gives_named_columns() -> None:
         (InferInput("loan_amnt", [2], "BYTES", ["a", "b"]), "loan_amnt: datatype must be numeric"),
         (InferInput("loan_amnt", [2], "FP64", ["a", 1.0]), "loan_amnt: expected numbers"),
         (InferInput("loan_amnt", [3], "FP64", [1.0, 2.0]), "loan_amnt: shape says 3"),
-        (InferInput("loan_amnt", [1, 2], "FP64", [1.0, 2.0]), "loan_amnt: shape [1, 2] not allowed"),
+        (
+            InferInput("loan_amnt", [1, 2], "FP64", [1.0, 2.0]),
+            "loan_amnt: shape [1, 2] not allowed",
+        ),
         (InferInput("loan_amnt", [1], "FP64", [1.0]), "loan_amnt: has 1 values"),
         (InferInput("user_id", [2], "BYTES", ["U1", None]), "user_id: null value"),
         (InferInput("user_id", [2], "FP64", [1.0, 2.0]), "user_id: datatype must be BYTES"),

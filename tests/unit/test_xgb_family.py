@@ -46,7 +46,7 @@ def test_gate_failure_raises(trained) -> None:  # type: ignore[no-untyped-def]
     folder, test = trained
     a = steps.assess(CREDIT_RISK.name, folder, test, "loan_status")
     a.passed = False
-    with pytest.raises(QualityGateError, match="auc > 0.85"):
+    with pytest.raises(QualityGateError, match=r"auc > 0\.85"):
         steps.enforce(CREDIT_RISK.name, a)
 
 
