@@ -21,7 +21,7 @@ from nivesh.artifact import Manifest, fingerprint_frame, load_manifest, write_ma
 from nivesh.errors import SchemaError
 from nivesh.families.tabular import TabularEncoder
 
-MODEL_FILE = "model.json"
+MODEL_FILE = "model.json"  # what mlflow.xgboost writes for model_format="json"
 REFERENCE_FILE = "reference.parquet"
 REFERENCE_ROWS = 5000
 DEFAULT_PARAMS: dict[str, Any] = {
@@ -152,10 +152,10 @@ def save(
     train_frame: pd.DataFrame,
     metrics: dict[str, float] | None = None,
 ) -> Manifest:
-    """Write model.json (XGBoost JSON), a reference sample for drift, and the manifest."""
-    folder.mkdir(parents=True, exist_ok=True)
-    trained.booster.save_model(str(folder / MODEL_FILE))
+    """Write the model as an MLflow XGBoost model in JSON format (MLmodel with its signature,
+    model.json), a reference sample for drift, and the Nivesh manifest over all of it."""
     features = train_frame.drop(columns=[trained.label])
+    _save_mlflow_model(trained, features, folder)
     sample = features.sample(min(REFERENCE_ROWS, len(features)), random_state=0)
     sample.to_parquet(folder / REFERENCE_FILE, index=False)
     signature = {
@@ -185,6 +185,27 @@ def save(
                 "reference_file": REFERENCE_FILE,
             },
         ),
+    )
+
+
+def _save_mlflow_model(trained: TrainedClassifier, features: pd.DataFrame, folder: Path) -> None:
+    """An MLflow model directory, so `mlflow.pyfunc.load_model("models:/credit-risk@staging")`
+    works on the encoded features and the MLflow UI shows the signature."""
+    import mlflow.xgboost
+    from mlflow.models import infer_signature
+
+    encoded = pd.DataFrame(trained.encoder.transform(features.head(200)), columns=trained.encoder.names)
+    signature = infer_signature(encoded, trained.booster.inplace_predict(encoded.to_numpy()))
+    if folder.exists():
+        if any(folder.iterdir()):
+            raise FileExistsError(f"{folder} is not empty")
+        folder.rmdir()  # mlflow wants to create it
+    mlflow.xgboost.save_model(
+        trained.booster,
+        str(folder),
+        signature=signature,
+        model_format="json",
+        pip_requirements=[f"xgboost=={xgb.__version__}"],  # no slow requirement inference
     )
 
 
