@@ -21,18 +21,10 @@ def _pushgateway(ws: Workspace, settings: MonitorSettings, console: Console) -> 
     if settings.pushgateway_url:
         return None
     try:
-        exe = localsvc.binary("prometheus-pushgateway", "prometheus-pushgateway")
+        proc = localsvc.start_pushgateway(ws.path("logs", "pushgateway.log"))
     except NiveshError as exc:
         console.print(f"[yellow]{exc}; the monitor will write its report but push nothing[/yellow]")
         return None
-    port = localsvc.free_port()
-    proc = localsvc.start(
-        "pushgateway",
-        [exe, f"--web.listen-address=127.0.0.1:{port}"],
-        f"http://127.0.0.1:{port}",
-        "/-/ready",
-        ws.path("logs", "pushgateway.log"),
-    )
     settings.pushgateway_url = proc.url
     return proc
 

@@ -76,3 +76,12 @@ def start(
         time.sleep(0.3)
     proc.stop()
     raise NiveshError(f"{name} did not become healthy at {url}{health} within {timeout:.0f}s; see {log}")
+
+
+def start_pushgateway(log: Path) -> Process:
+    """A Prometheus Pushgateway from Debian's prometheus-pushgateway on a free loopback port."""
+    exe = binary("prometheus-pushgateway", "prometheus-pushgateway")
+    port = free_port()
+    return start(
+        "pushgateway", [exe, f"--web.listen-address=127.0.0.1:{port}"], f"http://127.0.0.1:{port}", "/-/ready", log
+    )

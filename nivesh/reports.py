@@ -40,9 +40,11 @@ def confusion_png(ev: Evaluation) -> str:
     fig, ax = plt.subplots(figsize=(4.2, 3.8))
     cm = ev.confusion
     ax.imshow(cm, cmap="Blues")
+    top = max(max(row) for row in cm)
     for i in range(2):
         for j in range(2):
-            ax.text(j, i, f"{cm[i][j]:,}", ha="center", va="center", fontsize=13)
+            colour = "white" if cm[i][j] > top / 2 else "black"  # readable on dark and light cells
+            ax.text(j, i, f"{cm[i][j]:,}", ha="center", va="center", fontsize=13, color=colour)
     ax.set_xticks([0, 1], [f"pred {ev.labels[0]}", f"pred {ev.labels[1]}"])
     ax.set_yticks([0, 1], [f"true {ev.labels[0]}", f"true {ev.labels[1]}"])
     ax.set_title(f"Confusion matrix at threshold {ev.metrics['threshold']:.2f}")

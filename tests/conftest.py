@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,3 +64,17 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+def run_cli(
+    *args: str, timeout: float = 600, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`nivesh ARGS` in a child process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-c", "from nivesh.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=cwd,
+    )

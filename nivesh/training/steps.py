@@ -92,7 +92,8 @@ def assess(model: str, artifact: Path, test: pd.DataFrame, label: str) -> Assess
     ev = xgbc.evaluate_frame(loaded, test, label)
     gate = f"{spec.gate.metric} > {spec.gate.minimum}"
     passed = spec.gate.passes(ev.metrics)
-    return Assessment(ev, passed, gate, classification_html(spec.name, loaded.manifest.version, ev, gate, passed))
+    version = "candidate" if loaded.manifest.version == UNREGISTERED else loaded.manifest.version
+    return Assessment(ev, passed, gate, classification_html(spec.name, version, ev, gate, passed))
 
 
 def enforce(model: str, a: Assessment) -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, run_cli
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -22,22 +20,7 @@ def test_demo_runs_the_whole_loop(tmp_path: Path) -> None:
     shutil.copytree(PROJECT / "feature_repo", repo, ignore=shutil.ignore_patterns("data", "__pycache__"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NIVESH_", "MLFLOW_"))}
     env.update({"NIVESH_HOME": str(tmp_path / "var"), "NIVESH_FEATURE_REPO": str(repo)})
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from nivesh.cli import main; main()",
-            "demo",
-            "--users",
-            "1500",
-            "--no-keep-running",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=env,
-        cwd=tmp_path,
-    )
+    out = run_cli("demo", "--users", "1500", "--no-keep-running", timeout=900, env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     text = out.stdout + out.stderr
     for step in (

@@ -74,16 +74,8 @@ def pg_dsn() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    exe = shutil.which("prometheus-pushgateway")
-    if exe is None:
+    if shutil.which("prometheus-pushgateway") is None:
         pytest.skip("prometheus-pushgateway not installed: sudo apt-get install prometheus-pushgateway")
-    port = localsvc.free_port()
-    proc = localsvc.start(
-        "pushgateway",
-        [exe, f"--web.listen-address=127.0.0.1:{port}"],
-        f"http://127.0.0.1:{port}",
-        "/-/ready",
-        Path(tmp_path_factory.mktemp("pgw")) / "log",
-    )
+    proc = localsvc.start_pushgateway(Path(tmp_path_factory.mktemp("pgw")) / "log")
     yield proc.url
     proc.stop()

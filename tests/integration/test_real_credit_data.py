@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.conftest import shared_file
+from tests.conftest import run_cli, shared_file
 
 pytestmark = pytest.mark.integration
 
 
 def _train(*args: str) -> dict[str, float]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from nivesh.cli import main; main()",
-            "train",
-            "credit-risk",
-            *args,
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    out = run_cli("train", "credit-risk", *args, "--json")
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -56,18 +41,5 @@ def test_schema_problem_is_one_line(tmp_path: Path) -> None:
     real = pd.read_csv(shared_file("credit_risk", "credit_risk_dataset.csv"), nrows=200)
     path = tmp_path / "broken.csv"
     real.drop(columns=["loan_int_rate"]).to_csv(path, index=False)
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from nivesh.cli import main; main()",
-            "train",
-            "credit-risk",
-            "--data",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = run_cli("train", "credit-risk", "--data", str(path), timeout=300)
     assert out.returncode == 2 and out.stderr.strip().startswith("error: loan_int_rate: missing column")

@@ -1,17 +1,12 @@
 import subprocess
-import sys
 
 from nivesh.catalog import MODELS
 from nivesh.features import redis_connection_string
+from tests.conftest import run_cli
 
 
 def _nivesh(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from nivesh.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(*args, timeout=120)
 
 
 def test_unknown_model_is_one_clear_line() -> None:
