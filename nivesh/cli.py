@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
-import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -27,7 +27,7 @@ pipeline_app = typer.Typer(no_args_is_help=True, help="Compile or run KFP pipeli
 features_app = typer.Typer(no_args_is_help=True, help="Feast: apply definitions, materialize features.")
 app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(features_app, name="features")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # long paths and URLs stay on one line
 
 ModelArg = Annotated[str, typer.Argument(help=f"model name: {', '.join(catalog.MODELS)}")]
 
@@ -237,9 +237,12 @@ def demo(
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", message=".*noload.*")
+    # Libraries' deprecation and precision warnings are not the user's business; libraries
+    # also insert their own warning filters on import, so route warnings through logging
+    # (NIVESH_SHOW_WARNINGS=true shows them).
+    logging.captureWarnings(True)
+    if os.environ.get("NIVESH_SHOW_WARNINGS", "false").lower() not in ("1", "true", "yes"):
+        logging.getLogger("py.warnings").setLevel(logging.ERROR)
     try:
         app()
     except NiveshError as exc:

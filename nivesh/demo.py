@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 from pathlib import Path
 
@@ -39,10 +41,12 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console) -> None
         end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         data = generate(users, end=end)
         data.write(features.data_dir(ws))
-    console.print(f"1/7 data: {len(data.profiles)} profile rows, {len(data.applications)} applications")
-    with console.status("2/7 feast apply + materialize"):
+    console.print(
+        f"1/7 data: {users} users ({len(data.profiles)} profile snapshots), {len(data.applications)} applications"
+    )
+    with console.status("2/7 feast apply + materialize"), contextlib.redirect_stdout(io.StringIO()):
         features.apply(ws)
-        features.materialize(ws)
+        features.materialize(ws)  # Feast prints its progress; the status line says it
     console.print(f"2/7 features: {features.yaml_for(ws)} applied and materialized")
     manifest_dir = ws.path("manifests", "x").parent
     with console.status("3/7 running the credit-risk pipeline with kfp.local (about a minute)"):

@@ -256,7 +256,7 @@ class ClassifierModel:
             return None
         if spec.kind == "categorical":
             return spec.categories[int(value)]
-        return float(value)
+        return float(f"{value:.6g}")  # the float32 the model saw, without float32 noise
 
     def reference(self) -> pd.DataFrame:
         return pd.read_parquet(self.folder / self.manifest.extra["reference_file"])
