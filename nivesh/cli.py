@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -17,6 +16,7 @@ from rich.console import Console
 
 from nivesh import catalog
 from nivesh.errors import NiveshError
+from nivesh.logs import route_warnings_to_logging
 from nivesh.settings import Workspace
 
 if TYPE_CHECKING:
@@ -237,12 +237,7 @@ def demo(
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # Libraries' deprecation and precision warnings are not the user's business; libraries
-    # also insert their own warning filters on import, so route warnings through logging
-    # (NIVESH_SHOW_WARNINGS=true shows them).
-    logging.captureWarnings(True)
-    if os.environ.get("NIVESH_SHOW_WARNINGS", "false").lower() not in ("1", "true", "yes"):
-        logging.getLogger("py.warnings").setLevel(logging.ERROR)
+    route_warnings_to_logging()
     try:
         app()
     except NiveshError as exc:

@@ -7,6 +7,7 @@ or a Prometheus binary is started the same way everywhere.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -17,6 +18,9 @@ from pathlib import Path
 import httpx
 
 from nivesh.errors import NiveshError
+
+# Our model servers bind this host (nivesh.serving.server); local processes use loopback.
+LOOPBACK_ENV = "NIVESH_SERVE_HOST"
 
 
 def free_port() -> int:
@@ -60,6 +64,7 @@ def start(
 ) -> Process:
     """Start `cmd`, wait until GET url+health answers 200, or fail with the log's tail."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, LOOPBACK_ENV: "127.0.0.1", **(env or {})}
     with log.open("wb") as out:
         popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     proc = Process(name, popen, url, log)

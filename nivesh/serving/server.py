@@ -80,9 +80,46 @@ def _use_400_for_bad_bodies(app: Any) -> None:
 
 
 def start(model: Any) -> None:
+    """Serve `model`: KServe's log format (per-request lines only with NIVESH_ACCESS_LOG=true),
+    bad bodies as 400, bound to NIVESH_SERVE_HOST (0.0.0.0 in a pod, 127.0.0.1 locally)."""
+    import os
+
     import kserve
     from kserve import model_server
 
+    _configure_logging(os.environ.get("NIVESH_ACCESS_LOG", "false").lower() in ("1", "true", "yes"))
     _use_400_for_bad_bodies(model_server.app)
-
+    _bind_to(os.environ.get("NIVESH_SERVE_HOST", "0.0.0.0"))  # noqa: S104 - a pod listens on its IP
     kserve.ModelServer().start([model])
+
+
+def _configure_logging(per_request: bool) -> None:
+    """KServe's own logging config; uvicorn.access and kserve.trace (KServe's per-request
+    timing lines) raised to WARNING unless per-request lines are asked for."""
+    import copy
+    import logging.config
+
+    from kserve.logging import KSERVE_LOG_CONFIG
+
+    from nivesh.logs import route_warnings_to_logging
+
+    config = copy.deepcopy(KSERVE_LOG_CONFIG)
+    if not per_request:
+        for name in ("uvicorn.access", "kserve.trace"):
+            config["loggers"].setdefault(name, {})["level"] = "WARNING"
+    logging.config.dictConfig(config)
+    route_warnings_to_logging()
+
+
+def _bind_to(host: str) -> None:
+    """KServe 0.21's REST server hard-codes host 0.0.0.0 in its uvicorn config; set ours
+    before uvicorn binds (it reads config.host when the server starts)."""
+    from kserve.protocol.rest import server as rest
+
+    original = rest.RESTServer.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.config.host = host
+
+    rest.RESTServer.__init__ = init
