@@ -38,7 +38,7 @@ def compile_pipeline(name: str, out: Path | None = None) -> Path:
     return target
 
 
-def run_local(name: str, ws: Workspace, **arguments: Any) -> dict[str, Any]:
+def run_local(name: str, ws: Workspace, **arguments: Any) -> None:
     """Run the whole pipeline with kfp.local's SubprocessRunner in this environment."""
     from kfp import local
 
@@ -49,8 +49,7 @@ def run_local(name: str, ws: Workspace, **arguments: Any) -> dict[str, Any]:
         pipeline_root=str(ws.path("kfp", "root")),
         raise_on_error=True,
     )
-    task = load(name)(**arguments)
-    return {k: v for k, v in (task.outputs or {}).items()} if hasattr(task, "outputs") else {}
+    load(name)(**arguments)  # kfp.local runs it here and raises if a task fails
 
 
 def run_local_logged(name: str, ws: Workspace, log: Path, timeout_s: float = 1800, **arguments: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from nivesh import catalog, localsvc, registry
 from nivesh.settings import Workspace
@@ -79,7 +78,3 @@ def serve(
             predictor.stop()
             raise
     return Served(model, version.semver, predictor, transformer)
-
-
-def artifact_dir(ws: Workspace, model: str, semver: str) -> Path:
-    return ws.path("serving", model, semver, "model")
