@@ -10,6 +10,7 @@ import pandas as pd
 
 from nivesh import features
 from nivesh.catalog import CREDIT_RISK
+from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA
 from nivesh.settings import Workspace
 
 TIMEOUT_S = 10.0
@@ -18,7 +19,6 @@ TIMEOUT_S = 10.0
 def v2_body(rows: pd.DataFrame) -> dict[str, Any]:
     """A v2 request for the transformer: user_id plus the request-time loan fields."""
     key = CREDIT_RISK.entity_key or "user_id"
-    types = {key: "BYTES", "loan_intent": "BYTES"}
     inputs = []
     for name in (key, *CREDIT_RISK.request_fields):
         values = [None if pd.isna(v) else v for v in rows[name].tolist()]
@@ -26,7 +26,7 @@ def v2_body(rows: pd.DataFrame) -> dict[str, Any]:
             {
                 "name": name,
                 "shape": [len(values)],
-                "datatype": types.get(name, "FP64"),
+                "datatype": "BYTES" if name == key else CREDIT_RISK_SCHEMA.column(name).v2_datatype,
                 "data": values,
             }
         )
@@ -64,6 +64,3 @@ def decisions(responses: list[dict[str, Any]]) -> dict[str, int]:
                 for d in output["data"]:
                     counts[d] = counts.get(d, 0) + 1
     return counts
-
-
-__all__ = ["decisions", "sample_applications", "send", "v2_body"]

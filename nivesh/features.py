@@ -96,9 +96,7 @@ def online(store: FeatureStore, service: str | FeatureService, key: str, ids: Se
 
     Servers pass a FeatureService object resolved once: looking it up by name reads the
     registry and costs ~2 ms, ten times the online read itself."""
-    if isinstance(service, str):
-        service = store.get_feature_service(service)
-    result = store.get_online_features(features=service, entity_rows=[{key: i} for i in ids]).to_dict()
+    result = store.get_online_features(features=_service(store, service), entity_rows=[{key: i} for i in ids]).to_dict()
     _check_found(result, key, ids)
     return result
 
@@ -107,12 +105,16 @@ async def online_async(
     store: FeatureStore, service: str | FeatureService, key: str, ids: Sequence[Any]
 ) -> dict[str, list[Any]]:
     """Async read (Redis); SQLite has none, so callers fall back to a thread there."""
-    if isinstance(service, str):
-        service = store.get_feature_service(service)
-    response = await store.get_online_features_async(features=service, entity_rows=[{key: i} for i in ids])
+    response = await store.get_online_features_async(
+        features=_service(store, service), entity_rows=[{key: i} for i in ids]
+    )
     result = response.to_dict()
     _check_found(result, key, ids)
     return result
+
+
+def _service(store: FeatureStore, service: str | FeatureService) -> FeatureService:
+    return store.get_feature_service(service) if isinstance(service, str) else service
 
 
 def _check_found(result: dict[str, list[Any]], key: str, ids: Sequence[Any]) -> None:

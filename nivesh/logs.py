@@ -7,10 +7,11 @@ routing warnings through the `py.warnings` logger does. NIVESH_SHOW_WARNINGS=tru
 from __future__ import annotations
 
 import logging
-import os
+
+from nivesh.settings import LogSettings
 
 
 def route_warnings_to_logging() -> None:
     logging.captureWarnings(True)
-    if os.environ.get("NIVESH_SHOW_WARNINGS", "false").lower() not in ("1", "true", "yes"):
+    if not LogSettings().show_warnings:
         logging.getLogger("py.warnings").setLevel(logging.ERROR)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,10 +58,6 @@ def run_local(name: str, ws: Workspace, **arguments: Any) -> None:
 def run_local_logged(name: str, ws: Workspace, log: Path, timeout_s: float = 1800, **arguments: str) -> None:
     """run_local in a child process whose (very verbose) output goes to `log`;
     on failure the error names the failed task and quotes the log's tail."""
-    import json
-    import subprocess
-    import sys
-
     env = {**os.environ, "NIVESH_HOME": str(ws.home), "NIVESH_FEATURE_REPO": str(ws.feature_repo)}
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
@@ -77,7 +76,4 @@ def run_local_logged(name: str, ws: Workspace, log: Path, timeout_s: float = 180
 
 
 if __name__ == "__main__":
-    import json
-    import sys
-
     run_local(sys.argv[1], Workspace(), **json.loads(sys.argv[2]))

@@ -13,7 +13,6 @@ import collections
 import hashlib
 import hmac
 import logging
-import os
 import re
 import threading
 import uuid
@@ -124,7 +123,9 @@ def mask(obj: Any, identifiers: set[str], key: bytes, name: str | None = None) -
 
 def hash_key() -> bytes:
     """Keyed-hash secret from NIVESH_LOG_HASH_KEY (a Kubernetes Secret in the cluster)."""
-    return os.environ.get("NIVESH_LOG_HASH_KEY", "nivesh-local-only").encode()
+    from nivesh.settings import StoreSettings
+
+    return StoreSettings().log_hash_key.encode()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -55,11 +55,32 @@ class StoreSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NIVESH_", extra="ignore")
 
     prediction_store_url: str | None = None
+    # keyed hash for identifiers in the log (a Kubernetes Secret in the cluster)
+    log_hash_key: str = "nivesh-local-only"
 
     def resolved_url(self, workspace: Workspace) -> str:
         if self.prediction_store_url:
             return self.prediction_store_url
         return f"sqlite:///{workspace.path('predictions.db')}"
+
+
+class ServingSettings(BaseSettings):
+    """Model server process: where it listens, whether it logs predictions."""
+
+    model_config = SettingsConfigDict(env_prefix="NIVESH_", extra="ignore")
+
+    # KServe listens on 0.0.0.0 in a pod; local servers (nivesh.localsvc) set 127.0.0.1.
+    serve_host: str = "0.0.0.0"  # noqa: S104
+    prediction_log: bool = True
+
+
+class LogSettings(BaseSettings):
+    """What goes to the console: per-request server lines, libraries' warnings."""
+
+    model_config = SettingsConfigDict(env_prefix="NIVESH_", extra="ignore")
+
+    access_log: bool = False
+    show_warnings: bool = False
 
 
 class MonitorSettings(BaseSettings):

@@ -18,12 +18,21 @@ class Kind(StrEnum):
     STRING = "string"
 
 
+def v2_datatype(text: bool) -> str:
+    """The Open Inference datatype a column travels as: strings as BYTES, numbers as FP64."""
+    return "BYTES" if text else "FP64"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     kind: Kind
     nullable: bool = False
     description: str = ""
+
+    @property
+    def v2_datatype(self) -> str:
+        return v2_datatype(self.kind in (Kind.CATEGORY, Kind.STRING))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nivesh.data.schema import v2_datatype
 from nivesh.errors import SchemaError
 
 MAX_CATEGORIES = 1000
@@ -28,7 +29,7 @@ class FeatureSpec:
 
     @property
     def v2_datatype(self) -> str:
-        return "BYTES" if self.kind == "categorical" else "FP64"
+        return v2_datatype(self.kind == "categorical")
 
 
 @dataclass(frozen=True)

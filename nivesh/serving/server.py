@@ -50,12 +50,10 @@ def parse_args(model_name: str, extra: list[tuple[str, dict[str, Any]]] | None =
 
 def prediction_logger(identifiers: tuple[str, ...]) -> Any:
     """The prediction store logger, or None when NIVESH_PREDICTION_LOG=false."""
-    import os
-
     from nivesh.predlog import PredictionLogger, PredictionStore
-    from nivesh.settings import StoreSettings, Workspace
+    from nivesh.settings import ServingSettings, StoreSettings, Workspace
 
-    if os.environ.get("NIVESH_PREDICTION_LOG", "true").lower() in ("0", "false", "no"):
+    if not ServingSettings().prediction_log:
         return None
     return PredictionLogger(PredictionStore(StoreSettings().resolved_url(Workspace())), identifiers)
 
@@ -82,14 +80,14 @@ def _use_400_for_bad_bodies(app: Any) -> None:
 def start(model: Any) -> None:
     """Serve `model`: KServe's log format (per-request lines only with NIVESH_ACCESS_LOG=true),
     bad bodies as 400, bound to NIVESH_SERVE_HOST (0.0.0.0 in a pod, 127.0.0.1 locally)."""
-    import os
-
     import kserve
     from kserve import model_server
 
-    _configure_logging(os.environ.get("NIVESH_ACCESS_LOG", "false").lower() in ("1", "true", "yes"))
+    from nivesh.settings import LogSettings, ServingSettings
+
+    _configure_logging(LogSettings().access_log)
     _use_400_for_bad_bodies(model_server.app)
-    _bind_to(os.environ.get("NIVESH_SERVE_HOST", "0.0.0.0"))  # noqa: S104 - a pod listens on its IP
+    _bind_to(ServingSettings().serve_host)
     kserve.ModelServer().start([model])
 
 

@@ -100,7 +100,9 @@ def _check_type(spec: TensorSpec, datatype: str, values: list[Any]) -> None:
 
 
 def tensor(name: str, values: Sequence[Any] | np.ndarray, datatype: str) -> InferInput:
+    """A named 1-D tensor; NaN is not JSON, so a missing number travels as null."""
     data = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    data = [None if isinstance(v, float) and v != v else v for v in data]
     return InferInput(name=name, shape=[len(data)], datatype=datatype, data=data)
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from nivesh import catalog, k8s, registry
-from nivesh.artifact import restamp
+from nivesh.artifact import load_manifest, restamp
 from nivesh.errors import NiveshError, QualityGateError
 from nivesh.families import xgb_classifier as xgbc
 from nivesh.reports import classification_html
@@ -39,7 +40,7 @@ FrameBuilder = Callable[[Workspace, Path | None, str | None], tuple[pd.DataFrame
 def _credit_risk_frame(ws: Workspace, data: Path | None, label: str | None) -> tuple[pd.DataFrame, str]:
     if data is None:
         return credit_risk.frame_from_feast(ws, ws.feature_repo / "data" / "loan_applications.parquet")
-    if data.suffix == ".parquet" and label is None and "event_timestamp" in pd.read_parquet(data).columns:
+    if data.suffix == ".parquet" and label is None and "event_timestamp" in pq.read_schema(data).names:
         return credit_risk.frame_from_feast(ws, data)  # an entity dataframe: join it in Feast
     return credit_risk.frame_from_file(data, label)
 
@@ -113,7 +114,7 @@ def publish(
 ) -> registry.RegisteredVersion:
     """Stamp the next semantic version and the metrics into a copy, then register it."""
     client = registry.connect(ws)
-    inputs = [f["name"] for f in xgbc.ClassifierModel(artifact).manifest.signature["inputs"]]
+    inputs = [f["name"] for f in load_manifest(artifact).signature["inputs"]]
     semver = registry.next_semver(client, model, inputs)
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / "model"

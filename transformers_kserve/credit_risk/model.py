@@ -9,7 +9,6 @@ same `assemble` training used) and forwards named v2 tensors to the predictor at
 from __future__ import annotations
 
 import asyncio
-import math
 from typing import Any
 
 import httpx
@@ -21,7 +20,6 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 from nivesh import features
 from nivesh.catalog import CREDIT_RISK
 from nivesh.data import credit_risk as cr
-from nivesh.data.schema import Kind
 from nivesh.errors import FeatureLookupError
 from nivesh.serving import v2
 from nivesh.serving.logged import LoggedModel
@@ -29,18 +27,13 @@ from nivesh.serving.logged import LoggedModel
 
 def _spec(name: str) -> v2.TensorSpec:
     col = cr.CREDIT_RISK_SCHEMA.column(name)
-    return v2.TensorSpec(name, "BYTES" if col.kind is Kind.CATEGORY else "FP64", nullable=col.nullable)
+    return v2.TensorSpec(name, col.v2_datatype, nullable=col.nullable)
 
 
 REQUEST_INPUTS = [v2.TensorSpec(CREDIT_RISK.entity_key or "user_id", "BYTES")] + [
     _spec(f) for f in CREDIT_RISK.request_fields
 ]
 PREDICTOR_INPUTS = [_spec(name) for name in cr.model_inputs()]
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN is not JSON: missing numbers travel as null (the predictor treats them as missing)."""
-    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 INLINE_IDS = 8
@@ -100,7 +93,7 @@ class CreditRiskTransformer(LoggedModel, kserve.Model):
         cols = v2.columns(request, REQUEST_INPUTS)
         stored = await self._lookup(cols[REQUEST_INPUTS[0].name])
         assembled = cr.assemble_columns({**stored, **cols})
-        inputs = [v2.tensor(s.name, [_json_safe(v) for v in assembled[s.name]], s.datatype) for s in PREDICTOR_INPUTS]
+        inputs = [v2.tensor(s.name, assembled[s.name], s.datatype) for s in PREDICTOR_INPUTS]
         return InferRequest(
             model_name=self.name,
             infer_inputs=inputs,
