@@ -60,7 +60,7 @@ bench-load: $(SETUP) ## wrk load test: predictor, transformer+Feast+predictor, M
 	$(PY) benchmarks/load.py
 
 lock: ## re-resolve requirements.lock from pyproject.toml
-	$(VENV)/bin/uv pip compile --python-version 3.11 --extra dev --generate-hashes pyproject.toml -o requirements.lock
+	$(VENV)/bin/uv pip compile --python-version 3.11 --extra dev --generate-hashes --find-links $${TORCH_WHEELS:-/opt/wheels} pyproject.toml -o requirements.lock
 
 images: ## build container images (needs a Docker engine)
 	@if docker info >/dev/null 2>&1; then \

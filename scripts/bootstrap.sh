@@ -44,7 +44,11 @@ stamp=.venv/.lock-$(sha256sum requirements.lock pyproject.toml | sha256sum | cut
 if [[ ! -f $stamp ]]; then
   echo "bootstrap: installing locked dependencies into .venv"
   .venv/bin/python -m pip install -q "uv==${UV_VERSION}"
-  .venv/bin/uv pip install -q --python .venv/bin/python --require-hashes -r requirements.lock
+  # torch is the CPU build (2.13.0+cpu): a local wheel folder when the machine has one,
+  # else PyTorch's CPU index. The lock's hash pins the exact file either way.
+  torch_source=(--extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match)
+  [[ -d ${TORCH_WHEELS:-/opt/wheels} ]] && torch_source=(--find-links "${TORCH_WHEELS:-/opt/wheels}")
+  .venv/bin/uv pip install -q --python .venv/bin/python --require-hashes "${torch_source[@]}" -r requirements.lock
   .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
   rm -f .venv/.lock-*
   touch "$stamp"
