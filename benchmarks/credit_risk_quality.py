@@ -17,7 +17,9 @@ from pathlib import Path
 
 from nivesh.catalog import CREDIT_RISK
 from nivesh.families import xgb_classifier as xc
+from nivesh.settings import Workspace
 from nivesh.training import steps
+from nivesh.training.base import trainer
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "credit_risk" / "credit_risk_dataset.csv"
 
@@ -30,7 +32,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.data.is_file():
         raise SystemExit(f"{args.data} not found; pass --data PATH (the real credit-risk CSV)")
-    frame, label = steps.FRAMES[CREDIT_RISK.name](None, args.data, args.label)  # type: ignore[arg-type]
+    options = {"label_column": args.label} if args.label else {}
+    frame, label = trainer(CREDIT_RISK.name).frame(Workspace(), args.data, options)
     runs = []
     for seed in range(args.seeds):
         train, test = xc.split(frame, label, 0.2, seed=seed)

@@ -1,4 +1,5 @@
-"""Prepare: point-in-time join from Feast (or a labelled file), then a stratified split."""
+"""Prepare: the model's training frame (Feast point-in-time join, generator or a user's file),
+then the model's own held-out split."""
 
 from kfp import dsl
 from kfp.dsl import Dataset, Output
@@ -10,18 +11,25 @@ from nivesh.images import COMPONENT_IMAGE
 def prepare_training_data(
     model_name: str,
     source: str,
-    label: str,
+    options: str,
     test_fraction: float,
     train_data: Output[Dataset],
     test_data: Output[Dataset],
 ) -> None:
-    """source: an entity parquet (joined in Feast) or a labelled CSV; empty = the repo's applications."""
+    """source: a file (entity parquet joined in Feast, or labelled data); empty = the model's default data.
+    options: JSON object of data options (label_column, text_column ...); empty = defaults."""
     from pathlib import Path
 
     from nivesh.settings import Workspace
     from nivesh.training import steps
 
-    prepared = steps.prepare(model_name, Workspace(), Path(source) if source else None, label or None, test_fraction)
+    prepared = steps.prepare(
+        model_name,
+        Workspace(),
+        Path(source) if source else None,
+        steps.parse_json_object(options, "options"),
+        test_fraction,
+    )
     prepared.train.to_parquet(train_data.path, index=False)
     prepared.test.to_parquet(test_data.path, index=False)
     for artifact, frame in ((train_data, prepared.train), (test_data, prepared.test)):

@@ -83,6 +83,16 @@ def load_manifest(folder: Path) -> Manifest:
     return manifest
 
 
+REFERENCE_FILE = "reference.parquet"
+
+
+def write_reference(folder: Path, frame: pd.DataFrame, numerical: list[str], categorical: list[str]) -> dict[str, Any]:
+    """The training-time sample the drift monitor compares served traffic with, and the
+    manifest entries that tell the monitor how to read it (written once, at training)."""
+    frame[numerical + categorical].to_parquet(folder / REFERENCE_FILE, index=False)
+    return {"reference_file": REFERENCE_FILE, "monitor": {"numerical": numerical, "categorical": categorical}}
+
+
 def restamp(folder: Path, version: str, metrics: dict[str, float]) -> Manifest:
     """Set the registered version and held-out metrics; payload files are re-verified."""
     manifest = load_manifest(folder)

@@ -19,8 +19,15 @@ class QualityGate:
     metric: str
     minimum: float
 
+    # True when lower is better (errors such as MAPE): the metric must be strictly below.
+    lower_is_better: bool = False
+
     def passes(self, metrics: dict[str, float]) -> bool:
-        return float(metrics[self.metric]) > self.minimum
+        value = float(metrics[self.metric])
+        return value < self.minimum if self.lower_is_better else value > self.minimum
+
+    def __str__(self) -> str:
+        return f"{self.metric} {'<' if self.lower_is_better else '>'} {self.minimum}"
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,9 @@ class ModelSpec:
     identifier_fields: tuple[str, ...] = field(default_factory=tuple)
     # Drift share above which the monitor's alert fires.
     drift_share_alert: float = 0.3
+    # What the pipeline's training task asks of the cluster.
+    train_cpu: str = "1"
+    train_memory: str = "2G"
 
     @property
     def python_name(self) -> str:
@@ -58,7 +68,18 @@ CREDIT_RISK = ModelSpec(
     identifier_fields=("user_id", "account_number", "pan"),
 )
 
-MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (CREDIT_RISK,)}
+INTENT_CLASSIFIER = ModelSpec(
+    name="intent-classifier",
+    task="classify a user query into an intent",
+    framework="transformers+onnxruntime",
+    feature_service=None,
+    gate=QualityGate(metric="accuracy", minimum=0.85),
+    request_fields=("text",),
+    train_cpu="4",
+    train_memory="6G",
+)
+
+MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (CREDIT_RISK, INTENT_CLASSIFIER)}
 
 
 def get(name: str) -> ModelSpec:

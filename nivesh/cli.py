@@ -83,32 +83,54 @@ def features_materialize(
 @app.command()
 def train(
     model: ModelArg,
-    data: Annotated[Path | None, typer.Option(help="labelled CSV/parquet; default: Feast join")] = None,
-    label: Annotated[str | None, typer.Option(help="label column of --data (other columns = features)")] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="training file (CSV/parquet/JSONL); default: generated data")
+    ] = None,
+    test_data: Annotated[Path | None, typer.Option(help="held-out file; default: a split of --data")] = None,
+    label_column: Annotated[
+        str | None, typer.Option("--label-column", "--label", help="label column of --data")
+    ] = None,
+    text_column: Annotated[str | None, typer.Option(help="text column (intent-classifier)")] = None,
+    date_column: Annotated[str | None, typer.Option(help="date column (spending-predictor)")] = None,
+    amount_column: Annotated[str | None, typer.Option(help="amount column (spending-predictor)")] = None,
+    group_column: Annotated[str | None, typer.Option(help="series column, e.g. category (spending-predictor)")] = None,
+    horizon: Annotated[int | None, typer.Option(help="months to forecast and hold out (spending-predictor)")] = None,
+    base_model: Annotated[
+        str | None, typer.Option(help="hub id or local path; 'packaged' = MiniLM shipped on PyPI (intent)")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(help="training epochs (intent-classifier, financial-ner)")] = None,
     out: Annotated[Path | None, typer.Option(help="write the model artifact here")] = None,
     register: Annotated[bool, typer.Option(help="register in MLflow when the gate passes")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print held-out metrics as JSON last")] = False,
 ) -> None:
-    """Train and evaluate on a stratified held-out split, through the pipeline's code path."""
+    """Train and evaluate on a held-out split, through the pipeline's code path."""
     from nivesh.training import steps
 
     ws = _workspace()
     catalog.get(model)
+    columns = {
+        "label_column": label_column,
+        "text_column": text_column,
+        "date_column": date_column,
+        "amount_column": amount_column,
+        "group_column": group_column,
+        "horizon": None if horizon is None else str(horizon),
+    }
+    options = {k: v for k, v in columns.items() if v is not None}
+    params = {k: v for k, v in {"base_model": base_model, "epochs": epochs}.items() if v is not None}
     with console.status(f"{model}: preparing data"):
-        prepared = steps.prepare(model, ws, data, label)
+        prepared = steps.prepare(model, ws, data, options, test_data=test_data)
     console.print(f"{len(prepared.train)} training rows, {len(prepared.test)} held out; label {prepared.label!r}")
     with tempfile.TemporaryDirectory() as tmp:
         target = out or Path(tmp) / "model"
         with console.status(f"{model}: training"):
-            steps.fit(model, prepared.train, prepared.label, target)
-        assessment = steps.assess(model, target, prepared.test, prepared.label)
+            steps.fit(model, prepared.train, prepared.label, target, params)
+        with console.status(f"{model}: evaluating"):
+            assessment = steps.assess(model, target, prepared.test, prepared.label)
         metrics = assessment.evaluation.metrics
         verdict = "passed" if assessment.passed else "FAILED"
-        console.print(
-            f"AUC {metrics['auc']:.4f}  KS {metrics['ks']:.4f}  precision {metrics['precision']:.3f}  "
-            f"recall {metrics['recall']:.3f} at threshold {metrics['threshold']:.2f}; "
-            f"gate {assessment.gate}: {verdict}"
-        )
+        shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float) and k != "n")
+        console.print(f"{shown}\ngate {assessment.gate}: {verdict}")
         if out is not None:
             (out.parent / f"{out.name}-evaluation.html").write_text(assessment.html)
             console.print(f"artifact: {out}")
@@ -117,7 +139,7 @@ def train(
             version = steps.publish(model, target, metrics, ws)
             console.print(f"registered {model} {version.semver} (MLflow version {version.version}) as staging")
     if as_json:
-        print(json.dumps({"model": model, **metrics}))
+        print(json.dumps({"model": model, **metrics, **assessment.evaluation.extras}))
 
 
 @pipeline_app.command("compile")
@@ -137,6 +159,8 @@ def pipeline_compile(
 def pipeline_run(
     name: ModelArg,
     source: Annotated[str, typer.Option(help="entity parquet or labelled file; default: generated data")] = "",
+    options: Annotated[str, typer.Option(help='data options as JSON, e.g. {"label_column": "y"}')] = "",
+    params: Annotated[str, typer.Option(help='training parameters as JSON, e.g. {"epochs": 3}')] = "",
     manifest_dir: Annotated[Path | None, typer.Option(help="also write the InferenceService here")] = None,
     verbose: Annotated[bool, typer.Option(help="stream kfp.local's task logs here")] = False,
 ) -> None:
@@ -147,11 +171,16 @@ def pipeline_run(
     target = manifest_dir or Path("manifests/generated")
     started = time.monotonic()
     log = ws.path("logs", f"pipeline-{name}.log")
+    from nivesh.training.steps import parse_json_object
+
+    parse_json_object(options, "--options")  # fail here, not in the third task
+    parse_json_object(params, "--params")
+    arguments = {"source": source, "options": options, "params": params, "manifest_dir": str(target.resolve())}
     if verbose:
-        pipelines.run_local(name, ws, source=source, manifest_dir=str(target.resolve()))
+        pipelines.run_local(name, ws, **arguments)
     else:
         with console.status(f"running pipeline {name} locally (kfp.local); task logs: {log}"):
-            pipelines.run_local_logged(name, ws, log, source=source, manifest_dir=str(target.resolve()))
+            pipelines.run_local_logged(name, ws, log, arguments)
     version = registry.resolve(ws, name, registry.STAGING)
     console.print(
         f"{name}: registered {version.semver} (MLflow version {version.version}, alias staging) "

@@ -50,7 +50,9 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console) -> None
     console.print(f"2/7 features: {features.yaml_for(ws)} applied and materialized")
     manifest_dir = ws.path("manifests", "x").parent
     with console.status("3/7 running the credit-risk pipeline with kfp.local (about a minute)"):
-        pipelines.run_local_logged(MODEL, ws, ws.path("logs", f"pipeline-{MODEL}.log"), manifest_dir=str(manifest_dir))
+        pipelines.run_local_logged(
+            MODEL, ws, ws.path("logs", f"pipeline-{MODEL}.log"), {"manifest_dir": str(manifest_dir)}
+        )
     version = registry.resolve(ws, MODEL, registry.STAGING)
     console.print(f"3/7 pipeline: registered {MODEL} {version.semver} (MLflow version {version.version}) as staging")
     with console.status("4/7 starting predictor and transformer"):

@@ -93,6 +93,7 @@ def inference_service(
         },
     }
     if spec.feature_service:
+        metadata["labels"]["nivesh.in/transformer"] = "feast"  # overlays patch transformers by this label
         body["spec"]["transformer"] = {
             "minReplicas": 1,
             "maxReplicas": 4,

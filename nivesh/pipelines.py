@@ -17,7 +17,10 @@ from nivesh.settings import Workspace
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COMPILED_DIR = PROJECT_ROOT / "pipelines" / "compiled"
-PIPELINES: dict[str, str] = {catalog.CREDIT_RISK.name: "pipelines.credit_risk:credit_risk_pipeline"}
+# Every catalogue model with a trainer has pipelines/<python_name>.py defining <python_name>_pipeline.
+PIPELINES: dict[str, str] = {
+    spec.name: f"pipelines.{spec.python_name}:{spec.python_name}_pipeline" for spec in catalog.MODELS.values()
+}
 
 
 def load(name: str) -> Callable[..., Any]:
@@ -55,7 +58,7 @@ def run_local(name: str, ws: Workspace, **arguments: Any) -> None:
     load(name)(**arguments)  # kfp.local runs it here and raises if a task fails
 
 
-def run_local_logged(name: str, ws: Workspace, log: Path, timeout_s: float = 1800, **arguments: str) -> None:
+def run_local_logged(name: str, ws: Workspace, log: Path, arguments: dict[str, str], timeout_s: float = 3600) -> None:
     """run_local in a child process whose (very verbose) output goes to `log`;
     on failure the error names the failed task and quotes the log's tail."""
     env = {**os.environ, "NIVESH_HOME": str(ws.home), "NIVESH_FEATURE_REPO": str(ws.feature_repo)}

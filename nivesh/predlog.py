@@ -182,13 +182,15 @@ class PredictionStore:
 
 
 def rows_to_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    """Explode logged v2 inputs ({name: [values]} per request) into one row per instance."""
+    """Explode logged v2 tensors ({name: [values]} per request, inputs then outputs) into
+    one row per instance; a column may name an input or an output."""
     data: dict[str, list[Any]] = {c: [] for c in columns}
     for r in rows:
-        inputs = r["inputs"] or {}
-        n = len(next(iter(inputs.values()), []))
+        tensors = {**(r.get("outputs") or {}), **(r["inputs"] or {})}
+        n = len(next(iter((r["inputs"] or {}).values()), []))
         for c in columns:
-            data[c].extend(inputs.get(c) or [None] * n)
+            values = tensors.get(c)
+            data[c].extend(values if isinstance(values, list) and len(values) == n else [None] * n)
     return pd.DataFrame(data)
 
 

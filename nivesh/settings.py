@@ -72,6 +72,10 @@ class ServingSettings(BaseSettings):
     # KServe listens on 0.0.0.0 in a pod; local servers (nivesh.localsvc) set 127.0.0.1.
     serve_host: str = "0.0.0.0"  # noqa: S104
     prediction_log: bool = True
+    # intent-classifier runtime: onnx-int8 (served) or torch-fp32 (the baseline it is measured against)
+    text_runtime: str = "onnx-int8"
+    # Longest free text a text model accepts per row; longer is a 400, not a slow request.
+    max_text_chars: int = 2000
 
 
 class LogSettings(BaseSettings):

@@ -17,12 +17,12 @@ import xgboost as xgb
 from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 
-from nivesh.artifact import Manifest, fingerprint_frame, load_manifest, write_manifest
+from nivesh.artifact import Manifest, fingerprint_frame, load_manifest, write_manifest, write_reference
 from nivesh.errors import SchemaError
+from nivesh.evaluation import Evaluation
 from nivesh.families.tabular import TabularEncoder
 
 MODEL_FILE = "model.json"  # what mlflow.xgboost writes for model_format="json"
-REFERENCE_FILE = "reference.parquet"
 REFERENCE_ROWS = 5000
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary:logistic",
@@ -106,14 +106,6 @@ def _prf(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-@dataclass
-class Evaluation:
-    metrics: dict[str, float]
-    roc: dict[str, list[float]]  # fpr, tpr, thresholds (downsampled)
-    confusion: list[list[int]]  # [[tn, fp], [fn, tp]]
-    labels: tuple[str, str] = ("repaid", "default")
-
-
 def evaluate(y: np.ndarray, p: np.ndarray, threshold: float, max_points: int = 200) -> Evaluation:
     """AUC, KS and precision/recall/F1 at the chosen threshold, with curves for the UI."""
     fpr, tpr, thr = roc_curve(y, p)
@@ -134,7 +126,7 @@ def evaluate(y: np.ndarray, p: np.ndarray, threshold: float, max_points: int = 2
     thr = np.clip(thr, 0.0, 1.0)  # sklearn puts +inf first; KFP wants finite thresholds
     roc = {"fpr": fpr[idx].tolist(), "tpr": tpr[idx].tolist(), "thresholds": thr[idx].tolist()}
     cm = confusion_matrix(y, pred.astype(int), labels=[0, 1]).tolist()
-    return Evaluation(metrics, roc, cm)
+    return Evaluation(metrics, roc, cm, labels=["repaid", "default"])
 
 
 def evaluate_frame(model: ClassifierModel, frame: pd.DataFrame, label: str) -> Evaluation:
@@ -157,7 +149,12 @@ def save(
     features = train_frame.drop(columns=[trained.label])
     _save_mlflow_model(trained, features, folder)
     sample = features.sample(min(REFERENCE_ROWS, len(features)), random_state=0)
-    sample.to_parquet(folder / REFERENCE_FILE, index=False)
+    reference = write_reference(
+        folder,
+        sample,
+        [f.name for f in trained.encoder.features if f.kind == "numeric"],
+        [f.name for f in trained.encoder.features if f.kind == "categorical"],
+    )
     signature = {
         "inputs": [{"name": f.name, "datatype": f.v2_datatype, "shape": [-1]} for f in trained.encoder.features],
         "outputs": [
@@ -182,7 +179,7 @@ def save(
                 "best_iteration": trained.best_iteration,
                 "encoder": trained.encoder.to_dict(),
                 "model_file": MODEL_FILE,
-                "reference_file": REFERENCE_FILE,
+                **reference,
             },
         ),
     )

@@ -20,7 +20,7 @@ from evidently import DataDefinition, Dataset, Report
 from evidently.presets import DataDriftPreset
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
-from nivesh.families.tabular import TabularEncoder
+from nivesh.monitoring.text import descriptors
 from nivesh.predlog import PredictionStore, rows_to_frame
 
 log = logging.getLogger(__name__)
@@ -55,41 +55,63 @@ class DriftResult:
         return self.drift_share > self.threshold
 
 
+@dataclass(frozen=True)
+class MonitorView:
+    """Which columns of the reference (and of the logged traffic) the monitor compares.
+
+    Columns are logged input names, logged output names (prediction drift), or text
+    descriptors of `text_input` (text models): the artifact's manifest says which.
+    """
+
+    numerical: list[str]
+    categorical: list[str]
+    text_input: str | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return self.numerical + self.categorical
+
+    @classmethod
+    def from_manifest(cls, extra: dict[str, object]) -> MonitorView:
+        monitor = extra["monitor"]
+        assert isinstance(monitor, dict)
+        return cls(list(monitor["numerical"]), list(monitor["categorical"]), monitor.get("text_input"))
+
+
 def current_window(
     store: PredictionStore,
     model: str,
-    columns: list[str],
+    view: MonitorView,
     hours: float,
     max_rows: int,
     now: datetime | None = None,
 ) -> pd.DataFrame:
-    """Logged predictor inputs of the last `hours`, at most `max_rows` rows (uniform sample)."""
+    """Logged predictor traffic of the last `hours` as the view's columns, at most `max_rows` rows."""
     since = (now or datetime.now(UTC)) - timedelta(hours=hours)
-    frame = rows_to_frame(store.window(model, since, limit=max_rows), columns)
+    rows = store.window(model, since, limit=max_rows)
+    if view.text_input is None:
+        frame = rows_to_frame(rows, view.columns)
+    else:
+        logged = rows_to_frame(rows, [view.text_input, *view.categorical])
+        frame = descriptors(logged[view.text_input].tolist()).join(logged[view.categorical])
     if len(frame) > max_rows:
         frame = frame.sample(max_rows, random_state=0)
     return frame.reset_index(drop=True)
 
 
-def _definition(encoder: TabularEncoder) -> DataDefinition:
-    return DataDefinition(
-        numerical_columns=[f.name for f in encoder.features if f.kind == "numeric"],
-        categorical_columns=[f.name for f in encoder.features if f.kind == "categorical"],
-    )
-
-
-def _typed(frame: pd.DataFrame, encoder: TabularEncoder) -> pd.DataFrame:
+def _typed(frame: pd.DataFrame, view: MonitorView) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
-    for f in encoder.features:
-        col = frame[f.name]
-        out[f.name] = pd.to_numeric(col, errors="coerce") if f.kind == "numeric" else col.astype("string")
+    for name in view.numerical:
+        out[name] = pd.to_numeric(frame[name], errors="coerce")
+    for name in view.categorical:
+        out[name] = frame[name].astype("string")
     return out
 
 
 def compute(
     model: str,
     version: str,
-    encoder: TabularEncoder,
+    view: MonitorView,
     reference: pd.DataFrame,
     current: pd.DataFrame,
     threshold: float,
@@ -100,10 +122,10 @@ def compute(
     if current.empty:
         log.warning("%s: no logged predictions to compare", model)
         return result
-    definition = _definition(encoder)
+    definition = DataDefinition(numerical_columns=view.numerical, categorical_columns=view.categorical)
     snapshot = Report([DataDriftPreset(drift_share=threshold)]).run(
-        Dataset.from_pandas(_typed(current, encoder), data_definition=definition),
-        Dataset.from_pandas(_typed(reference, encoder), data_definition=definition),
+        Dataset.from_pandas(_typed(current, view), data_definition=definition),
+        Dataset.from_pandas(_typed(reference, view), data_definition=definition),
     )
     for metric in snapshot.dict()["metrics"]:
         config = metric["config"]

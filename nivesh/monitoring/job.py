@@ -7,9 +7,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from nivesh import catalog, registry
 from nivesh.errors import NiveshError
-from nivesh.families.xgb_classifier import ClassifierModel
 from nivesh.monitoring import drift
 from nivesh.predlog import PredictionStore
 from nivesh.settings import MonitorSettings, StoreSettings, Workspace
@@ -35,13 +36,13 @@ def run(
     spec = catalog.get(model)
     version = served_version(ws, model)
     with tempfile.TemporaryDirectory() as tmp:
-        folder, _ = registry.download(ws, version, Path(tmp))
-        loaded = ClassifierModel(folder)
-        reference = loaded.reference()
+        folder, manifest = registry.download(ws, version, Path(tmp))
+        view = drift.MonitorView.from_manifest(manifest.extra)
+        reference = pd.read_parquet(folder / str(manifest.extra["reference_file"]))
     if len(reference) > settings.reference_rows:
         reference = reference.sample(settings.reference_rows, random_state=0)
     store = PredictionStore(StoreSettings().resolved_url(ws))
-    current = drift.current_window(store, model, loaded.encoder.names, settings.window_hours, settings.max_rows)
+    current = drift.current_window(store, model, view, settings.window_hours, settings.max_rows)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = report or ws.path("reports", model, f"drift-{stamp}.html")
     if len(current) < settings.min_rows:
@@ -52,7 +53,7 @@ def run(
             settings.min_rows,
         )
         current = current.iloc[0:0]
-    result = drift.compute(model, version.semver, loaded.encoder, reference, current, spec.drift_share_alert, report)
+    result = drift.compute(model, version.semver, view, reference, current, spec.drift_share_alert, report)
     if push:
         if not settings.pushgateway_url:
             raise NiveshError("set NIVESH_PUSHGATEWAY_URL (for example http://127.0.0.1:9091) or pass --no-push")

@@ -111,3 +111,25 @@ def parameter(request: InferRequest, name: str, default: str) -> str:
     value = params.get(name, default)
     inner = getattr(value, "string_param", None)  # gRPC InferParameter
     return str(inner if inner else value)
+
+
+def texts(values: list[Any], name: str, max_chars: int) -> list[str]:
+    """Free-text rows: none empty, none longer than `max_chars` (a 1 MB body is a 400, not a slow call)."""
+    for i, v in enumerate(values):
+        if not str(v).strip():
+            raise InvalidInput(f"{name}: row {i} is empty; send the text to analyse")
+        if len(v) > max_chars:
+            raise InvalidInput(f"{name}: row {i} has {len(v):,} characters; at most {max_chars:,} are accepted")
+    return [str(v) for v in values]
+
+
+def int_parameter(request: InferRequest, name: str, default: int, low: int, high: int) -> int:
+    """An integer request parameter within [low, high], or a 400 naming it."""
+    raw = parameter(request, name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"parameters.{name}: expected an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise InvalidInput(f"parameters.{name}: {value} is outside {low}..{high}")
+    return value

@@ -6,25 +6,26 @@ from the CLI on a user's file and one trained by the pipeline differ only in dat
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from nivesh import catalog, k8s, registry
 from nivesh.artifact import load_manifest, restamp
 from nivesh.errors import NiveshError, QualityGateError
-from nivesh.families import xgb_classifier as xgbc
-from nivesh.reports import classification_html
+from nivesh.evaluation import Evaluation
+from nivesh.reports import evaluation_html
 from nivesh.settings import Workspace
-from nivesh.training import credit_risk
+from nivesh.training.base import trainer
+from nivesh.training.steps_common import UNREGISTERED
 
-UNREGISTERED = "v0.0.0-unregistered"
+MIN_ROWS = 50
 
 
 @dataclass
@@ -34,53 +35,49 @@ class Prepared:
     label: str
 
 
-FrameBuilder = Callable[[Workspace, Path | None, str | None], tuple[pd.DataFrame, str]]
-
-
-def _credit_risk_frame(ws: Workspace, data: Path | None, label: str | None) -> tuple[pd.DataFrame, str]:
-    if data is None:
-        return credit_risk.frame_from_feast(ws, ws.feature_repo / "data" / "loan_applications.parquet")
-    if data.suffix == ".parquet" and label is None and "event_timestamp" in pq.read_schema(data).names:
-        return credit_risk.frame_from_feast(ws, data)  # an entity dataframe: join it in Feast
-    return credit_risk.frame_from_file(data, label)
-
-
-FRAMES: dict[str, FrameBuilder] = {catalog.CREDIT_RISK.name: _credit_risk_frame}
+def parse_json_object(text: str | None, what: str) -> dict[str, Any]:
+    """Pipeline parameters travel as JSON strings; an empty string is no options."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NiveshError(f"{what}: not valid JSON ({exc.msg}): {text[:80]!r}") from None
+    if not isinstance(value, dict):
+        raise NiveshError(f"{what}: expected a JSON object, got {type(value).__name__}")
+    return value
 
 
 def prepare(
     model: str,
     ws: Workspace,
     data: Path | None = None,
-    label: str | None = None,
+    options: Mapping[str, str] | None = None,
     test_fraction: float = 0.2,
+    test_data: Path | None = None,
 ) -> Prepared:
-    """Training frame from Feast (data None, or an entity parquet) or a user's labelled file."""
+    """Training frame from Feast / the generator (data None) or a user's file, then the
+    model's own split; with `test_data`, that file is the held-out set instead."""
     spec = catalog.get(model)
-    frame, target = FRAMES[spec.name](ws, data, label)
-    if len(frame) < 50:
-        raise NiveshError(f"{model}: only {len(frame)} labelled rows; need at least 50 to train and hold out")
-    train, test = xgbc.split(frame, target, test_fraction)
+    t = trainer(spec.name)
+    frame, target = t.frame(ws, data, options or {})
+    if len(frame) < MIN_ROWS:
+        raise NiveshError(f"{model}: only {len(frame)} labelled rows; need at least {MIN_ROWS} to train and hold out")
+    if test_data is not None:
+        test, _ = t.frame(ws, test_data, options or {})
+        return Prepared(frame.reset_index(drop=True), test.reset_index(drop=True), target)
+    train, test = t.split(frame, target, test_fraction)
     return Prepared(train, test, target)
 
 
-def fit(model: str, train: pd.DataFrame, label: str, out: Path, params: dict[str, Any] | None = None) -> Path:
-    spec = catalog.get(model)
-    trained = xgbc.train(train, label, params)
-    xgbc.save(
-        trained,
-        out,
-        name=spec.name,
-        version=UNREGISTERED,
-        feature_service=spec.feature_service,
-        train_frame=train,
-    )
+def fit(model: str, train: pd.DataFrame, label: str, out: Path, params: Mapping[str, Any] | None = None) -> Path:
+    trainer(model).fit(train, label, out, params or {})
     return out
 
 
 @dataclass
 class Assessment:
-    evaluation: xgbc.Evaluation
+    evaluation: Evaluation
     passed: bool
     gate: str
     html: str
@@ -89,12 +86,12 @@ class Assessment:
 def assess(model: str, artifact: Path, test: pd.DataFrame, label: str) -> Assessment:
     """Held-out metrics and the catalogue's quality gate (not raised here; see enforce)."""
     spec = catalog.get(model)
-    loaded = xgbc.ClassifierModel(artifact, nthread=2)
-    ev = xgbc.evaluate_frame(loaded, test, label)
-    gate = f"{spec.gate.metric} > {spec.gate.minimum}"
+    ev = trainer(model).evaluate(artifact, test, label)
+    gate = str(spec.gate)
     passed = spec.gate.passes(ev.metrics)
-    version = "candidate" if loaded.manifest.version == UNREGISTERED else loaded.manifest.version
-    return Assessment(ev, passed, gate, classification_html(spec.name, version, ev, gate, passed))
+    stamped = load_manifest(artifact).version
+    version = "candidate" if stamped == UNREGISTERED else stamped
+    return Assessment(ev, passed, gate, evaluation_html(spec.name, version, ev, gate, passed))
 
 
 def enforce(model: str, a: Assessment) -> None:

@@ -24,7 +24,7 @@ NAME = CREDIT_RISK.name
 @pytest.fixture(scope="module")
 def registered(workspace):  # type: ignore[no-untyped-def]
     out = workspace.home / "manifests"
-    pipelines.run_local_logged(NAME, workspace, workspace.path("logs", "pipeline.log"), manifest_dir=str(out))
+    pipelines.run_local_logged(NAME, workspace, workspace.path("logs", "pipeline.log"), {"manifest_dir": str(out)})
     return registry.resolve(workspace, NAME, registry.STAGING)
 
 

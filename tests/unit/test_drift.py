@@ -1,8 +1,9 @@
 import numpy as np
 import pandas as pd
 
-from nivesh.families.tabular import TabularEncoder
-from nivesh.monitoring.drift import compute
+from nivesh.monitoring.drift import MonitorView, compute
+
+VIEW = MonitorView(["loan_amnt", "person_income"], ["loan_intent"])
 
 
 def _frame(n: int, shift: float, seed: int) -> pd.DataFrame:
@@ -18,10 +19,9 @@ def _frame(n: int, shift: float, seed: int) -> pd.DataFrame:
 
 def test_shifted_inputs_drift_and_unshifted_do_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
     reference = _frame(2000, 0.0, 1)
-    encoder = TabularEncoder.fit(reference)
-    same = compute("credit-risk", "v1.0.0", encoder, reference, _frame(800, 0.0, 2), 0.3, None)
+    same = compute("credit-risk", "v1.0.0", VIEW, reference, _frame(800, 0.0, 2), 0.3, None)
     assert same.drift_share == 0 and not same.alert and same.rows_compared == 800
-    shifted = compute("credit-risk", "v1.0.0", encoder, reference, _frame(800, 1.0, 3), 0.3, tmp_path / "r.html")
+    shifted = compute("credit-risk", "v1.0.0", VIEW, reference, _frame(800, 1.0, 3), 0.3, tmp_path / "r.html")
     assert shifted.columns["loan_amnt"].drifted and shifted.columns["loan_intent"].drifted
     assert not shifted.columns["person_income"].drifted
     assert shifted.drift_share > 0.5 and shifted.alert
@@ -33,10 +33,22 @@ def test_empty_window_reports_nothing() -> None:
     result = compute(
         "credit-risk",
         "v1",
-        TabularEncoder.fit(reference),
+        VIEW,
         reference,
         reference.iloc[0:0],
         0.3,
         None,
     )
     assert result.rows_compared == 0 and result.columns == {} and not result.alert
+
+
+def test_text_view_compares_descriptors_and_predicted_label(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from nivesh.monitoring.text import DESCRIPTORS, descriptors
+
+    view = MonitorView(list(DESCRIPTORS), ["intent"], text_input="text")
+    short = ["check balance", "my SIP", "FD rate at SBI"] * 200
+    reference = descriptors(short, masked=False).assign(intent=["check_balance", "sip", "fd"] * 200)
+    long = ["I was charged Rs 45,000 twice by a merchant I never visited, please block card 4111222233334444"] * 300
+    current = descriptors(long).assign(intent=["fraud_report"] * 300)
+    result = compute("intent-classifier", "v1", view, reference, current, 0.3, None)
+    assert result.alert and result.columns["text_length"].drifted and result.columns["intent"].drifted

@@ -143,8 +143,8 @@ def test_compiled_pipeline_is_a_kfp_ir_with_the_component_image() -> None:
     assert images == {COMPONENT_IMAGE}
     assert set(ir["root"]["dag"]["tasks"]) == {
         "prepare-training-data",
-        "train-xgboost",
-        "evaluate-classifier",
+        "train-model",
+        "evaluate-model",
         "register-model",
         "emit-inference-service",
     }

@@ -1,5 +1,5 @@
-"""Evaluate: AUC, KS, precision/recall at the threshold; ROC and confusion matrix for the UI;
-fails the run when the catalogue's quality gate is not met."""
+"""Evaluate: held-out metrics, ROC / confusion matrix for the Kubeflow UI where the model
+has them, an HTML report; fails the run when the catalogue's quality gate is not met."""
 
 from kfp import dsl
 from kfp.dsl import HTML, ClassificationMetrics, Dataset, Input, Metrics, Model, Output
@@ -8,7 +8,7 @@ from nivesh.images import COMPONENT_IMAGE
 
 
 @dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)
-def evaluate_classifier(
+def evaluate_model(
     model_name: str,
     model: Input[Model],
     test_data: Input[Dataset],
@@ -25,7 +25,10 @@ def evaluate_classifier(
     a = steps.assess(model_name, Path(model.path), pd.read_parquet(test_data.path), test_data.metadata["label"])
     for key, value in a.evaluation.metrics.items():
         metrics.log_metric(key, float(value))
-    classification.log_roc_curve(a.evaluation.roc["fpr"], a.evaluation.roc["tpr"], a.evaluation.roc["thresholds"])
-    classification.log_confusion_matrix(list(a.evaluation.labels), a.evaluation.confusion)
+    if a.evaluation.roc is not None:
+        roc = a.evaluation.roc
+        classification.log_roc_curve(roc["fpr"], roc["tpr"], roc["thresholds"])
+    if a.evaluation.confusion is not None:
+        classification.log_confusion_matrix(list(a.evaluation.labels), a.evaluation.confusion)
     Path(report.path).write_text(a.html)
     steps.enforce(model_name, a)

@@ -1,0 +1,133 @@
+"""intent-classifier trainer: synthetic queries (or a user's CSV) -> fine-tuned encoder,
+calibrated, exported to ONNX int8; evaluated as served (int8) and against fp32."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import confusion_matrix, f1_score
+from sklearn.model_selection import train_test_split
+
+from nivesh.artifact import Manifest, fingerprint_frame, load_manifest, write_manifest, write_reference
+from nivesh.catalog import INTENT_CLASSIFIER as SPEC
+from nivesh.data import intents
+from nivesh.data.loaders import read_table
+from nivesh.errors import SchemaError
+from nivesh.evaluation import Evaluation
+from nivesh.families import text_classifier as tc
+from nivesh.monitoring.text import descriptors
+from nivesh.settings import Workspace
+from nivesh.training.steps_common import UNREGISTERED
+
+log = logging.getLogger(__name__)
+TEXT, LABEL = "text", "label"
+REFERENCE_ROWS = 2000
+SIGNATURE = {
+    "inputs": [{"name": TEXT, "datatype": "BYTES", "shape": [-1]}],
+    "outputs": [
+        {"name": "intent", "datatype": "BYTES", "shape": [-1]},
+        {"name": "confidence", "datatype": "FP32", "shape": [-1]},
+        {"name": "out_of_scope", "datatype": "BOOL", "shape": [-1]},
+        {"name": "top_intents", "datatype": "BYTES", "shape": [-1]},
+    ],
+}
+PREDICTED = "intent"  # the output column the monitor tracks for prediction drift
+
+
+def decide(labels: list[str], proba: np.ndarray, threshold: float) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Top intent, its calibrated confidence, and out-of-scope when the model says so or
+    is not confident enough. One home for the rule: server and evaluation both use it."""
+    best = proba.argmax(axis=1)
+    confidence = proba[np.arange(len(best)), best]
+    top = [labels[i] for i in best]
+    oos = np.array([t == intents.OUT_OF_SCOPE for t in top], dtype=bool) | (confidence < threshold)
+    return [intents.OUT_OF_SCOPE if o else t for t, o in zip(top, oos, strict=True)], confidence, oos
+
+
+class IntentTrainer:
+    def frame(self, ws: Workspace, data: Path | None, options: Mapping[str, str]) -> tuple[pd.DataFrame, str]:
+        if data is None:
+            return intents.generate(int(options.get("rows", 3000))), LABEL
+        raw = read_table(data)
+        text_col = options.get("text_column") or TEXT
+        label_col = options.get("label_column") or LABEL
+        for col, flag in ((text_col, "--text-column"), (label_col, "--label-column")):
+            if col not in raw.columns:
+                raise SchemaError(
+                    col, f"not a column of {data.name} (columns: {', '.join(map(str, raw.columns))}); pass {flag}"
+                )
+        frame = pd.DataFrame({TEXT: raw[text_col].astype("string"), LABEL: raw[label_col].astype("string")})
+        frame = frame.dropna()
+        frame = frame[frame[TEXT].str.strip() != ""]
+        return frame.astype(str).reset_index(drop=True), LABEL
+
+    def split(self, frame: pd.DataFrame, label: str, test_fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+        counts = frame[label].value_counts()
+        stratify = frame[label] if counts.min() >= 2 else None
+        train, test = train_test_split(frame, test_size=test_fraction, stratify=stratify, random_state=42)
+        return train.reset_index(drop=True), test.reset_index(drop=True)
+
+    def fit(self, train: pd.DataFrame, label: str, out: Path, params: Mapping[str, Any]) -> None:
+        config = tc.TrainConfig.from_params(dict(params))
+        trained = tc.train(train[TEXT].tolist(), train[label].tolist(), config, progress=log.info)
+        extra = tc.save_files(trained, out)
+        sample = train.sample(min(REFERENCE_ROWS, len(train)), random_state=0)
+        model = tc.TextClassifier(out, extra, threads=2)
+        predicted, _, _ = decide(model.labels, model.predict_proba(sample[TEXT].tolist()), model.oos_threshold)
+        reference = descriptors(sample[TEXT].tolist(), masked=False).assign(**{PREDICTED: predicted})
+        extra |= write_reference(out, reference, list(descriptors([]).columns), [PREDICTED])
+        extra["monitor"]["text_input"] = TEXT
+        write_manifest(
+            out,
+            Manifest(
+                name=SPEC.name,
+                version=UNREGISTERED,
+                framework=SPEC.framework,
+                signature=SIGNATURE,
+                feature_service=None,
+                metrics={},
+                data_fingerprint=fingerprint_frame(train),
+                extra=extra,
+            ),
+        )
+
+    def evaluate(self, artifact: Path, test: pd.DataFrame, label: str) -> Evaluation:
+        extra = load_manifest(artifact).extra
+        texts, truth = test[TEXT].tolist(), test[label].astype(str).to_numpy()
+        metrics: dict[str, float] = {"n": float(len(test))}
+        served: tuple[np.ndarray, np.ndarray] | None = None
+        for runtime in ("torch-fp32", "onnx-int8"):
+            model = tc.TextClassifier(artifact, extra, runtime, threads=2)
+            proba = model.predict_proba(texts)
+            predicted = np.array(model.labels)[proba.argmax(axis=1)]
+            suffix = "fp32" if runtime == "torch-fp32" else "int8"
+            metrics[f"accuracy_{suffix}"] = float(np.mean(predicted == truth))
+            metrics[f"macro_f1_{suffix}"] = float(f1_score(truth, predicted, average="macro", zero_division=0))
+            if runtime == "onnx-int8":
+                served = (proba, predicted)
+                idx = np.array([model.labels.index(t) if t in model.labels else -1 for t in truth])
+                known = idx >= 0
+                metrics["ece"] = tc.expected_calibration_error(proba[known], idx[known])
+                _, _, oos = decide(model.labels, proba, model.oos_threshold)
+                metrics["out_of_scope_rate"] = float(np.mean(oos))
+        assert served is not None
+        metrics["accuracy"] = metrics["accuracy_int8"]  # what is served
+        metrics["macro_f1"] = metrics["macro_f1_int8"]
+        metrics["int8_accuracy_cost_points"] = 100 * (metrics["accuracy_fp32"] - metrics["accuracy_int8"])
+        labels = list(extra["labels"])
+        cm = confusion_matrix(truth, served[1], labels=labels).tolist()
+        notes = [
+            f"served runtime: ONNX Runtime dynamic int8; accuracy cost vs fp32 PyTorch: "
+            f"{metrics['int8_accuracy_cost_points']:.2f} points",
+            f"temperature {extra['temperature']:.3f}; out of scope below confidence {extra['oos_threshold']}",
+            f"base model {extra['base_model']}, trained in {extra['train_seconds']} s",
+        ]
+        return Evaluation(metrics, None, cm, labels, notes=notes)
+
+
+TRAINER = IntentTrainer()

@@ -1,0 +1,3 @@
+"""Constants every trainer shares."""
+
+UNREGISTERED = "v0.0.0-unregistered"  # the version an artifact carries until publish() stamps it

@@ -1,0 +1,6 @@
+"""intent-classifier: prepare (generator or CSV) -> fine-tune + ONNX int8 -> evaluate -> register -> emit."""
+
+from nivesh.catalog import INTENT_CLASSIFIER
+from pipelines.training import build
+
+intent_classifier_pipeline = build(INTENT_CLASSIFIER)

@@ -1,0 +1,65 @@
+"""The one training DAG every model runs: prepare -> train -> evaluate (gate) -> register -> emit.
+
+Only wiring: each step is a component over nivesh.training.steps, which dispatches to
+the model's trainer. Per-model modules call `build(spec)`.
+"""
+
+from collections.abc import Callable
+
+from kfp import dsl, kubernetes
+
+from components.emit_inference_service import emit_inference_service
+from components.evaluate_model import evaluate_model
+from components.prepare_training_data import prepare_training_data
+from components.register_model import register_model
+from components.train_model import train_model
+from nivesh.catalog import ModelSpec
+
+MLFLOW_SECRET = "nivesh-mlflow"  # noqa: S105 - a Secret name, not a value
+REDIS_SECRET = "nivesh-redis"  # noqa: S105 - a Secret name, not a value
+
+
+def build(spec: ModelSpec) -> Callable[..., None]:
+    """A KFP pipeline named after the model, with the model's training resources."""
+
+    @dsl.pipeline(name=spec.name, description=f"Train, evaluate, register and emit the InferenceService: {spec.task}")
+    def pipeline(
+        source: str = "",
+        options: str = "",
+        params: str = "",
+        test_fraction: float = 0.2,
+        manifest_dir: str = "",
+    ) -> None:
+        prepared = prepare_training_data(
+            model_name=spec.name, source=source, options=options, test_fraction=test_fraction
+        ).set_display_name("prepare" + (" (Feast point-in-time join)" if spec.feature_service else ""))
+        trained = train_model(model_name=spec.name, params=params, train_data=prepared.outputs["train_data"])
+        trained.set_display_name(f"train ({spec.framework})")
+        trained.set_cpu_request(spec.train_cpu).set_memory_request(spec.train_memory).set_cpu_limit(spec.train_cpu)
+        evaluated = evaluate_model(
+            model_name=spec.name,
+            model=trained.outputs["model"],
+            test_data=prepared.outputs["test_data"],
+        ).set_display_name(f"evaluate + quality gate ({spec.gate})")
+        registered = register_model(
+            model_name=spec.name,
+            model=trained.outputs["model"],
+            metrics=evaluated.outputs["metrics"],
+        ).set_display_name("register in MLflow (staging)")
+        emitted = emit_inference_service(
+            model_name=spec.name, version=registered.outputs["version"], output_dir=manifest_dir
+        ).set_display_name("emit InferenceService")
+        for task in (registered, emitted):
+            kubernetes.use_secret_as_env(
+                task,
+                secret_name=MLFLOW_SECRET,
+                secret_key_to_env={"tracking-uri": "MLFLOW_TRACKING_URI"},
+            )
+        if spec.feature_service:
+            kubernetes.use_secret_as_env(
+                prepared, secret_name=REDIS_SECRET, secret_key_to_env={"url": "NIVESH_REDIS_URL"}
+            )
+        for task in (prepared, trained, evaluated, registered, emitted):
+            task.set_caching_options(False)
+
+    return pipeline
