@@ -7,9 +7,10 @@ from datetime import timedelta
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource
 from feast.types import Float64, String
 
-from nivesh.catalog import CREDIT_RISK
+from nivesh.catalog import ANOMALY_DETECTOR, CREDIT_RISK
 from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA, PROFILE_FEATURES
 from nivesh.data.schema import Kind
+from nivesh.data.transactions import ACTIVITY_FEATURES
 
 user = Entity(name="user", join_keys=["user_id"], description="A Nivesh user (pseudonymous id)")
 
@@ -43,4 +44,33 @@ credit_risk_v1 = FeatureService(
     name=CREDIT_RISK.feature_service,
     features=[user_profile],
     description=f"Stored features of the {CREDIT_RISK.name} model",
+)
+
+
+user_txn_activity_source = FileSource(
+    name="user_txn_activity_source",
+    path="data/user_txn_activity.parquet",
+    timestamp_field="event_timestamp",
+    created_timestamp_column="created_timestamp",
+)
+
+# The transaction stream pushes the user's fresh counts and amount statistics after
+# every transaction. One-hour TTL: an hour without a push means no recent activity
+# (offline joins honour the ttl; online, Redis expires keys by key_ttl_seconds).
+user_txn_activity_push = PushSource(name="user_txn_activity_push", batch_source=user_txn_activity_source)
+
+user_txn_activity = FeatureView(
+    name="user_txn_activity",
+    entities=[user],
+    ttl=timedelta(hours=1),
+    schema=[Field(name=name, dtype=Float64) for name in ACTIVITY_FEATURES],
+    source=user_txn_activity_push,
+    online=True,
+    tags={"owner": "nivesh-ml", "freshness": "real-time"},
+)
+
+anomaly_detector_v1 = FeatureService(
+    name=ANOMALY_DETECTOR.feature_service,
+    features=[user_txn_activity],
+    description=f"Stored features of the {ANOMALY_DETECTOR.name} model",
 )

@@ -79,7 +79,19 @@ INTENT_CLASSIFIER = ModelSpec(
     train_memory="6G",
 )
 
-MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (CREDIT_RISK, INTENT_CLASSIFIER)}
+ANOMALY_DETECTOR = ModelSpec(
+    name="anomaly-detector",
+    task="flag unusual transactions",
+    framework="isolation-forest+autoencoder",
+    feature_service="anomaly_detector_v1",
+    # false-positive rate on normal held-out transactions
+    gate=QualityGate(metric="fpr", minimum=0.01, lower_is_better=True),
+    entity_key="user_id",
+    request_fields=("amount", "merchant_category", "hour", "channel"),
+    identifier_fields=("user_id", "account_number", "card_number"),
+)
+
+MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (CREDIT_RISK, INTENT_CLASSIFIER, ANOMALY_DETECTOR)}
 
 
 def get(name: str) -> ModelSpec:

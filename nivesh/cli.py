@@ -41,20 +41,16 @@ def generate(
     users: Annotated[int, typer.Option(help="number of synthetic users")] = 5000,
     seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 7,
 ) -> None:
-    """Write synthetic users and loan applications as parquet into the Feast repo."""
+    """Write synthetic users, loan applications, transactions and activity into the Feast repo."""
+    import pyarrow.parquet as pq
+
     from nivesh import features
-    from nivesh.data.credit_risk import generate as gen
+    from nivesh.data.synthetic import write_all
 
     ws = _workspace()
-    end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    data = gen(users, seed, end)
-    paths = data.write(features.data_dir(ws))
-    for kind, path in paths.items():
-        console.print(f"{kind}: {path}")
-    console.print(
-        f"{len(data.profiles)} profile rows, {len(data.applications)} applications, "
-        f"default rate {data.applications.loan_status.mean():.1%}"
-    )
+    end = datetime.now(UTC).replace(second=0, microsecond=0)  # activity snapshots are stamped "now"
+    for kind, path in write_all(features.data_dir(ws), users, seed, end).items():
+        console.print(f"{kind}: {path} ({pq.read_metadata(path).num_rows:,} rows)")
 
 
 @features_app.command("apply")

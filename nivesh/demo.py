@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from nivesh import catalog, demo_traffic, features, localsvc, pipelines, registry
-from nivesh.data.credit_risk import generate
+from nivesh.data.synthetic import write_all
 from nivesh.errors import NiveshError
 from nivesh.monitoring import job
 from nivesh.serve import Served, serve
@@ -38,12 +38,8 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console) -> None
     console.rule("Nivesh ML Services demo")
     console.print(f"workspace: {ws.home}")
     with console.status("1/7 generating synthetic users and loan applications"):
-        end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        data = generate(users, end=end)
-        data.write(features.data_dir(ws))
-    console.print(
-        f"1/7 data: {users} users ({len(data.profiles)} profile snapshots), {len(data.applications)} applications"
-    )
+        write_all(features.data_dir(ws), users, seed=7, end=datetime.now(UTC).replace(second=0, microsecond=0))
+    console.print(f"1/7 data: {users} users with profiles and loan applications, their transactions and activity")
     with console.status("2/7 feast apply + materialize"), contextlib.redirect_stdout(io.StringIO()):
         features.apply(ws)
         features.materialize(ws)  # Feast prints its progress; the status line says it

@@ -91,25 +91,30 @@ def feature_names(store: FeatureStore, service: str) -> list[str]:
     return [f.name for proj in fs.feature_view_projections for f in proj.features]
 
 
-def online(store: FeatureStore, service: str | FeatureService, key: str, ids: Sequence[Any]) -> dict[str, list[Any]]:
-    """Online features for each id, in order; an id with no stored features raises, naming it.
+def online(
+    store: FeatureStore, service: str | FeatureService, key: str, ids: Sequence[Any], require: bool = True
+) -> dict[str, list[Any]]:
+    """Online features for each id, in order; with `require`, an id with no stored features
+    raises, naming it (without, its features are None: no recent activity, for example).
 
     Servers pass a FeatureService object resolved once: looking it up by name reads the
     registry and costs ~2 ms, ten times the online read itself."""
     result = store.get_online_features(features=_service(store, service), entity_rows=[{key: i} for i in ids]).to_dict()
-    _check_found(result, key, ids)
+    if require:
+        _check_found(result, key, ids)
     return result
 
 
 async def online_async(
-    store: FeatureStore, service: str | FeatureService, key: str, ids: Sequence[Any]
+    store: FeatureStore, service: str | FeatureService, key: str, ids: Sequence[Any], require: bool = True
 ) -> dict[str, list[Any]]:
     """Async read (Redis); SQLite has none, so callers fall back to a thread there."""
     response = await store.get_online_features_async(
         features=_service(store, service), entity_rows=[{key: i} for i in ids]
     )
     result = response.to_dict()
-    _check_found(result, key, ids)
+    if require:
+        _check_found(result, key, ids)
     return result
 
 

@@ -34,13 +34,13 @@ def small_credit_data():  # type: ignore[no-untyped-def]
 def make_workspace(root: Path, users: int = 1500) -> Path:
     """A feature repo copy plus NIVESH_HOME under `root`, with data generated and applied."""
     from nivesh import features
-    from nivesh.data.credit_risk import generate
+    from nivesh.data.synthetic import write_all
     from nivesh.settings import Workspace
 
     repo = root / "feature_repo"
     shutil.copytree(PROJECT / "feature_repo", repo, ignore=shutil.ignore_patterns("data", "__pycache__"))
     ws = Workspace(home=root / "var", feature_repo=repo)
-    generate(users, seed=3, end=datetime.now(UTC).replace(microsecond=0)).write(features.data_dir(ws))
+    write_all(features.data_dir(ws), users, seed=3, end=datetime.now(UTC).replace(microsecond=0))
     return repo
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
+from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA
 from nivesh.errors import ArtifactIntegrityError, SchemaError
 from nivesh.families.xgb_classifier import ClassifierModel, reason_codes_json
 from nivesh.serving import v2
@@ -58,6 +59,7 @@ class CreditRiskPredictor(LoggedModel, kserve.Model):
     ) -> InferResponse:
         request = v2.require_v2(payload)
         cols = v2.columns(request, self.inputs)
+        v2.check_bounds(cols, CREDIT_RISK_SCHEMA)
         mode = v2.parameter(request, "reason_codes", "declined")
         if mode not in REASON_MODES:
             raise InvalidInput(f"parameters.reason_codes: {mode!r} is not one of {', '.join(REASON_MODES)}")

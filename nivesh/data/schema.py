@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nivesh.errors import SchemaError
@@ -29,6 +32,21 @@ class Column:
     kind: Kind
     nullable: bool = False
     description: str = ""
+    minimum: float | None = None  # inclusive bounds for numbers; outside is a SchemaError (HTTP 400)
+    maximum: float | None = None
+
+    def out_of_bounds(self, values: Sequence[Any] | np.ndarray) -> str | None:
+        """A message naming the first value outside [minimum, maximum], or None."""
+        if self.minimum is None and self.maximum is None:
+            return None
+        arr = np.asarray([np.nan if v is None else v for v in values], dtype="float64")
+        low = self.minimum if self.minimum is not None else -np.inf
+        high = self.maximum if self.maximum is not None else np.inf
+        bad = np.flatnonzero((arr < low) | (arr > high))
+        if not len(bad):
+            return None
+        i = int(bad[0])
+        return f"row {i}: {arr[i]:g} is outside the allowed range {_range(self.minimum, self.maximum)}"
 
     @property
     def v2_datatype(self) -> str:
@@ -66,6 +84,14 @@ class TableSchema:
         return out
 
 
+def _range(low: float | None, high: float | None) -> str:
+    if high is None:
+        return f">= {low:g}"
+    if low is None:
+        return f"<= {high:g}"
+    return f"{low:g}..{high:g}"
+
+
 def coerce(series: pd.Series, col: Column) -> pd.Series:
     """Coerce one column to its kind; the error quotes the first offending value."""
     if col.kind in (Kind.INTEGER, Kind.NUMBER):
@@ -75,6 +101,9 @@ def coerce(series: pd.Series, col: Column) -> pd.Series:
             example = series[bad].iloc[0]
             raise SchemaError(col.name, f"expected {col.kind.value}, found {example!r} (row {bad.idxmax()})")
         series = numeric.astype("float64")
+        problem = col.out_of_bounds(series.to_numpy())
+        if problem:
+            raise SchemaError(col.name, problem)
     elif col.kind is Kind.TIMESTAMP:
         parsed = pd.to_datetime(series, errors="coerce", utc=True)
         bad = parsed.isna() & series.notna()

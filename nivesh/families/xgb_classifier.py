@@ -36,6 +36,11 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "seed": 17,
 }
 MAX_ROUNDS = 800
+OUTPUTS = [
+    {"name": "probability", "datatype": "FP32", "shape": [-1]},
+    {"name": "decision", "datatype": "BYTES", "shape": [-1]},
+    {"name": "reason_codes", "datatype": "BYTES", "shape": [-1]},
+]
 EARLY_STOPPING = 40
 
 
@@ -157,11 +162,7 @@ def save(
     )
     signature = {
         "inputs": [{"name": f.name, "datatype": f.v2_datatype, "shape": [-1]} for f in trained.encoder.features],
-        "outputs": [
-            {"name": "probability", "datatype": "FP32", "shape": [-1]},
-            {"name": "decision", "datatype": "BYTES", "shape": [-1]},
-            {"name": "reason_codes", "datatype": "BYTES", "shape": [-1]},
-        ],
+        "outputs": OUTPUTS,
     }
     return write_manifest(
         folder,

@@ -133,3 +133,15 @@ def int_parameter(request: InferRequest, name: str, default: int, low: int, high
     if not low <= value <= high:
         raise InvalidInput(f"parameters.{name}: {value} is outside {low}..{high}")
     return value
+
+
+def check_bounds(cols: dict[str, list[Any]], schema: Any) -> None:
+    """Numbers outside their column's allowed range (a negative amount, hour 25) are a 400."""
+    for name, values in cols.items():
+        try:
+            column = schema.column(name)
+        except KeyError:
+            continue
+        problem = column.out_of_bounds(values)
+        if problem:
+            raise InvalidInput(f"{name}: {problem}")

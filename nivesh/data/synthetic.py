@@ -1,0 +1,17 @@
+"""All synthetic data the Feast repo reads, written in one go (FileSources must all exist
+before `feast apply` / `materialize`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from nivesh.data import credit_risk, transactions
+
+
+def write_all(folder: Path, users: int, seed: int, end: datetime) -> dict[str, Path]:
+    """Borrowers + applications (credit-risk) and transactions + activity (anomaly-detector).
+    `end` is "now" for the data: activity snapshots stamped then are what materialize loads."""
+    paths = credit_risk.generate(users, seed, end).write(folder)
+    paths |= transactions.generate(max(users // 8, 50), seed, end).write(folder)
+    return paths
