@@ -91,7 +91,18 @@ ANOMALY_DETECTOR = ModelSpec(
     identifier_fields=("user_id", "account_number", "card_number"),
 )
 
-MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (CREDIT_RISK, INTENT_CLASSIFIER, ANOMALY_DETECTOR)}
+FINANCIAL_NER = ModelSpec(
+    name="financial-ner",
+    task="extract MONEY, DATE, CATEGORY, MERCHANT, ACCOUNT",
+    framework="spacy",
+    feature_service=None,
+    gate=QualityGate(metric="f1", minimum=0.9),
+    request_fields=("text",),
+)
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec for spec in (CREDIT_RISK, INTENT_CLASSIFIER, FINANCIAL_NER, ANOMALY_DETECTOR)
+}
 
 
 def get(name: str) -> ModelSpec:
