@@ -7,9 +7,10 @@ from datetime import timedelta
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource
 from feast.types import Float64, String
 
-from nivesh.catalog import ANOMALY_DETECTOR, CREDIT_RISK
+from nivesh.catalog import ANOMALY_DETECTOR, CREDIT_RISK, SPENDING_PREDICTOR
 from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA, PROFILE_FEATURES
 from nivesh.data.schema import Kind
+from nivesh.data.spending import HISTORY
 from nivesh.data.transactions import ACTIVITY_FEATURES
 
 user = Entity(name="user", join_keys=["user_id"], description="A Nivesh user (pseudonymous id)")
@@ -73,4 +74,30 @@ anomaly_detector_v1 = FeatureService(
     name=ANOMALY_DETECTOR.feature_service,
     features=[user_txn_activity],
     description=f"Stored features of the {ANOMALY_DETECTOR.name} model",
+)
+
+
+user_spend_history_source = FileSource(
+    name="user_spend_history_source",
+    path="data/user_spend_history.parquet",
+    timestamp_field="event_timestamp",
+    created_timestamp_column="created_timestamp",
+)
+
+# Monthly totals as one JSON value, refreshed by the monthly batch: a forecast needs the
+# whole series, which one online read then returns.
+user_spend_history = FeatureView(
+    name="user_spend_history",
+    entities=[user],
+    ttl=timedelta(days=62),
+    schema=[Field(name=HISTORY, dtype=String)],
+    source=PushSource(name="user_spend_history_push", batch_source=user_spend_history_source),
+    online=True,
+    tags={"owner": "nivesh-ml", "freshness": "monthly"},
+)
+
+spending_predictor_v1 = FeatureService(
+    name=SPENDING_PREDICTOR.feature_service,
+    features=[user_spend_history],
+    description=f"Stored features of the {SPENDING_PREDICTOR.name} model",
 )

@@ -100,8 +100,20 @@ FINANCIAL_NER = ModelSpec(
     request_fields=("text",),
 )
 
+SPENDING_PREDICTOR = ModelSpec(
+    name="spending-predictor",
+    task="forecast a user's monthly spending 6-12 months ahead",
+    framework="prophet+lstm",
+    feature_service="spending_predictor_v1",
+    # held-out MAPE relative to seasonal naive's: below 1 means the model beats the baseline
+    gate=QualityGate(metric="mape_ratio", minimum=1.0, lower_is_better=True),
+    entity_key="user_id",
+    identifier_fields=("user_id",),
+    train_cpu="2",
+)
+
 MODELS: dict[str, ModelSpec] = {
-    spec.name: spec for spec in (CREDIT_RISK, INTENT_CLASSIFIER, FINANCIAL_NER, ANOMALY_DETECTOR)
+    spec.name: spec for spec in (CREDIT_RISK, INTENT_CLASSIFIER, FINANCIAL_NER, SPENDING_PREDICTOR, ANOMALY_DETECTOR)
 }
 
 

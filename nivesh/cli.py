@@ -153,7 +153,7 @@ def pipeline_compile(
 
 @pipeline_app.command("run")
 def pipeline_run(
-    name: ModelArg,
+    name: Annotated[str, typer.Argument(help="a model name, spending-batch or all-models")],
     source: Annotated[str, typer.Option(help="entity parquet or labelled file; default: generated data")] = "",
     options: Annotated[str, typer.Option(help='data options as JSON, e.g. {"label_column": "y"}')] = "",
     params: Annotated[str, typer.Option(help='training parameters as JSON, e.g. {"epochs": 3}')] = "",
@@ -171,12 +171,17 @@ def pipeline_run(
 
     parse_json_object(options, "--options")  # fail here, not in the third task
     parse_json_object(params, "--params")
-    arguments = {"source": source, "options": options, "params": params, "manifest_dir": str(target.resolve())}
+    arguments = pipelines.accepted(
+        name, {"source": source, "options": options, "params": params, "manifest_dir": str(target.resolve())}
+    )
     if verbose:
         pipelines.run_local(name, ws, **arguments)
     else:
         with console.status(f"running pipeline {name} locally (kfp.local); task logs: {log}"):
             pipelines.run_local_logged(name, ws, log, arguments)
+    if name not in catalog.MODELS:
+        console.print(f"{name}: finished in {time.monotonic() - started:.0f}s; outputs under {ws.path('kfp', 'root')}")
+        return
     version = registry.resolve(ws, name, registry.STAGING)
     console.print(
         f"{name}: registered {version.semver} (MLflow version {version.version}, alias staging) "

@@ -20,6 +20,9 @@ COMPILED_DIR = PROJECT_ROOT / "pipelines" / "compiled"
 # Every catalogue model with a trainer has pipelines/<python_name>.py defining <python_name>_pipeline.
 PIPELINES: dict[str, str] = {
     spec.name: f"pipelines.{spec.python_name}:{spec.python_name}_pipeline" for spec in catalog.MODELS.values()
+} | {
+    "spending-batch": "pipelines.spending_batch:spending_batch_pipeline",
+    "all-models": "pipelines.all_models:all_models_pipeline",
 }
 
 
@@ -31,8 +34,15 @@ def load(name: str) -> Callable[..., Any]:
     return pipeline
 
 
+def accepted(name: str, arguments: dict[str, str]) -> dict[str, str]:
+    """The arguments this pipeline takes (training pipelines take source/options/params,
+    the batch pipeline shards/horizon/version); empty values are left to its defaults."""
+    inputs = set(load(name).component_spec.inputs or {})
+    return {k: v for k, v in arguments.items() if k in inputs and v != ""}
+
+
 def compiled_path(name: str) -> Path:
-    return COMPILED_DIR / f"{catalog.get(name).python_name}.yaml"
+    return COMPILED_DIR / f"{name.replace('-', '_')}.yaml"
 
 
 def compile_pipeline(name: str, out: Path | None = None) -> Path:

@@ -261,13 +261,17 @@ def save(det: Detector, folder: Path) -> None:
     (folder / CALIBRATION_FILE).write_text(json.dumps(det.calibration))
 
 
-def _load_skops(path: Path) -> Any:
+def _load_skops(path: Path, expected: type) -> Any:
+    """Load only the types we write, and only an object of the expected class."""
     import skops.io as sio
 
     untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
     if untrusted:
         raise ArtifactIntegrityError(f"{path.name} holds types this server does not load: {untrusted}")
-    return sio.load(path, trusted=list(sio.get_untrusted_types(file=path)))
+    obj = sio.load(path, trusted=list(sio.get_untrusted_types(file=path)))
+    if not isinstance(obj, expected):
+        raise ArtifactIntegrityError(f"{path.name} holds a {type(obj).__name__}, expected {expected.__name__}")
+    return obj
 
 
 def load(folder: Path) -> Detector:
@@ -276,8 +280,11 @@ def load(folder: Path) -> Detector:
 
     torch.set_num_threads(1)
     calibration = json.loads((folder / CALIBRATION_FILE).read_text())
-    pre = _load_skops(folder / PREPROCESSOR_FILE)
-    forest = _load_skops(folder / FOREST_FILE)
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import IsolationForest
+
+    pre = _load_skops(folder / PREPROCESSOR_FILE, ColumnTransformer)
+    forest = _load_skops(folder / FOREST_FILE, IsolationForest)
     ae = _autoencoder(len(calibration["column_owners"]))
     ae.load_state_dict(load_file(str(folder / AUTOENCODER_FILE)))
     ae.eval()

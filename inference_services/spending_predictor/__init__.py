@@ -1,0 +1,1 @@
+"""spending-predictor predictor."""

@@ -1,0 +1,99 @@
+"""spending-predictor predictor: per row a monthly spending history in, a forecast with 80 %
+intervals out, by the method the series' own backtest chose (v2).
+
+Prophet is fitted per series on request (about a second each), so rows are forecast in
+a worker thread; the batch pipeline is the path for many users.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import kserve
+import numpy as np
+from kserve.errors import InvalidInput
+from kserve.protocol.infer_type import InferRequest, InferResponse
+
+from nivesh.artifact import load_manifest
+from nivesh.data import spending as sp
+from nivesh.errors import ArtifactIntegrityError, SchemaError
+from nivesh.families import forecast as fc
+from nivesh.serving import v2
+from nivesh.serving.logged import LoggedModel
+from nivesh.training.spending_predictor import DEFAULT_HORIZON, OUTPUTS
+
+MAX_ROWS = 16  # each row fits Prophet several times; more belongs in the batch pipeline
+
+
+class SpendingPredictor(LoggedModel, kserve.Model):
+    component = "predictor"
+
+    def __init__(self, name: str, model_dir: Path, prediction_logger: Any = None) -> None:
+        super().__init__(name)
+        self.model_dir = model_dir
+        self.prediction_logger = prediction_logger
+        self.lstm: fc.LstmForecaster | None = None
+        self.inputs = [v2.TensorSpec(sp.HISTORY, "BYTES")]
+
+    def load(self) -> bool:
+        manifest = load_manifest(self.model_dir)  # verifies every file's sha256
+        if manifest.name != self.name:
+            raise ArtifactIntegrityError(f"{self.model_dir} holds {manifest.name!r}, not {self.name!r}")
+        self.lstm = fc.LstmForecaster.load(self.model_dir)
+        self.served_version = manifest.version
+        self.ready = True
+        return self.ready
+
+    def get_input_types(self) -> list[dict[str, Any]]:
+        return [s.metadata() for s in self.inputs]
+
+    def get_output_types(self) -> list[dict[str, Any]]:
+        return OUTPUTS
+
+    async def predict(
+        self,
+        payload: Any,
+        headers: dict[str, str] | None = None,
+        response_headers: dict[str, str] | None = None,
+    ) -> InferResponse:
+        request = v2.require_v2(payload)
+        rows = v2.columns(request, self.inputs)[sp.HISTORY]
+        if len(rows) > MAX_ROWS:
+            raise InvalidInput(
+                f"{sp.HISTORY}: {len(rows)} rows; at most {MAX_ROWS} per request (use the batch pipeline)"
+            )
+        horizon = v2.int_parameter(request, "horizon", DEFAULT_HORIZON, 1, fc.MAX_HORIZON)
+        series = []
+        for i, text in enumerate(rows):
+            try:
+                series.append(sp.parse_history(text))
+            except SchemaError as exc:
+                raise InvalidInput(f"{sp.HISTORY}: row {i}: {exc.problem}") from exc
+        return await asyncio.to_thread(self._forecast, request, series, horizon)
+
+    def _forecast(self, request: InferRequest, series: list[Any], horizon: int) -> InferResponse:
+        assert self.lstm is not None
+        results = [fc.forecast(self.lstm, months, values, horizon) for months, values in series]
+        return InferResponse(
+            response_id=request.id or str(uuid.uuid4()),
+            model_name=self.name,
+            model_version=self.served_version,
+            infer_outputs=[
+                v2.tensor("forecast", [json.dumps(_points(r)) for r in results], "BYTES"),
+                v2.tensor("method", [r.method for r in results], "BYTES"),
+                v2.tensor("forecast_mean", [float(np.mean(r.yhat)) for r in results], "FP64"),
+                v2.tensor("backtest_mape", [r.backtest_mape.get(r.method, float("nan")) for r in results], "FP64"),
+            ],
+            parameters={"model_version": self.served_version, "horizon": horizon},
+        )
+
+
+def _points(f: fc.Forecast) -> list[dict[str, Any]]:
+    return [
+        {"month": m, "yhat": y, "lower": lo, "upper": hi}
+        for m, y, lo, hi in zip(f.months, f.yhat, f.lower, f.upper, strict=True)
+    ]

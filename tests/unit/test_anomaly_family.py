@@ -1,0 +1,62 @@
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nivesh.data import transactions as txd
+from nivesh.errors import ArtifactIntegrityError
+from nivesh.families import anomaly
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    data = txd.generate(250, seed=3, end=datetime(2026, 11, 1, tzinfo=UTC))
+    tx = data.transactions
+    return txd.assemble(pd.concat([tx, txd._activity_before(tx)], axis=1))
+
+
+def test_activity_is_strictly_before_each_transaction() -> None:
+    tx = pd.DataFrame(
+        {
+            "user_id": ["U1"] * 3,
+            "event_timestamp": pd.to_datetime(["2026-01-01 10:00", "2026-01-01 10:30", "2026-01-01 12:00"], utc=True),
+            "amount": [100.0, 200.0, 50.0],
+        }
+    )
+    act = txd._activity_before(tx)
+    assert act["txn_count_1h"].tolist() == [0, 1, 0]
+    assert act["txn_count_24h"].tolist() == [0, 1, 2]
+    assert act["amount_mean_24h"].tolist() == [0, 100.0, 150.0]
+
+
+def test_missing_activity_means_none_and_ratio_is_one() -> None:
+    cols = txd.assemble_columns({"amount": [500.0], "merchant_category": ["fuel"], "hour": [9], "channel": ["UPI"]})
+    assert cols["txn_count_1h"] == [0.0] and cols["amount_to_mean_24h"] == [1.0]
+
+
+def test_calibrated_fpr_and_frauds_stand_out(frame: pd.DataFrame, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    normal, fraud = frame[frame.is_fraud == 0], frame[frame.is_fraud == 1]
+    train, held = normal.iloc[: int(len(normal) * 0.8)], normal.iloc[int(len(normal) * 0.8) :]
+    numeric = [c for c in frame.columns if c not in ("merchant_category", "channel", "is_fraud")]
+    det = anomaly.fit(train, numeric, ["merchant_category", "channel"], anomaly.AnomalyConfig(ae_epochs=10, trees=100))
+    held_score, _ = det.score(held)
+    fraud_score, errors = det.score(fraud)
+    assert np.mean(held_score >= det.threshold) < 0.02
+    assert np.mean(fraud_score >= det.threshold) > 0.3
+    assert np.median(fraud_score) > np.quantile(held_score, 0.95)
+    drivers = det.drivers(errors[:1], fraud.reset_index(drop=True))[0]
+    assert len(drivers) == 3 and abs(sum(d["share"] for d in drivers)) <= 1.0
+    anomaly.save(det, tmp_path)
+    again = anomaly.load(tmp_path)
+    assert np.allclose(again.score(held)[0], held_score, atol=1e-5)
+
+
+def test_unexpected_types_in_a_skops_file_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import skops.io as sio
+    from sklearn.ensemble import IsolationForest
+    from sklearn.linear_model import LogisticRegression
+
+    sio.dump(LogisticRegression(), tmp_path / anomaly.FOREST_FILE)
+    with pytest.raises(ArtifactIntegrityError, match="holds a LogisticRegression, expected IsolationForest"):
+        anomaly._load_skops(tmp_path / anomaly.FOREST_FILE, IsolationForest)

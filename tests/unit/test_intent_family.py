@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from nivesh.data import intents
+from nivesh.errors import NiveshError
+from nivesh.families import text_classifier as tc
+from nivesh.training.intent_classifier import decide
+
+
+def test_generator_is_balanced_varied_and_reproducible() -> None:
+    a, b = intents.generate(550, seed=3), intents.generate(550, seed=3)
+    assert a.equals(b)
+    assert set(a.label) == set(intents.INTENTS) and a.label.value_counts().max() == 50
+    assert a.text.nunique() > 350  # phrasing, amounts, merchants and noise vary
+    assert a.text.str.contains("kitna|paise|kharcha|batao").any()  # Hinglish
+
+
+def test_out_of_scope_when_predicted_or_unsure() -> None:
+    labels = ["check_balance", "fraud_report", intents.OUT_OF_SCOPE]
+    proba = np.array([[0.9, 0.05, 0.05], [0.4, 0.35, 0.25], [0.1, 0.1, 0.8]])
+    intent, confidence, oos = decide(labels, proba, threshold=0.5)
+    assert intent == ["check_balance", intents.OUT_OF_SCOPE, intents.OUT_OF_SCOPE]
+    assert oos.tolist() == [False, True, True] and confidence[0] == pytest.approx(0.9)
+
+
+def test_temperature_undoes_overconfidence() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 2000)
+    logits = rng.normal(0, 1, (2000, 4))
+    logits[np.arange(2000), y] += 1.0
+    overconfident = logits * 6
+    t = tc.fit_temperature(overconfident, y)
+    assert t > 3
+    before = tc.expected_calibration_error(tc.softmax(overconfident), y)
+    after = tc.expected_calibration_error(tc.softmax(overconfident, t), y)
+    assert after < before / 2
+
+
+def test_unknown_training_parameter_is_named() -> None:
+    with pytest.raises(NiveshError, match="learning_rat"):
+        tc.TrainConfig.from_params({"learning_rat": 1e-3})
+
+
+def test_base_model_offline_error_says_how_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(NiveshError, match="--base-model packaged"):
+        tc.resolve_base_model("no-such-org/no-such-model")
+    assert tc.resolve_base_model("packaged").endswith("model")
