@@ -37,7 +37,8 @@ def load(name: str) -> Callable[..., Any]:
 def accepted(name: str, arguments: dict[str, str]) -> dict[str, str]:
     """The arguments this pipeline takes (training pipelines take source/options/params,
     the batch pipeline shards/horizon/version); empty values are left to its defaults."""
-    inputs = set(load(name).component_spec.inputs or {})
+    pipeline: Any = load(name)  # a KFP GraphComponent
+    inputs = set(pipeline.component_spec.inputs or {})
     return {k: v for k, v in arguments.items() if k in inputs and v != ""}
 
 
