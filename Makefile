@@ -7,7 +7,7 @@ SETUP := $(VENV)/.setup-done
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo test test-unit test-integration test-e2e lint typecheck format compile render \
-        validate rules bench bench-quality bench-load lock images clean
+        validate rules bench bench-quality bench-load bench-speed lock images clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -51,10 +51,17 @@ render: $(SETUP) ## regenerate manifests rendered from code
 validate: $(SETUP) ## kustomize + strict schema validation of every overlay, promtool on rules
 	$(PY) -m pytest -q tests/unit/test_manifests.py tests/unit/test_alert_rules.py
 
-bench: bench-quality bench-load ## all benchmarks (writes benchmarks/out/)
+bench: bench-quality bench-load bench-speed ## all benchmarks (writes benchmarks/out/)
 
-bench-quality: $(SETUP) ## credit-risk AUC on the real data (DATA=path to override)
-	$(PY) benchmarks/credit_risk_quality.py $(if $(DATA),--data $(DATA))
+bench-quality: $(SETUP) ## every model's quality on the real data sets in ../shared/data
+	$(PY) benchmarks/credit_risk_quality.py
+	$(PY) benchmarks/anomaly_quality.py
+	$(PY) benchmarks/spending_quality.py
+	$(PY) benchmarks/ner_quality.py
+	$(PY) benchmarks/intent_quality.py  # about an hour on two cores
+
+bench-speed: $(SETUP) ## issue-3 models' speed beside their baselines (needs `make demo` models in var/)
+	NIVESH_HOME=$(or $(NIVESH_HOME),var) $(PY) benchmarks/model_speed.py
 
 bench-load: $(SETUP) ## wrk load test: predictor, transformer+Feast+predictor, MLServer baseline
 	$(PY) benchmarks/load.py

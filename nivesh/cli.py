@@ -258,11 +258,13 @@ def render(
 def demo(
     users: Annotated[int, typer.Option(help="synthetic users to generate")] = 3000,
     keep_running: Annotated[bool, typer.Option(help="keep the servers up until Ctrl-C")] = True,
+    models: Annotated[str, typer.Option(help="comma-separated models; default all")] = "",
 ) -> None:
-    """The whole loop on this machine: data, features, pipeline, servers, traffic, monitor."""
+    """The whole loop on this machine: data, features, pipelines, servers, traffic, monitors."""
     from nivesh import demo as run_demo
 
-    run_demo.run(_workspace(), users, keep_running, console)
+    chosen = [catalog.get(m.strip()).name for m in models.split(",") if m.strip()]
+    run_demo.run(_workspace(), users, keep_running, console, chosen or None)
 
 
 def main() -> None:

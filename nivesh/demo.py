@@ -1,10 +1,12 @@
-"""`make demo`: the whole loop on one machine, then print where everything is."""
+"""`make demo`: the whole loop on one machine for every model, then print where everything is."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -16,7 +18,16 @@ from nivesh.monitoring import job
 from nivesh.serve import Served, serve
 from nivesh.settings import MonitorSettings, RegistrySettings, StoreSettings, Workspace
 
-MODEL = catalog.CREDIT_RISK.name
+# Demo-sized training runs: small enough for two cores in minutes, offline (the intent
+# encoder is the MiniLM shipped on PyPI). Everything else is the pipelines' defaults.
+DEMO_RUNS: dict[str, dict[str, dict[str, object]]] = {
+    catalog.CREDIT_RISK.name: {},
+    catalog.ANOMALY_DETECTOR.name: {},
+    catalog.FINANCIAL_NER.name: {"options": {"rows": "1500"}, "params": {"epochs": 10}},
+    catalog.INTENT_CLASSIFIER.name: {"options": {"rows": "1800"}, "params": {"base_model": "packaged", "epochs": 2}},
+    catalog.SPENDING_PREDICTOR.name: {},
+}
+TRAFFIC = 160  # normal and shifted requests per model (rows, in batches)
 
 
 def _pushgateway(ws: Workspace, settings: MonitorSettings, console: Console) -> localsvc.Process | None:
@@ -31,47 +42,70 @@ def _pushgateway(ws: Workspace, settings: MonitorSettings, console: Console) -> 
     return proc
 
 
-def run(ws: Workspace, users: int, keep_running: bool, console: Console) -> None:
-    from datetime import UTC, datetime
+def _train(ws: Workspace, models: list[str], console: Console) -> None:
+    manifest_dir = str(ws.path("manifests", "x").parent)
+    for model in models:
+        run = DEMO_RUNS.get(model, {})
+        arguments = {key: json.dumps(run[key]) for key in ("options", "params") if key in run}
+        started = time.monotonic()
+        with console.status(f"3/7 pipeline {model} (kfp.local)"):
+            log = ws.path("logs", f"pipeline-{model}.log")
+            pipelines.run_local_logged(model, ws, log, arguments | {"manifest_dir": manifest_dir})
+        version = registry.resolve(ws, model, registry.STAGING)
+        gate = catalog.get(model).gate
+        client = registry.connect(ws)
+        value = client.get_model_version(model, version.version).tags.get(f"metric.{gate.metric}", "?")
+        console.print(
+            f"3/7 pipeline: registered {model} {version.semver} as staging "
+            f"({gate.metric} {value}, gate {gate}) in {time.monotonic() - started:.0f}s"
+        )
 
+
+def run(ws: Workspace, users: int, keep_running: bool, console: Console, models: list[str] | None = None) -> None:
     started = time.monotonic()
+    models = models or list(catalog.MODELS)
     console.rule("Nivesh ML Services demo")
     console.print(f"workspace: {ws.home}")
-    with console.status("1/7 generating synthetic users and loan applications"):
+    with console.status("1/7 generating synthetic users, loans, transactions and spending"):
         write_all(features.data_dir(ws), users, seed=7, end=datetime.now(UTC).replace(second=0, microsecond=0))
-    console.print(f"1/7 data: {users} users with profiles and loan applications, their transactions and activity")
+    console.print(f"1/7 data: {users} users with profiles and loan applications, transactions and spending histories")
     with console.status("2/7 feast apply + materialize"), contextlib.redirect_stdout(io.StringIO()):
         features.apply(ws)
         features.materialize(ws)  # Feast prints its progress; the status line says it
     console.print(f"2/7 features: {features.yaml_for(ws)} applied and materialized")
-    manifest_dir = ws.path("manifests", "x").parent
-    with console.status("3/7 running the credit-risk pipeline with kfp.local (about a minute)"):
-        pipelines.run_local_logged(
-            MODEL, ws, ws.path("logs", f"pipeline-{MODEL}.log"), {"manifest_dir": str(manifest_dir)}
-        )
-    version = registry.resolve(ws, MODEL, registry.STAGING)
-    console.print(f"3/7 pipeline: registered {MODEL} {version.semver} (MLflow version {version.version}) as staging")
-    with console.status("4/7 starting predictor and transformer"):
-        served = serve(MODEL, ws)
-    console.print(f"4/7 serving {served.semver}: transformer {served.endpoint}")
+    _train(ws, models, console)
+    served: list[Served] = []
     settings = MonitorSettings()
     gateway = None
     try:
-        with console.status("5/7 sending example traffic (normal, then shifted)"):
-            normal = demo_traffic.send(served.endpoint, demo_traffic.sample_applications(ws, 160, seed=1))
-            shifted = demo_traffic.send(served.endpoint, demo_traffic.sample_applications(ws, 160, shift=1.5, seed=2))
-        console.print(
-            f"5/7 traffic: normal {demo_traffic.decisions(normal)}, shifted {demo_traffic.decisions(shifted)}"
-        )
-        time.sleep(1.0)  # let the prediction logger flush its batch
+        for model in models:
+            with console.status(f"4/7 starting {model}"):
+                served.append(serve(model, ws))
+            console.print(f"4/7 serving {model} {served[-1].semver}: {served[-1].endpoint}")
+        for s in served:
+            with console.status(f"5/7 sending {s.model} example traffic (normal, then shifted)"):
+                build = demo_traffic.BUILDERS[s.model]
+                normal = demo_traffic.send(s.endpoint, s.model, build(ws, TRAFFIC, 0.0, 1))
+                shifted = demo_traffic.send(s.endpoint, s.model, build(ws, TRAFFIC, 1.5, 2))
+            console.print(
+                f"5/7 traffic {s.model}: normal {demo_traffic.summary(s.model, normal)}; "
+                f"shifted {demo_traffic.summary(s.model, shifted)}"
+            )
+        time.sleep(1.0)  # let the prediction loggers flush their batches
         gateway = _pushgateway(ws, settings, console)
-        with console.status("6/7 running the drift monitor"):
-            result = job.run(MODEL, ws, settings, push=bool(settings.pushgateway_url))
-        console.print(
-            f"6/7 monitor: drift share {result.drift_share:.2f} (alert above {result.threshold}); "
-            f"{result.drifted_columns}/{len(result.columns)} columns drifted"
-        )
-        _summary(ws, served, result.report, settings, console, time.monotonic() - started)
+        reports: dict[str, Path | None] = {}
+        for model in models:
+            with console.status(f"6/7 drift monitor {model}"):
+                result = job.run(model, ws, settings, push=bool(settings.pushgateway_url))
+            reports[model] = result.report
+            verdict = (
+                f"drift share {result.drift_share:.2f} (alert above {result.threshold}); "
+                f"{result.drifted_columns}/{len(result.columns)} columns drifted"
+                if result.rows_compared
+                else f"{result.rows_compared} rows: too few for a verdict (min {settings.min_rows})"
+            )
+            console.print(f"6/7 monitor {model}: {verdict}")
+        _summary(ws, served, reports, settings, console, time.monotonic() - started)
         if keep_running:
             console.print("\nServers keep running; press Ctrl-C to stop.")
             while True:
@@ -79,49 +113,65 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console) -> None
     except KeyboardInterrupt:
         pass
     finally:
-        served.stop()
+        for s in served:
+            s.stop()
         if gateway:
             gateway.stop()
 
 
 def _summary(
     ws: Workspace,
-    served: Served,
-    report: Path | None,
+    served: list[Served],
+    reports: dict[str, Path | None],
     settings: MonitorSettings,
     console: Console,
     seconds: float,
 ) -> None:
-    name = served.model
     console.rule(f"7/7 ready in {seconds:.0f}s")
-    lines = [
-        f"v2 endpoint (transformer): POST {served.endpoint}/v2/models/{name}/infer",
-        f"model metadata:            GET  {served.endpoint}/v2/models/{name}",
-        f"predictor (features in):   POST {served.predictor.url}/v2/models/{name}/infer",
-        f"server metrics:            GET  {served.predictor.url}/metrics",
-        f"MLflow tracking store:     {RegistrySettings().resolved_tracking_uri(ws)}",
-        f"  browse it:               .venv/bin/mlflow ui --backend-store-uri "
-        f"{RegistrySettings().resolved_tracking_uri(ws)}",
-        f"prediction log:            {StoreSettings().resolved_url(ws)} (table model_predictions)",
-        f"drift report (Evidently):  {report}",
-        f"evaluation report (KFP):   {_latest(ws.path('kfp', 'root'), 'report')}",
-        f"InferenceService emitted:  {ws.home / 'manifests' / (name + '.yaml')}",
-        f"compiled pipeline:         {pipelines.compiled_path(name)}",
-    ]
+    for s in served:
+        kind = "transformer" if s.transformer else "predictor"
+        print(f"{s.model} {s.semver}")
+        print(f"  v2 endpoint ({kind}): POST {s.endpoint}/v2/models/{s.model}/infer")
+        print(f"  metadata:  GET  {s.endpoint}/v2/models/{s.model}")
+        print(f"  metrics:   GET  {s.predictor.url}/metrics")
+        print(f"  drift report: {reports.get(s.model)}")
+        print(f"  InferenceService: {ws.home / 'manifests' / (s.model + '.yaml')}")
+    uri = RegistrySettings().resolved_tracking_uri(ws)
+    print(f"\nMLflow tracking store: {uri}  (browse: .venv/bin/mlflow ui --backend-store-uri {uri})")
+    print(f"prediction log:        {StoreSettings().resolved_url(ws)} (table model_predictions)")
+    print(f"evaluation reports:    {ws.path('kfp', 'root')} (report artifacts of each run)")
+    print(f"compiled pipelines:    {pipelines.COMPILED_DIR}")
     if settings.pushgateway_url:
-        lines.append(f"pushgateway metrics:       {settings.pushgateway_url}/metrics")
-    for line in lines:
-        print(line)
+        print(f"pushgateway metrics:   {settings.pushgateway_url}/metrics")
     print("\ntry it:")
-    print(
-        f"  curl -s -H 'Content-Type: application/json' {served.endpoint}/v2/models/{name}/infer -d "
-        '\'{"inputs":[{"name":"user_id","shape":[1],"datatype":"BYTES","data":["U000001"]},'
-        '{"name":"loan_intent","shape":[1],"datatype":"BYTES","data":["MEDICAL"]},'
-        '{"name":"loan_amnt","shape":[1],"datatype":"FP64","data":[250000]},'
-        '{"name":"loan_int_rate","shape":[1],"datatype":"FP64","data":[16.5]}]}\''
-    )
+    for s in served:
+        if s.model in EXAMPLES:
+            print(
+                f"  curl -s -H 'Content-Type: application/json' {s.endpoint}/v2/models/{s.model}/infer "
+                f"-d '{json.dumps(EXAMPLES[s.model])}'"
+            )
 
 
-def _latest(root: Path, name: str) -> Path | None:
-    found = sorted(root.rglob(name), key=lambda p: p.stat().st_mtime)
-    return found[-1] if found else None
+_t = demo_traffic.tensor
+EXAMPLES = {
+    catalog.CREDIT_RISK.name: {
+        "inputs": [
+            _t("user_id", ["U000001"], "BYTES"),
+            _t("loan_intent", ["MEDICAL"], "BYTES"),
+            _t("loan_amnt", [250000], "FP64"),
+            _t("loan_int_rate", [16.5], "FP64"),
+        ]
+    },
+    catalog.INTENT_CLASSIFIER.name: {"inputs": [_t("text", ["mera balance kitna hai", "book a cab"], "BYTES")]},
+    catalog.FINANCIAL_NER.name: {"inputs": [_t("text", ["paid Rs 2.5 lakh to rahul@okicici last month"], "BYTES")]},
+    catalog.ANOMALY_DETECTOR.name: {
+        "inputs": [
+            _t("user_id", ["U000001"], "BYTES"),
+            _t("amount", [85000], "FP64"),
+            _t("merchant_category", ["crypto_exchange"], "BYTES"),
+            _t("hour", [3], "INT64"),
+            _t("channel", ["CARD_ONLINE"], "BYTES"),
+        ]
+    },
+    catalog.SPENDING_PREDICTOR.name: {"inputs": [_t("user_id", ["U000001"], "BYTES")], "parameters": {"horizon": 6}},
+}

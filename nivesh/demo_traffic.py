@@ -1,36 +1,39 @@
-"""Example v2 traffic for credit-risk: real users from the generated data, and a shifted
-batch (bigger loans at higher rates) so the drift monitor has something to find."""
+"""Example v2 traffic for every model: normal requests built from the generated data, and a
+shifted batch (bigger loans, night-time card spends, longer complaint texts ...) so the
+drift monitors have something to find."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pandas as pd
 
-from nivesh import features
-from nivesh.catalog import CREDIT_RISK
+from nivesh import catalog, features
+from nivesh.data import intents, ner, transactions
 from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA
 from nivesh.settings import Workspace
 
-TIMEOUT_S = 10.0
+TIMEOUT_S = 60.0  # a spending forecast fits Prophet per series on request
+Body = dict[str, Any]
 
 
-def v2_body(rows: pd.DataFrame) -> dict[str, Any]:
-    """A v2 request for the transformer: user_id plus the request-time loan fields."""
-    key = CREDIT_RISK.entity_key or "user_id"
-    inputs = []
-    for name in (key, *CREDIT_RISK.request_fields):
-        values = [None if pd.isna(v) else v for v in rows[name].tolist()]
-        inputs.append(
-            {
-                "name": name,
-                "shape": [len(values)],
-                "datatype": "BYTES" if name == key else CREDIT_RISK_SCHEMA.column(name).v2_datatype,
-                "data": values,
-            }
-        )
+def tensor(name: str, values: list[Any], datatype: str) -> dict[str, Any]:
+    return {"name": name, "shape": [len(values)], "datatype": datatype, "data": values}
+
+
+def _tabular(rows: pd.DataFrame, spec: catalog.ModelSpec, datatype: Callable[[str], str]) -> Body:
+    key = spec.entity_key or "user_id"
+    inputs = [tensor(key, rows[key].tolist(), "BYTES")]
+    for name in spec.request_fields:
+        inputs.append(tensor(name, [None if pd.isna(v) else v for v in rows[name].tolist()], datatype(name)))
     return {"inputs": inputs}
+
+
+def _batches(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
+    return [frame.iloc[i : i + size] for i in range(0, len(frame), size)]
 
 
 def sample_applications(ws: Workspace, n: int, shift: float = 0.0, seed: int = 0) -> pd.DataFrame:
@@ -42,25 +45,90 @@ def sample_applications(ws: Workspace, n: int, shift: float = 0.0, seed: int = 0
     return rows
 
 
-def send(url: str, rows: pd.DataFrame, batch: int = 8) -> list[dict[str, Any]]:
-    """POST in batches; raises on any non-200 so a demo never hides a failure."""
+def v2_body(rows: pd.DataFrame) -> Body:
+    """A credit-risk request for the transformer: user_id plus the request-time loan fields."""
+    return _tabular(rows, catalog.CREDIT_RISK, lambda c: CREDIT_RISK_SCHEMA.column(c).v2_datatype)
+
+
+def credit_risk(ws: Workspace, n: int, shift: float, seed: int) -> list[Body]:
+    return [v2_body(b) for b in _batches(sample_applications(ws, n, shift, seed), 8)]
+
+
+def anomaly_detector(ws: Workspace, n: int, shift: float, seed: int) -> list[Body]:
+    tx = pd.read_parquet(features.data_dir(ws) / "transactions.parquet")
+    rows = tx[tx["is_fraud"] == 0].sample(n, random_state=seed, replace=True).reset_index(drop=True)
+    if shift:  # card-not-present spends at night, several times larger
+        rows["amount"] = (rows["amount"] * (1 + 3 * shift)).round(2)
+        rows["hour"] = (rows["hour"] + 8) % 24
+        rows["channel"] = "CARD_ONLINE"
+    spec = catalog.ANOMALY_DETECTOR
+    schema = transactions.TRANSACTION_SCHEMA
+    return [_tabular(b, spec, lambda c: schema.column(c).v2_datatype) for b in _batches(rows, 8)]
+
+
+def _texts(texts: list[str]) -> list[Body]:
+    return [{"inputs": [tensor("text", texts[i : i + 8], "BYTES")]} for i in range(0, len(texts), 8)]
+
+
+def intent_classifier(ws: Workspace, n: int, shift: float, seed: int) -> list[Body]:
+    texts = intents.generate(n, seed=100 + seed).text.tolist()
+    if shift:  # long complaints with account numbers: another population of queries
+        texts = [f"{t}. I have called the branch 3 times about account 50100234567812, nobody helps" for t in texts]
+    return _texts(texts)
+
+
+def financial_ner(ws: Workspace, n: int, shift: float, seed: int) -> list[Body]:
+    texts = [t for t, _ in ner.generate(n, seed=100 + seed)]
+    if shift:
+        texts = [t.upper() + " REF NO 88812345 CHARGES INCL GST" for t in texts]
+    return _texts(texts)
+
+
+def spending_predictor(ws: Workspace, n: int, shift: float, seed: int) -> list[Body]:
+    users = pd.read_parquet(features.data_dir(ws) / "user_spend_history.parquet", columns=["user_id"])
+    ids = users["user_id"].drop_duplicates().sample(min(n, 4), random_state=seed).tolist()  # each fits Prophet
+    return [{"inputs": [tensor("user_id", [u], "BYTES")]} for u in ids]
+
+
+BUILDERS: dict[str, Callable[[Workspace, int, float, int], list[Body]]] = {
+    catalog.CREDIT_RISK.name: credit_risk,
+    catalog.ANOMALY_DETECTOR.name: anomaly_detector,
+    catalog.INTENT_CLASSIFIER.name: intent_classifier,
+    catalog.FINANCIAL_NER.name: financial_ner,
+    catalog.SPENDING_PREDICTOR.name: spending_predictor,
+}
+# The output whose values the demo counts, per model.
+SUMMARY_OUTPUT = {
+    catalog.CREDIT_RISK.name: "decision",
+    catalog.ANOMALY_DETECTOR.name: "anomaly",
+    catalog.INTENT_CLASSIFIER.name: "intent",
+    catalog.FINANCIAL_NER.name: "entities",
+    catalog.SPENDING_PREDICTOR.name: "method",
+}
+
+
+def send(url: str, model: str, bodies: list[Body]) -> list[dict[str, Any]]:
+    """POST each body; raises on any non-200 so a demo never hides a failure."""
     out = []
     with httpx.Client(timeout=TIMEOUT_S) as client:
-        for start in range(0, len(rows), batch):
-            r = client.post(
-                f"{url}/v2/models/{CREDIT_RISK.name}/infer",
-                json=v2_body(rows[start : start + batch]),
-            )
+        for body in bodies:
+            r = client.post(f"{url}/v2/models/{model}/infer", json=body)
             r.raise_for_status()
             out.append(r.json())
     return out
 
 
-def decisions(responses: list[dict[str, Any]]) -> dict[str, int]:
-    counts: dict[str, int] = {}
+def summary(model: str, responses: list[dict[str, Any]]) -> str:
+    """Counts of the model's headline output, e.g. {'approve': 120, 'decline': 40}."""
+    name = SUMMARY_OUTPUT[model]
+    counts: Counter[str] = Counter()
     for resp in responses:
         for output in resp["outputs"]:
-            if output["name"] == "decision":
-                for d in output["data"]:
-                    counts[d] = counts.get(d, 0) + 1
-    return counts
+            if output["name"] == name:
+                if name == "entities":
+                    import json
+
+                    counts.update(e["label"] for row in output["data"] for e in json.loads(row))
+                else:
+                    counts.update(str(v) for v in output["data"])
+    return ", ".join(f"{k} {v}" for k, v in counts.most_common(4))

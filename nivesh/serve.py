@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from nivesh import catalog, localsvc, registry
 from nivesh.settings import Workspace
@@ -28,6 +29,28 @@ class Served:
                 p.stop()
 
 
+def start_predictor(
+    spec: catalog.ModelSpec, folder: Path, port: int, logs: Path, env: dict[str, str] | None = None
+) -> localsvc.Process:
+    """The model's KServe predictor on `folder` (a verified artifact) at 127.0.0.1:port."""
+    return localsvc.start(
+        f"{spec.name} predictor",
+        [
+            sys.executable,
+            "-m",
+            f"inference_services.{spec.python_name}",
+            f"--model_name={spec.name}",
+            f"--model_dir={folder}",
+            f"--http_port={port}",
+        ],
+        f"http://127.0.0.1:{port}",
+        f"/v2/models/{spec.name}/ready",
+        logs / f"{spec.name}-predictor-{port}.log",
+        timeout=180,
+        env=env,
+    )
+
+
 def serve(
     model: str,
     ws: Workspace,
@@ -38,23 +61,9 @@ def serve(
     spec = catalog.get(model)
     version = registry.resolve(ws, model, ref)
     folder, _ = registry.download(ws, version, ws.path("serving", model, version.semver))
-    ready = f"/v2/models/{spec.name}/ready"
     pport = predictor_port or localsvc.free_port()
     logs = ws.path("logs")
-    predictor = localsvc.start(
-        f"{model} predictor",
-        [
-            sys.executable,
-            "-m",
-            f"inference_services.{spec.python_name}",
-            f"--model_name={spec.name}",
-            f"--model_dir={folder}",
-            f"--http_port={pport}",
-        ],
-        f"http://127.0.0.1:{pport}",
-        ready,
-        logs / f"{model}-predictor.log",
-    )
+    predictor = start_predictor(spec, folder, pport, logs)
     transformer = None
     if spec.feature_service:
         tport = transformer_port or localsvc.free_port()
@@ -71,7 +80,7 @@ def serve(
                     f"--http_port={tport}",
                 ],
                 f"http://127.0.0.1:{tport}",
-                ready,
+                f"/v2/models/{spec.name}/ready",
                 logs / f"{model}-transformer.log",
             )
         except Exception:

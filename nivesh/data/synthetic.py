@@ -14,7 +14,7 @@ def write_all(folder: Path, users: int, seed: int, end: datetime) -> dict[str, P
     monthly spending histories (spending-predictor).
     `end` is "now" for the data: activity snapshots stamped then are what materialize loads."""
     paths = credit_risk.generate(users, seed, end).write(folder)
-    paths |= transactions.generate(max(users // 8, 50), seed, end).write(folder)
+    paths |= transactions.generate(max(users // 4, 100), seed, end).write(folder)
     # each history is forecast (several Prophet fits) in evaluation: a few dozen users show it
-    paths |= spending.generate(min(max(users // 50, 12), 60), seed, end).write(folder)
+    paths |= spending.generate(min(max(users // 100, 12), 40), seed, end).write(folder)
     return paths

@@ -54,8 +54,8 @@ TRUSTED_TYPES = (
 
 @dataclass
 class AnomalyConfig:
-    target_fpr: float = 0.004  # calibrated on normal rows; the gate (fpr < 1 %) leaves room for noise
-    calibration_fraction: float = 0.3
+    target_fpr: float = 0.003  # calibrated on normal rows; the gate (fpr < 1 %) leaves room for noise
+    calibration_fraction: float = 0.4
     trees: int = 300
     ae_epochs: int = 25
     ae_batch: int = 256

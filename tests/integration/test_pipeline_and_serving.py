@@ -118,7 +118,7 @@ def test_requests_are_logged_masked(workspace, served: Served) -> None:  # type:
 def test_monitor_detects_shifted_traffic_and_pushes(workspace, served: Served, pushgateway: str) -> None:  # type: ignore[no-untyped-def]
     from nivesh.monitoring import job
 
-    demo_traffic.send(served.endpoint, demo_traffic.sample_applications(workspace, 200, shift=1.5, seed=7))
+    demo_traffic.send(served.endpoint, NAME, demo_traffic.credit_risk(workspace, 200, 1.5, 7))
     time.sleep(1.5)
     settings = MonitorSettings(window_hours=1, pushgateway_url=pushgateway)
     result = job.run(NAME, workspace, settings)

@@ -1,0 +1,148 @@
+"""Every model beyond credit-risk on real processes: its kfp.local pipeline registers a
+gated version, its KServe predictor (and Feast transformer) answers v2 requests, bad
+input is a 400 naming the field, and requests land in the prediction log."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from nivesh import catalog, demo, demo_traffic, pipelines, registry
+from nivesh.predlog import PredictionStore
+from nivesh.serve import Served, serve
+from nivesh.settings import StoreSettings
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+MODELS = [
+    catalog.ANOMALY_DETECTOR.name,
+    catalog.FINANCIAL_NER.name,
+    catalog.INTENT_CLASSIFIER.name,
+    catalog.SPENDING_PREDICTOR.name,
+]
+# Smaller than the demo's runs: the point here is the path, the benchmarks measure quality.
+PARAMS: dict[str, dict[str, Any]] = {
+    catalog.FINANCIAL_NER.name: {"options": {"rows": "800"}, "params": {"epochs": 8}},
+    catalog.INTENT_CLASSIFIER.name: {"options": {"rows": "900"}, "params": {"base_model": "packaged", "epochs": 2}},
+    catalog.SPENDING_PREDICTOR.name: {"params": {"lstm_epochs": 60, "origins": 2}},
+}
+
+
+@pytest.fixture(scope="module", params=MODELS)
+def served(request, workspace) -> Iterator[Served]:  # type: ignore[no-untyped-def]
+    model = request.param
+    run = PARAMS.get(model, {})
+    arguments = {k: json.dumps(v) for k, v in run.items()} | {"manifest_dir": str(workspace.home / "manifests")}
+    pipelines.run_local_logged(model, workspace, workspace.path("logs", f"pipeline-{model}.log"), arguments)
+    s = serve(model, workspace)
+    yield s
+    s.stop()
+
+
+def _infer(s: Served, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(f"{s.endpoint}/v2/models/{s.model}/infer", json=body, timeout=60)
+
+
+def test_registered_with_gate_metric_and_isvc(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
+    spec = catalog.get(served.model)
+    version = registry.resolve(workspace, served.model, registry.STAGING)
+    tags = registry.connect(workspace).get_model_version(served.model, version.version).tags
+    assert spec.gate.passes({spec.gate.metric: float(tags[f"metric.{spec.gate.metric}"])})
+    assert (workspace.home / "manifests" / f"{served.model}.yaml").is_file()
+    meta = httpx.get(f"{served.endpoint}/v2/models/{served.model}", timeout=5).json()
+    assert meta["inputs"] and meta["outputs"]
+
+
+def test_example_requests_are_answered_and_logged(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
+    body = demo.EXAMPLES[served.model]
+    r = _infer(served, body)
+    assert r.status_code == 200, r.text
+    out = {o["name"]: o["data"] for o in r.json()["outputs"]}
+    model = served.model
+    if model == catalog.INTENT_CLASSIFIER.name:
+        assert out["intent"][0] == "check_balance" and 0 < out["confidence"][0] <= 1
+        assert json.loads(out["top_intents"][0])[0]["intent"] == "check_balance"
+    elif model == catalog.FINANCIAL_NER.name:
+        ents = {e["label"]: e for e in json.loads(out["entities"][0])}
+        assert ents["MONEY"]["value"] == 250000.0 and ents["ACCOUNT"]["kind"] == "upi_id"
+        assert "start" in ents["DATE"]["value"]
+    elif model == catalog.ANOMALY_DETECTOR.name:
+        assert out["anomaly"] == [True] and json.loads(out["drivers"][0])
+    else:
+        points = json.loads(out["forecast"][0])
+        assert len(points) == 6 and all(p["lower"] <= p["yhat"] <= p["upper"] for p in points)
+    for body in demo_traffic.BUILDERS[model](workspace, 16, 0.0, 3):
+        assert _infer(served, body).status_code == 200
+    time.sleep(1.5)
+    store = PredictionStore(StoreSettings().resolved_url(workspace))
+    logged = store.window(model, datetime.now(UTC) - timedelta(hours=1))
+    assert logged and logged[0]["version"] == served.semver
+
+
+def _text_body(value: Any, datatype: str = "BYTES") -> dict[str, Any]:
+    return {"inputs": [{"name": "text", "shape": [1], "datatype": datatype, "data": [value]}]}
+
+
+def _tx_body(**changes: Any) -> dict[str, Any]:
+    values = {"user_id": "U000001", "amount": 500.0, "merchant_category": "fuel", "hour": 9, "channel": "UPI"} | changes
+    types = {"user_id": "BYTES", "merchant_category": "BYTES", "channel": "BYTES"}
+    return {
+        "inputs": [
+            {
+                "name": k,
+                "shape": [1],
+                "datatype": types.get(k, "FP64" if isinstance(v, float) else "INT64"),
+                "data": [v],
+            }
+            for k, v in values.items()
+        ]
+    }
+
+
+BAD = {
+    catalog.INTENT_CLASSIFIER.name: [
+        (_text_body(""), "text: row 0 is empty"),
+        (_text_body("x" * 1_000_000), "text: row 0 has 1,000,000 characters"),
+        (_text_body(5, "INT64"), "text: datatype must be BYTES"),
+        ({"inputs": [{"name": "query", "shape": [1], "datatype": "BYTES", "data": ["hi"]}]}, "text: missing input"),
+    ],
+    catalog.FINANCIAL_NER.name: [
+        (_text_body("   "), "text: row 0 is empty"),
+        (_text_body("y" * 1_000_000), "text: row 0 has 1,000,000 characters"),
+    ],
+    catalog.ANOMALY_DETECTOR.name: [
+        (_tx_body(amount=-50.0), "amount: row 0: -50 is outside"),
+        (_tx_body(hour=25), "hour: row 0: 25 is outside"),
+        (_tx_body(amount="lots"), "amount: datatype must be numeric"),
+    ],
+    catalog.SPENDING_PREDICTOR.name: [
+        (
+            {"inputs": [{"name": "user_id", "shape": [1], "datatype": "BYTES", "data": ["U999999"]}]},
+            "user_id: no features",
+        ),
+        ({"inputs": [{"name": "user_id", "shape": [1], "datatype": "FP64", "data": [1.0]}]}, "user_id: datatype"),
+    ],
+}
+
+
+def test_bad_input_is_400_naming_the_field(served: Served) -> None:
+    for body, message in BAD[served.model]:
+        r = _infer(served, body)
+        assert r.status_code == 400, (body, r.text)
+        assert r.json()["error"].startswith(message), r.text
+
+
+def test_spending_predictor_direct_input_is_checked(served: Served) -> None:
+    if served.model != catalog.SPENDING_PREDICTOR.name:
+        pytest.skip("spending-predictor only")
+    url = f"{served.predictor.url}/v2/models/{served.model}/infer"
+    future = json.dumps({f"{2030 + i // 12}-{i % 12 + 1:02d}": 100.0 for i in range(14)})
+    for history, message in ((future, "in the future"), ('{"2025-01": -1}', "negative"), ("[]", "JSON object")):
+        body = {"inputs": [{"name": "spend_history", "shape": [1], "datatype": "BYTES", "data": [history]}]}
+        r = httpx.post(url, json=body, timeout=30)
+        assert r.status_code == 400 and message in r.json()["error"], r.text
