@@ -92,13 +92,27 @@ def monthly_frame(
     current = pd.Timestamp(now or datetime.now(UTC)).tz_localize(None)
     if (dates.dt.tz_localize(None) > current).any():
         raise SchemaError(date_col, f"dates in the future (e.g. {dates[dates.dt.tz_localize(None) > current].iloc[0]})")
-    frame = pd.DataFrame({MONTH: dates.dt.tz_localize(None).dt.to_period("M").dt.to_timestamp(), AMOUNT: amounts})
+    local = dates.dt.tz_localize(None)
+    frame = pd.DataFrame({MONTH: local.dt.to_period("M").dt.to_timestamp(), AMOUNT: amounts})
+    frame = frame[_whole_months(local)]
     frame[SERIES] = TOTAL
     parts = [frame]
     if group_col:
-        parts.append(frame.assign(**{SERIES: raw[group_col].astype(str).to_numpy()}))
+        parts.append(frame.assign(**{SERIES: raw.loc[frame.index, group_col].astype(str)}))
     long = pd.concat(parts).dropna(subset=[MONTH]).groupby([SERIES, MONTH], as_index=False)[AMOUNT].sum()
     return complete_months(long)
+
+
+def _whole_months(dates: pd.Series) -> pd.Series:
+    """False for rows of a first or last month the file covers only partly (a file that
+    ends on the 20th would otherwise read as a month of low spending)."""
+    first, last = dates.min(), dates.max()
+    keep = pd.Series(True, index=dates.index)
+    if first.day > 3:
+        keep &= dates.dt.to_period("M") != first.to_period("M")
+    if last.day < last.days_in_month - 2:
+        keep &= dates.dt.to_period("M") != last.to_period("M")
+    return keep
 
 
 def complete_months(long: pd.DataFrame) -> pd.DataFrame:

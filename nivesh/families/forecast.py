@@ -67,6 +67,9 @@ def prophet_forecast(
 
     logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
     model = Prophet(
+        # a flat trend: on two or three years of noisy monthly spending, an extrapolated
+        # trend is what makes 12-month forecasts run away; the LSTM carries any drift
+        growth="flat",
         yearly_seasonality=len(history) >= 25,  # Prophet wants two full years
         weekly_seasonality=False,
         daily_seasonality=False,
