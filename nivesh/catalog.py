@@ -50,6 +50,8 @@ class ModelSpec:
     # What the pipeline's training task asks of the cluster.
     train_cpu: str = "1"
     train_memory: str = "2G"
+    # How long a transformer waits for its predictor (a forecast fits Prophet per request).
+    predictor_timeout_s: int = 10
 
     @property
     def python_name(self) -> str:
@@ -110,6 +112,7 @@ SPENDING_PREDICTOR = ModelSpec(
     entity_key="user_id",
     identifier_fields=("user_id",),
     train_cpu="2",
+    predictor_timeout_s=120,
 )
 
 MODELS: dict[str, ModelSpec] = {

@@ -105,6 +105,7 @@ def inference_service(
                     "args": [
                         f"--model_name={spec.name}",
                         "--predictor_protocol=v2",
+                        f"--predictor_request_timeout_seconds={spec.predictor_timeout_s}",
                         "--enable_grpc=false",
                     ],
                     "env": [

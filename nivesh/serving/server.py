@@ -24,14 +24,18 @@ DEFAULT_FLAGS = {
 }
 
 
-def prepare_argv() -> None:
-    """Also pins OpenMP to one thread per server process before numpy/xgboost load: idle
-    OpenMP workers spin on the other cores and starve the transformer and the client."""
+def prepare_argv(predictor_timeout_s: int | None = None) -> None:
+    """Transformers pass their model's predictor timeout (the catalogue's). Also pins
+    OpenMP to one thread per server process before numpy/xgboost load: idle OpenMP
+    workers spin on the other cores and starve the transformer and the client."""
     import os
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    for flag, value in DEFAULT_FLAGS.items():
+    flags = dict(DEFAULT_FLAGS)
+    if predictor_timeout_s is not None:
+        flags["--predictor_request_timeout_seconds"] = str(predictor_timeout_s)
+    for flag, value in flags.items():
         if not any(a.startswith(flag) for a in sys.argv[1:]):
             sys.argv.append(f"{flag}={value}")
 
