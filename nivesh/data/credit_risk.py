@@ -187,8 +187,3 @@ def assemble(joined: pd.DataFrame, with_label: bool = True) -> pd.DataFrame:
     """A joined training frame -> the model's columns (see assemble_columns)."""
     cols = assemble_columns({c: joined[c].to_numpy() for c in joined.columns}, with_label)
     return pd.DataFrame(cols, index=joined.index)
-
-
-def model_inputs() -> list[str]:
-    """Input names the model takes (schema order, no label)."""
-    return [n for n in CREDIT_RISK_SCHEMA.names if n != CREDIT_RISK_SCHEMA.label]
