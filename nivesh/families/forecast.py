@@ -1,9 +1,10 @@
 """Monthly spending forecasts: Prophet, a global LSTM and simple baselines, chosen per series.
 
 Each series (a user's monthly total, or one category) is backtested from rolling
-origins inside its own history; the method (Prophet, LSTM, their blend, the trailing
-12-month median, or seasonal naive itself) with the lowest backtest MAPE forecasts it. Prophet gets Indian
-festival months (the Diwali month) as holidays. The LSTM is one model over all
+origins inside its own history; the method (Prophet, LSTM, their blend, the
+trailing 12-month median, seasonal naive with the year's growth, or seasonal naive
+itself) with the lowest backtest MAPE forecasts it. Prophet gets Indian festival
+months (the Diwali month) as holidays. The LSTM is one model over all
 series (each scaled by its own mean), trained at training time and saved as
 safetensors; Prophet and the choice are fitted per series when a forecast is asked
 for, because each series is its own model. Intervals: Prophet's own, or the
@@ -28,7 +29,7 @@ from nivesh.errors import NiveshError
 
 WINDOW = 12  # months the LSTM reads
 MAX_HORIZON = 12
-METHODS = ("prophet", "lstm", "blend", "median_12", "seasonal_naive")
+METHODS = ("prophet", "lstm", "blend", "median_12", "seasonal_drift", "seasonal_naive")
 LSTM_FILE = "lstm.safetensors"
 CONFIG_FILE = "forecast.json"
 
@@ -53,6 +54,16 @@ def seasonal_naive(history: np.ndarray, horizon: int) -> np.ndarray:
     if len(history) >= 12:
         return np.array([history[len(history) - 12 + (i % 12)] for i in range(horizon)], dtype=float)
     return np.full(horizon, float(history[-1]))
+
+
+def seasonal_drift(history: np.ndarray, horizon: int) -> np.ndarray:
+    """Seasonal naive scaled by the last year's growth over the year before."""
+    base = seasonal_naive(history, horizon)
+    if len(history) < 24:
+        return base
+    before = float(np.mean(history[-24:-12]))
+    growth = float(np.mean(history[-12:])) / before if before > 0 else 1.0
+    return base * float(np.clip(growth, 0.5, 2.0))
 
 
 def trailing_median(history: np.ndarray, horizon: int) -> np.ndarray:
@@ -211,6 +222,7 @@ def _candidates(
         "lstm": (lstm_point, None, None),
         "blend": ((p + lstm_point) / 2, None, None),
         "median_12": (trailing_median(values, horizon), None, None),
+        "seasonal_drift": (seasonal_drift(values, horizon), None, None),
         "seasonal_naive": (seasonal_naive(values, horizon), None, None),
     }
 

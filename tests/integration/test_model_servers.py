@@ -29,7 +29,6 @@ MODELS = [
 PARAMS: dict[str, dict[str, Any]] = {
     catalog.FINANCIAL_NER.name: {"options": {"rows": "800"}, "params": {"epochs": 8}},
     catalog.INTENT_CLASSIFIER.name: {"options": {"rows": "900"}, "params": {"base_model": "packaged", "epochs": 2}},
-    catalog.SPENDING_PREDICTOR.name: {"params": {"lstm_epochs": 60, "origins": 2}},
 }
 
 
@@ -118,7 +117,7 @@ BAD = {
     catalog.ANOMALY_DETECTOR.name: [
         (_tx_body(amount=-50.0), "amount: row 0: -50 is outside"),
         (_tx_body(hour=25), "hour: row 0: 25 is outside"),
-        (_tx_body(amount="lots"), "amount: datatype must be numeric"),
+        (_tx_body(amount="lots"), "amount: expected numbers"),
     ],
     catalog.SPENDING_PREDICTOR.name: [
         (
