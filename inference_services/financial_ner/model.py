@@ -1,6 +1,7 @@
 """financial-ner predictor: entities with labels, character offsets and normalized values (v2).
 
-Each row's `entities` output is a JSON list of {label, start, end, text, value?, kind?}:
+Each row's `entities` output is a JSON list of {label, start, end, text, value?, kind?}
+(and `entity_labels` the distinct labels found, which the drift monitor follows):
 amounts in rupees, dates as ISO dates or {start, end} periods, ACCOUNT kinds (upi_id,
 masked_account, ifsc).
 """
@@ -22,7 +23,7 @@ from nivesh.families import ner
 from nivesh.serving import v2
 from nivesh.serving.logged import LoggedModel
 from nivesh.settings import ServingSettings
-from nivesh.training.financial_ner import SIGNATURE, TEXT
+from nivesh.training.financial_ner import PREDICTED, SIGNATURE, TEXT, entity_labels
 
 
 class NerPredictor(LoggedModel, kserve.Model):
@@ -63,11 +64,13 @@ class NerPredictor(LoggedModel, kserve.Model):
         return await asyncio.to_thread(self._extract, request, texts)
 
     def _extract(self, request: InferRequest, texts: list[str]) -> InferResponse:
-        rows = [json.dumps(ner.entities(doc), ensure_ascii=False) for doc in self.nlp.pipe(texts)]
+        found = [ner.entities(doc) for doc in self.nlp.pipe(texts)]
+        rows = [json.dumps(ents, ensure_ascii=False) for ents in found]
+        labels = [entity_labels([(e["start"], e["end"], e["label"]) for e in ents]) for ents in found]
         return InferResponse(
             response_id=request.id or str(uuid.uuid4()),
             model_name=self.name,
             model_version=self.served_version,
-            infer_outputs=[v2.tensor("entities", rows, "BYTES")],
+            infer_outputs=[v2.tensor("entities", rows, "BYTES"), v2.tensor(PREDICTED, labels, "BYTES")],
             parameters={"model_version": self.served_version},
         )

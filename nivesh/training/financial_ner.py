@@ -29,7 +29,10 @@ REFERENCE_ROWS = 2000
 PREDICTED = "entity_labels"  # per text, the sorted distinct labels found: the monitor's prediction drift
 SIGNATURE = {
     "inputs": [{"name": TEXT, "datatype": "BYTES", "shape": [-1]}],
-    "outputs": [{"name": "entities", "datatype": "BYTES", "shape": [-1]}],
+    "outputs": [
+        {"name": "entities", "datatype": "BYTES", "shape": [-1]},
+        {"name": PREDICTED, "datatype": "BYTES", "shape": [-1]},
+    ],
 }
 
 

@@ -16,7 +16,7 @@ import pytest
 from nivesh import catalog, demo, demo_traffic, pipelines, registry
 from nivesh.predlog import PredictionStore
 from nivesh.serve import Served, serve
-from nivesh.settings import StoreSettings
+from nivesh.settings import MonitorSettings, StoreSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MODELS = [
@@ -81,6 +81,11 @@ def test_example_requests_are_answered_and_logged(workspace, served: Served) -> 
     store = PredictionStore(StoreSettings().resolved_url(workspace))
     logged = store.window(model, datetime.now(UTC) - timedelta(hours=1))
     assert logged and logged[0]["version"] == served.semver
+    # the drift monitor reads what was logged (inputs, text descriptors, outputs)
+    from nivesh.monitoring import job
+
+    result = job.run(model, workspace, MonitorSettings(window_hours=1, min_rows=5), push=False)
+    assert result.rows_compared >= 5 and result.columns and result.report and result.report.is_file()
 
 
 def _text_body(value: Any, datatype: str = "BYTES") -> dict[str, Any]:
