@@ -62,12 +62,15 @@ def write_manifest(folder: Path, manifest: Manifest) -> Manifest:
     return manifest
 
 
-def load_manifest(folder: Path) -> Manifest:
-    """Read and verify an artifact; raises ArtifactIntegrityError on any mismatch."""
+def load_manifest(folder: Path, name: str | None = None) -> Manifest:
+    """Read and verify an artifact (and, given `name`, that it is that model's); raises
+    ArtifactIntegrityError on any mismatch."""
     path = folder / MANIFEST
     if not path.is_file():
         raise ArtifactIntegrityError(f"{folder}: no {MANIFEST}; is this a Nivesh model artifact?")
     manifest = Manifest(**json.loads(path.read_text()))
+    if name is not None and manifest.name != name:
+        raise ArtifactIntegrityError(f"{folder} holds {manifest.name!r}, not {name!r}")
     for rel, expected in manifest.files.items():
         f = folder / rel
         if not f.is_file():

@@ -16,7 +16,6 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from nivesh.artifact import load_manifest
 from nivesh.data.transactions import TRANSACTION_SCHEMA
-from nivesh.errors import ArtifactIntegrityError
 from nivesh.families import anomaly
 from nivesh.serving import v2
 from nivesh.serving.logged import LoggedModel
@@ -36,9 +35,7 @@ class AnomalyPredictor(LoggedModel, kserve.Model):
         self.outputs: list[dict[str, Any]] = []
 
     def load(self) -> bool:
-        manifest = load_manifest(self.model_dir)  # verifies every file's sha256
-        if manifest.name != self.name:
-            raise ArtifactIntegrityError(f"{self.model_dir} holds {manifest.name!r}, not {self.name!r}")
+        manifest = load_manifest(self.model_dir, self.name)  # verifies every file's sha256 and the name
         self.detector = anomaly.load(self.model_dir)
         self.served_version = manifest.version
         numeric = set(self.detector.numeric)

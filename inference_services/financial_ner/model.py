@@ -18,7 +18,6 @@ import kserve
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from nivesh.artifact import load_manifest
-from nivesh.errors import ArtifactIntegrityError
 from nivesh.families import ner
 from nivesh.serving import v2
 from nivesh.serving.logged import LoggedModel
@@ -38,9 +37,7 @@ class NerPredictor(LoggedModel, kserve.Model):
         self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
 
     def load(self) -> bool:
-        manifest = load_manifest(self.model_dir)  # verifies every file's sha256
-        if manifest.name != self.name:
-            raise ArtifactIntegrityError(f"{self.model_dir} holds {manifest.name!r}, not {self.name!r}")
+        manifest = load_manifest(self.model_dir, self.name)  # verifies every file's sha256 and the name
         self.nlp = ner.load(self.model_dir / manifest.extra["pipeline_dir"])
         self.nlp("warm up Rs 500 last month")
         self.served_version = manifest.version

@@ -14,7 +14,6 @@ import numpy as np
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from nivesh.artifact import load_manifest
-from nivesh.errors import ArtifactIntegrityError
 from nivesh.families.text_classifier import TextClassifier
 from nivesh.serving import v2
 from nivesh.serving.logged import LoggedModel
@@ -36,9 +35,7 @@ class IntentPredictor(LoggedModel, kserve.Model):
         self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
 
     def load(self) -> bool:
-        manifest = load_manifest(self.model_dir)  # verifies every file's sha256
-        if manifest.name != self.name:
-            raise ArtifactIntegrityError(f"{self.model_dir} holds {manifest.name!r}, not {self.name!r}")
+        manifest = load_manifest(self.model_dir, self.name)  # verifies every file's sha256 and the name
         self.model = TextClassifier(self.model_dir, manifest.extra, self.settings.text_runtime, threads=1)
         self.served_version = manifest.version
         self.ready = True

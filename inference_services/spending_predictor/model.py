@@ -20,7 +20,7 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from nivesh.artifact import load_manifest
 from nivesh.data import spending as sp
-from nivesh.errors import ArtifactIntegrityError, SchemaError
+from nivesh.errors import SchemaError
 from nivesh.families import forecast as fc
 from nivesh.serving import v2
 from nivesh.serving.logged import LoggedModel
@@ -40,9 +40,7 @@ class SpendingPredictor(LoggedModel, kserve.Model):
         self.inputs = [v2.TensorSpec(sp.HISTORY, "BYTES")]
 
     def load(self) -> bool:
-        manifest = load_manifest(self.model_dir)  # verifies every file's sha256
-        if manifest.name != self.name:
-            raise ArtifactIntegrityError(f"{self.model_dir} holds {manifest.name!r}, not {self.name!r}")
+        manifest = load_manifest(self.model_dir, self.name)  # verifies every file's sha256 and the name
         self.lstm = fc.LstmForecaster.load(self.model_dir)
         self.served_version = manifest.version
         self.ready = True
