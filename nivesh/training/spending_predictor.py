@@ -107,7 +107,11 @@ class SpendingTrainer:
                     "method": f.method,
                 }
             )
-        extra: dict[str, Any] = {"series": len(series), "lstm_file": fc.LSTM_FILE}
+        extra: dict[str, Any] = {
+            "series": len(series),
+            "lstm_file": fc.LSTM_FILE,
+            "backtest_lstm_file": fc.BACKTEST_LSTM_FILE,
+        }
         extra |= write_reference(out, pd.DataFrame(rows), MONITORED_NUMBERS, MONITORED_CATEGORIES)
         write_manifest(
             out,

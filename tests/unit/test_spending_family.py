@@ -78,3 +78,22 @@ def test_forecast_picks_a_method_by_backtest_and_beats_naive_on_seasonal_data(tm
         ours.append(fc.mape(values[-6:], np.asarray(f.yhat)))
         naive.append(fc.mape(values[-6:], fc.seasonal_naive(values[:-6], 6)))
     assert np.mean(ours) < np.mean(naive) * 1.1  # at least about as good; the benchmark measures it properly
+
+
+def test_lstm_backtest_twin_never_saw_the_backtest_months(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The twin is trained without each series' last `backtest_span` months, so changing
+    those months changes the served net but not the twin; too short a history -> no twin."""
+    config = fc.ForecastConfig(lstm_epochs=5, origins=2)
+    data = sp.generate(4, seed=3, end=NOW)
+    series = [sp.parse_history(h, NOW) for h in data.histories[sp.HISTORY]]
+    changed = [(m, np.concatenate([v[: -config.backtest_span], v[-config.backtest_span :] * 3])) for m, v in series]
+    a, b = fc.LstmForecaster.fit(series, config), fc.LstmForecaster.fit(changed, config)
+    months, values = series[0]
+    assert np.allclose(a.predict(months, values, 6, backtest=True), b.predict(months, values, 6, backtest=True))
+    assert not np.allclose(a.predict(months, values, 6), b.predict(months, values, 6))
+    short = [(m[-(config.backtest_span + 5) :], v[-(config.backtest_span + 5) :]) for m, v in series]
+    lone = fc.LstmForecaster.fit(short, config)
+    assert lone.backtest_net is None
+    lone.save(tmp_path)
+    f = fc.forecast(fc.LstmForecaster.load(tmp_path), *short[0], 3)
+    assert "lstm" not in f.backtest_mape and "blend" not in f.backtest_mape
