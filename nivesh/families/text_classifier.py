@@ -1,8 +1,11 @@
 """Sequence classification with a Hugging Face encoder: fine-tune, calibrate, export, serve.
 
-The trained model is saved with `save_pretrained` (safetensors) and exported to
-ONNX with dynamic int8 quantization for CPU serving; both are in the artifact so
-the accuracy cost of int8 is measured on the same held-out set. Probabilities are
+The classifier reads the mean of the encoder's token states, not the [CLS] pooler:
+sentence encoders such as all-MiniLM-L6-v2 were trained for mean pooling, and
+their pooler is untrained. The encoder is saved with `save_pretrained`
+(safetensors) beside the head (`head.safetensors`) and exported to ONNX with
+dynamic int8 quantization for CPU serving; both are in the artifact so the
+accuracy cost of int8 is measured on the same held-out set. Probabilities are
 calibrated with one temperature fitted on a calibration split (so "confidence
 0.6" means about 60 % right), which the out-of-scope threshold relies on.
 """
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_MODEL = "distilbert-base-uncased"
 HF_DIR = "hf"
+HEAD_FILE = "head.safetensors"
 ONNX_FILE = "model.int8.onnx"
 RUNTIMES = ("onnx-int8", "torch-fp32")
 
@@ -67,6 +71,8 @@ class TrainConfig:
     max_length: int = 64
     batch_size: int = 32
     learning_rate: float = 2e-4  # one-cycle peak; measured on MiniLM (see DESIGN.md)
+    label_smoothing: float = 0.1
+    dropout: float = 0.1
     calibration_fraction: float = 0.05
     oos_threshold: float = 0.5  # calibrated confidence below this -> out of scope
     seed: int = 13
@@ -78,6 +84,36 @@ class TrainConfig:
         if unknown:
             raise NiveshError(f"unknown training parameters {sorted(unknown)}; known: {sorted(known)}")
         return cls(**(params or {}))
+
+
+def mean_pool_classifier(encoder: Any, num_labels: int, dropout: float = 0.0) -> Any:
+    """encoder -> masked mean of token states -> dropout -> linear; returns logits."""
+    import torch
+
+    class MeanPoolClassifier(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = torch.nn.Dropout(dropout)
+            self.head = torch.nn.Linear(encoder.config.hidden_size, num_labels)
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(states.dtype)
+            pooled = (states * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+            return self.head(self.dropout(pooled))
+
+    return MeanPoolClassifier()
+
+
+def load_classifier(folder: Path, num_labels: int) -> Any:
+    """The fp32 PyTorch classifier saved by `save_files`."""
+    from safetensors.torch import load_file
+    from transformers import AutoModel
+
+    model = mean_pool_classifier(AutoModel.from_pretrained(str(folder / HF_DIR)), num_labels)
+    model.head.load_state_dict(load_file(str(folder / HEAD_FILE)))
+    return model.eval()
 
 
 @dataclass
@@ -107,7 +143,7 @@ def train(
 ) -> Trained:
     """Fine-tune the encoder with AdamW + one-cycle, then fit the temperature."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoModel, AutoTokenizer
 
     started = time.monotonic()
     torch.manual_seed(config.seed)
@@ -120,12 +156,8 @@ def train(
     texts = [str(t) for t in texts]
     fit_idx, cal_idx = _split_calibration(texts, y, config.calibration_fraction, config.seed)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base,
-        num_labels=len(names),
-        id2label=dict(enumerate(names)),
-        label2id=index,
-    )
+    model = mean_pool_classifier(AutoModel.from_pretrained(base), len(names), config.dropout)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     enc = tokenizer(texts, truncation=True, max_length=config.max_length, padding="max_length", return_tensors="pt")
     ids, mask, target = enc["input_ids"], enc["attention_mask"], torch.tensor(y)
     steps_per_epoch = math.ceil(len(fit_idx) / config.batch_size)
@@ -142,13 +174,13 @@ def train(
         for start in range(0, len(order), config.batch_size):
             batch = order[start : start + config.batch_size]
             width = int(mask[batch].sum(dim=1).max())  # trim padding: most queries are short
-            out = model(input_ids=ids[batch, :width], attention_mask=mask[batch, :width], labels=target[batch])
-            out.loss.backward()
+            loss = loss_fn(model(ids[batch, :width], mask[batch, :width]), target[batch])
+            loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()
-            total += out.loss.item() * len(batch)
+            total += loss.item() * len(batch)
         history.append({"epoch": epoch + 1, "loss": total / len(fit_idx)})
         if progress:
             progress(f"epoch {epoch + 1}/{config.epochs}: loss {total / len(fit_idx):.4f}")
@@ -166,8 +198,8 @@ def _torch_logits(model: Any, ids: Any, mask: Any, batch: int = 128) -> np.ndarr
         for s in range(0, len(ids), batch):
             m = mask[s : s + batch]
             width = max(int(m.sum(dim=1).max()), 1)
-            out.append(model(input_ids=ids[s : s + batch, :width], attention_mask=m[:, :width]).logits.numpy())
-    return np.concatenate(out) if out else np.zeros((0, model.config.num_labels), dtype=np.float32)
+            out.append(model(ids[s : s + batch, :width], m[:, :width]).numpy())
+    return np.concatenate(out) if out else np.zeros((0, model.head.out_features), dtype=np.float32)
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -179,7 +211,7 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """The temperature minimising calibration-set log loss (a 1-D grid search is enough)."""
-    grid = np.exp(np.linspace(np.log(0.05), np.log(10.0), 200))
+    grid = np.exp(np.linspace(np.log(0.01), np.log(10.0), 300))
     losses = [-np.mean(np.log(softmax(logits, t)[np.arange(len(y)), y] + 1e-12)) for t in grid]
     return float(grid[int(np.argmin(losses))])
 
@@ -243,10 +275,9 @@ class TextClassifier:
             self.session = ort.InferenceSession(str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
         else:
             import torch
-            from transformers import AutoModelForSequenceClassification
 
             torch.set_num_threads(threads)
-            self.model = AutoModelForSequenceClassification.from_pretrained(str(folder / HF_DIR)).eval()
+            self.model = load_classifier(folder, len(self.labels))
         self.predict_proba(["warm up"])
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
@@ -272,8 +303,11 @@ class TextClassifier:
 def save_files(trained: Trained, folder: Path) -> dict[str, Any]:
     """Write hf/ and the int8 ONNX model; return the manifest `extra` describing them."""
     folder.mkdir(parents=True, exist_ok=True)
-    trained.model.save_pretrained(str(folder / HF_DIR), safe_serialization=True)
+    from safetensors.torch import save_file
+
+    trained.model.encoder.save_pretrained(str(folder / HF_DIR), safe_serialization=True)
     trained.tokenizer.save_pretrained(str(folder / HF_DIR))
+    save_file({k: v.contiguous() for k, v in trained.model.head.state_dict().items()}, str(folder / HEAD_FILE))
     export_onnx_int8(trained, folder)
     return {
         "labels": trained.labels,
@@ -285,5 +319,7 @@ def save_files(trained: Trained, folder: Path) -> dict[str, Any]:
         "train_seconds": round(trained.seconds, 1),
         "history": trained.history,
         "hf_dir": HF_DIR,
+        "head_file": HEAD_FILE,
+        "pooling": "mean",
         "onnx_file": ONNX_FILE,
     }
