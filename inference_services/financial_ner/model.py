@@ -10,45 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from pathlib import Path
 from typing import Any
 
-import kserve
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
-from nivesh.artifact import load_manifest
+from nivesh.artifact import Manifest
+from nivesh.catalog import FINANCIAL_NER
 from nivesh.families import ner
 from nivesh.serving import v2
-from nivesh.serving.logged import LoggedModel
-from nivesh.settings import ServingSettings
-from nivesh.training.financial_ner import PREDICTED, SIGNATURE, TEXT, entity_labels
+from nivesh.serving.predictor import ArtifactPredictor
+from nivesh.training.financial_ner import PREDICTED, TEXT, entity_labels
 
 
-class NerPredictor(LoggedModel, kserve.Model):
-    component = "predictor"
+class NerPredictor(ArtifactPredictor):
+    spec = FINANCIAL_NER
+    nlp: Any
 
-    def __init__(self, name: str, model_dir: Path, settings: ServingSettings, prediction_logger: Any = None) -> None:
-        super().__init__(name)
-        self.model_dir = model_dir
-        self.settings = settings
-        self.prediction_logger = prediction_logger
-        self.nlp: Any = None
-        self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
-
-    def load(self) -> bool:
-        manifest = load_manifest(self.model_dir, self.name)  # verifies every file's sha256 and the name
+    def setup(self, manifest: Manifest) -> None:
         self.nlp = ner.load(self.model_dir / manifest.extra["pipeline_dir"])
         self.nlp("warm up Rs 500 last month")
-        self.served_version = manifest.version
-        self.ready = True
-        return self.ready
-
-    def get_input_types(self) -> list[dict[str, Any]]:
-        return [s.metadata() for s in self.inputs]
-
-    def get_output_types(self) -> list[dict[str, Any]]:
-        return list(SIGNATURE["outputs"])
+        self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
 
     async def predict(
         self,
@@ -64,10 +45,4 @@ class NerPredictor(LoggedModel, kserve.Model):
         found = [ner.entities(doc) for doc in self.nlp.pipe(texts)]
         rows = [json.dumps(ents, ensure_ascii=False) for ents in found]
         labels = [entity_labels([(e["start"], e["end"], e["label"]) for e in ents]) for ents in found]
-        return InferResponse(
-            response_id=request.id or str(uuid.uuid4()),
-            model_name=self.name,
-            model_version=self.served_version,
-            infer_outputs=[v2.tensor("entities", rows, "BYTES"), v2.tensor(PREDICTED, labels, "BYTES")],
-            parameters={"model_version": self.served_version},
-        )
+        return self.respond(request, [v2.tensor("entities", rows, "BYTES"), v2.tensor(PREDICTED, labels, "BYTES")])

@@ -4,27 +4,7 @@ from nivesh.serving.server import prepare_argv
 
 prepare_argv()
 
-from pathlib import Path  # noqa: E402
-
 from inference_services.intent_classifier.model import IntentPredictor  # noqa: E402
-from nivesh.catalog import INTENT_CLASSIFIER  # noqa: E402
-from nivesh.serving import server  # noqa: E402
-from nivesh.settings import ServingSettings  # noqa: E402
-
-
-def main() -> None:
-    args = server.parse_args(
-        INTENT_CLASSIFIER.name, [("--model_dir", {"required": True, "help": "artifact directory"})]
-    )
-    model = IntentPredictor(
-        args.model_name,
-        Path(args.model_dir),
-        ServingSettings(),
-        server.prediction_logger(INTENT_CLASSIFIER.identifier_fields),
-    )
-    model.load()
-    server.start(model)
-
 
 if __name__ == "__main__":
-    main()
+    IntentPredictor.main()

@@ -5,47 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from pathlib import Path
 from typing import Any
 
-import kserve
 import numpy as np
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
-from nivesh.artifact import load_manifest
+from nivesh.artifact import Manifest
+from nivesh.catalog import INTENT_CLASSIFIER
 from nivesh.families.text_classifier import TextClassifier
 from nivesh.serving import v2
-from nivesh.serving.logged import LoggedModel
-from nivesh.settings import ServingSettings
-from nivesh.training.intent_classifier import SIGNATURE, TEXT, decide
+from nivesh.serving.predictor import ArtifactPredictor
+from nivesh.training.intent_classifier import TEXT, decide
 
 MAX_TOP_K = 10
 
 
-class IntentPredictor(LoggedModel, kserve.Model):
-    component = "predictor"
+class IntentPredictor(ArtifactPredictor):
+    spec = INTENT_CLASSIFIER
+    model: TextClassifier
 
-    def __init__(self, name: str, model_dir: Path, settings: ServingSettings, prediction_logger: Any = None) -> None:
-        super().__init__(name)
-        self.model_dir = model_dir
-        self.settings = settings
-        self.prediction_logger = prediction_logger
-        self.model: TextClassifier | None = None
-        self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
-
-    def load(self) -> bool:
-        manifest = load_manifest(self.model_dir, self.name)  # verifies every file's sha256 and the name
+    def setup(self, manifest: Manifest) -> None:
         self.model = TextClassifier(self.model_dir, manifest.extra, self.settings.text_runtime, threads=1)
-        self.served_version = manifest.version
-        self.ready = True
-        return self.ready
-
-    def get_input_types(self) -> list[dict[str, Any]]:
-        return [s.metadata() for s in self.inputs]
-
-    def get_output_types(self) -> list[dict[str, Any]]:
-        return list(SIGNATURE["outputs"])
+        self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
 
     async def predict(
         self,
@@ -59,7 +40,6 @@ class IntentPredictor(LoggedModel, kserve.Model):
         return await asyncio.to_thread(self._classify, request, texts, top_k)
 
     def _classify(self, request: InferRequest, texts: list[str], top_k: int) -> InferResponse:
-        assert self.model is not None
         labels = self.model.labels
         proba = self.model.predict_proba(texts)
         intent, confidence, oos = decide(labels, proba, self.model.oos_threshold)
@@ -70,19 +50,12 @@ class IntentPredictor(LoggedModel, kserve.Model):
             )
             for p, row in zip(proba, order, strict=True)
         ]
-        return InferResponse(
-            response_id=request.id or str(uuid.uuid4()),
-            model_name=self.name,
-            model_version=self.served_version,
-            infer_outputs=[
-                v2.tensor("intent", intent, "BYTES"),
-                v2.tensor("confidence", confidence.astype(np.float32), "FP32"),
-                v2.tensor("out_of_scope", oos, "BOOL"),
-                v2.tensor("top_intents", top, "BYTES"),
-            ],
-            parameters={
-                "model_version": self.served_version,
-                "out_of_scope_threshold": self.model.oos_threshold,
-                "runtime": self.model.runtime,
-            },
+        outputs = [
+            v2.tensor("intent", intent, "BYTES"),
+            v2.tensor("confidence", confidence.astype(np.float32), "FP32"),
+            v2.tensor("out_of_scope", oos, "BOOL"),
+            v2.tensor("top_intents", top, "BYTES"),
+        ]
+        return self.respond(
+            request, outputs, out_of_scope_threshold=self.model.oos_threshold, runtime=self.model.runtime
         )

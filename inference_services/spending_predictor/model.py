@@ -9,48 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from pathlib import Path
 from typing import Any
 
-import kserve
 import numpy as np
 from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
-from nivesh.artifact import load_manifest
+from nivesh.artifact import Manifest
+from nivesh.catalog import SPENDING_PREDICTOR
 from nivesh.data import spending as sp
 from nivesh.errors import SchemaError
 from nivesh.families import forecast as fc
 from nivesh.serving import v2
-from nivesh.serving.logged import LoggedModel
-from nivesh.training.spending_predictor import DEFAULT_HORIZON, OUTPUTS
+from nivesh.serving.predictor import ArtifactPredictor
+from nivesh.training.spending_predictor import DEFAULT_HORIZON
 
 MAX_ROWS = 16  # each row fits Prophet several times; more belongs in the batch pipeline
 
 
-class SpendingPredictor(LoggedModel, kserve.Model):
-    component = "predictor"
+class SpendingPredictor(ArtifactPredictor):
+    spec = SPENDING_PREDICTOR
+    lstm: fc.LstmForecaster
 
-    def __init__(self, name: str, model_dir: Path, prediction_logger: Any = None) -> None:
-        super().__init__(name)
-        self.model_dir = model_dir
-        self.prediction_logger = prediction_logger
-        self.lstm: fc.LstmForecaster | None = None
-        self.inputs = [v2.TensorSpec(sp.HISTORY, "BYTES")]
-
-    def load(self) -> bool:
-        manifest = load_manifest(self.model_dir, self.name)  # verifies every file's sha256 and the name
+    def setup(self, manifest: Manifest) -> None:
         self.lstm = fc.LstmForecaster.load(self.model_dir)
-        self.served_version = manifest.version
-        self.ready = True
-        return self.ready
-
-    def get_input_types(self) -> list[dict[str, Any]]:
-        return [s.metadata() for s in self.inputs]
-
-    def get_output_types(self) -> list[dict[str, Any]]:
-        return OUTPUTS
+        self.inputs = [v2.TensorSpec(sp.HISTORY, "BYTES")]
 
     async def predict(
         self,
@@ -74,20 +57,14 @@ class SpendingPredictor(LoggedModel, kserve.Model):
         return await asyncio.to_thread(self._forecast, request, series, horizon)
 
     def _forecast(self, request: InferRequest, series: list[Any], horizon: int) -> InferResponse:
-        assert self.lstm is not None
         results = [fc.forecast(self.lstm, months, values, horizon) for months, values in series]
-        return InferResponse(
-            response_id=request.id or str(uuid.uuid4()),
-            model_name=self.name,
-            model_version=self.served_version,
-            infer_outputs=[
-                v2.tensor("forecast", [json.dumps(_points(r)) for r in results], "BYTES"),
-                v2.tensor("method", [r.method for r in results], "BYTES"),
-                v2.tensor("forecast_mean", [float(np.mean(r.yhat)) for r in results], "FP64"),
-                v2.tensor("backtest_mape", [r.backtest_mape.get(r.method, float("nan")) for r in results], "FP64"),
-            ],
-            parameters={"model_version": self.served_version, "horizon": horizon},
-        )
+        outputs = [
+            v2.tensor("forecast", [json.dumps(_points(r)) for r in results], "BYTES"),
+            v2.tensor("method", [r.method for r in results], "BYTES"),
+            v2.tensor("forecast_mean", [float(np.mean(r.yhat)) for r in results], "FP64"),
+            v2.tensor("backtest_mape", [r.backtest_mape.get(r.method, float("nan")) for r in results], "FP64"),
+        ]
+        return self.respond(request, outputs, horizon=horizon)
 
 
 def _points(f: fc.Forecast) -> list[dict[str, Any]]:

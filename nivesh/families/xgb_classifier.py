@@ -210,8 +210,8 @@ def _save_mlflow_model(trained: TrainedClassifier, features: pd.DataFrame, folde
 class ClassifierModel:
     """A loaded, verified artifact ready to score; single-threaded per worker, warmed at load."""
 
-    def __init__(self, folder: Path, nthread: int = 1) -> None:
-        self.manifest = load_manifest(folder)
+    def __init__(self, folder: Path, nthread: int = 1, manifest: Manifest | None = None) -> None:
+        self.manifest = manifest or load_manifest(folder)  # a manifest already verified is not hashed again
         extra = self.manifest.extra
         self.encoder = TabularEncoder.from_dict(extra["encoder"])
         self.threshold = float(extra["threshold"])

@@ -15,7 +15,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 
 from nivesh import features
-from nivesh.artifact import Manifest, fingerprint_frame, load_manifest, write_manifest, write_reference
+from nivesh.artifact import load_manifest, write_reference
 from nivesh.catalog import ANOMALY_DETECTOR as SPEC
 from nivesh.data import transactions as txd
 from nivesh.data.loaders import read_table
@@ -24,7 +24,7 @@ from nivesh.errors import NiveshError, SchemaError
 from nivesh.evaluation import Evaluation
 from nivesh.families import anomaly
 from nivesh.settings import Workspace
-from nivesh.training.steps_common import UNREGISTERED
+from nivesh.training.steps_common import write_trained
 
 REFERENCE_ROWS = 5000
 OUTPUTS = [
@@ -91,19 +91,7 @@ class AnomalyTrainer:
             ],
             "outputs": OUTPUTS,
         }
-        write_manifest(
-            out,
-            Manifest(
-                name=SPEC.name,
-                version=UNREGISTERED,
-                framework=SPEC.framework,
-                signature=signature,
-                feature_service=SPEC.feature_service if set(txd.ACTIVITY_FEATURES) <= set(numeric) else None,
-                metrics={},
-                data_fingerprint=fingerprint_frame(train),
-                extra=extra,
-            ),
-        )
+        write_trained(out, SPEC, signature, train, extra, uses_features=set(txd.ACTIVITY_FEATURES) <= set(numeric))
 
     def evaluate(self, artifact: Path, test: pd.DataFrame, label: str) -> Evaluation:
         load_manifest(artifact)  # verify before loading

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from nivesh.artifact import Manifest, fingerprint_frame, write_manifest, write_reference
+from nivesh.artifact import write_reference
 from nivesh.catalog import FINANCIAL_NER as SPEC
 from nivesh.data import ner as ner_data
 from nivesh.errors import NiveshError, SchemaError
@@ -20,7 +20,7 @@ from nivesh.evaluation import Evaluation
 from nivesh.families import ner
 from nivesh.monitoring.text import descriptors
 from nivesh.settings import Workspace
-from nivesh.training.steps_common import UNREGISTERED
+from nivesh.training.steps_common import write_trained
 
 log = logging.getLogger(__name__)
 TEXT, ENTITIES = "text", "entities"
@@ -103,19 +103,7 @@ class NerTrainer:
         }
         extra |= write_reference(out, reference, list(reference.columns[:-1]), [PREDICTED])
         extra["monitor"]["text_input"] = TEXT
-        write_manifest(
-            out,
-            Manifest(
-                name=SPEC.name,
-                version=UNREGISTERED,
-                framework=SPEC.framework,
-                signature=SIGNATURE,
-                feature_service=None,
-                metrics={},
-                data_fingerprint=fingerprint_frame(train),
-                extra=extra,
-            ),
-        )
+        write_trained(out, SPEC, SIGNATURE, train, extra)
 
     def evaluate(self, artifact: Path, test: pd.DataFrame, label: str) -> Evaluation:
         from nivesh.artifact import load_manifest

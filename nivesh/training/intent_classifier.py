@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import train_test_split
 
-from nivesh.artifact import Manifest, fingerprint_frame, load_manifest, write_manifest, write_reference
+from nivesh.artifact import load_manifest, write_reference
 from nivesh.catalog import INTENT_CLASSIFIER as SPEC
 from nivesh.data import intents
 from nivesh.data.loaders import read_table
@@ -22,7 +22,7 @@ from nivesh.evaluation import Evaluation
 from nivesh.families import text_classifier as tc
 from nivesh.monitoring.text import descriptors
 from nivesh.settings import Workspace
-from nivesh.training.steps_common import UNREGISTERED
+from nivesh.training.steps_common import write_trained
 
 log = logging.getLogger(__name__)
 TEXT, LABEL = "text", "label"
@@ -82,19 +82,7 @@ class IntentTrainer:
         reference = descriptors(sample[TEXT].tolist(), masked=False).assign(**{PREDICTED: predicted})
         extra |= write_reference(out, reference, list(descriptors([]).columns), [PREDICTED])
         extra["monitor"]["text_input"] = TEXT
-        write_manifest(
-            out,
-            Manifest(
-                name=SPEC.name,
-                version=UNREGISTERED,
-                framework=SPEC.framework,
-                signature=SIGNATURE,
-                feature_service=None,
-                metrics={},
-                data_fingerprint=fingerprint_frame(train),
-                extra=extra,
-            ),
-        )
+        write_trained(out, SPEC, SIGNATURE, train, extra)
 
     def evaluate(self, artifact: Path, test: pd.DataFrame, label: str) -> Evaluation:
         extra = load_manifest(artifact).extra

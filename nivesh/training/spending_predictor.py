@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from nivesh import features
-from nivesh.artifact import Manifest, fingerprint_frame, load_manifest, write_manifest, write_reference
+from nivesh.artifact import load_manifest, write_reference
 from nivesh.catalog import SPENDING_PREDICTOR as SPEC
 from nivesh.data import spending as sp
 from nivesh.data.loaders import read_table
@@ -21,7 +21,7 @@ from nivesh.errors import NiveshError
 from nivesh.evaluation import Evaluation
 from nivesh.families import forecast as fc
 from nivesh.settings import Workspace
-from nivesh.training.steps_common import UNREGISTERED
+from nivesh.training.steps_common import write_trained
 
 HOLDOUT = "holdout"
 DEFAULT_HORIZON = 6
@@ -113,18 +113,12 @@ class SpendingTrainer:
             "backtest_lstm_file": fc.BACKTEST_LSTM_FILE,
         }
         extra |= write_reference(out, pd.DataFrame(rows), MONITORED_NUMBERS, MONITORED_CATEGORIES)
-        write_manifest(
+        write_trained(
             out,
-            Manifest(
-                name=SPEC.name,
-                version=UNREGISTERED,
-                framework=SPEC.framework,
-                signature={"inputs": [{"name": sp.HISTORY, "datatype": "BYTES", "shape": [-1]}], "outputs": OUTPUTS},
-                feature_service=SPEC.feature_service,
-                metrics={},
-                data_fingerprint=fingerprint_frame(train),
-                extra=extra,
-            ),
+            SPEC,
+            {"inputs": [{"name": sp.HISTORY, "datatype": "BYTES", "shape": [-1]}], "outputs": OUTPUTS},
+            train,
+            extra,
         )
 
     def evaluate(self, artifact: Path, test: pd.DataFrame, label: str) -> Evaluation:
