@@ -33,13 +33,7 @@ class AnomalyPredictor(ArtifactPredictor):
         ]
         self.detector.score(pd.DataFrame({s.name: [0.0 if s.datatype != "BYTES" else ""] for s in self.inputs}))
 
-    async def predict(
-        self,
-        payload: Any,
-        headers: dict[str, str] | None = None,
-        response_headers: dict[str, str] | None = None,
-    ) -> InferResponse:
-        request = v2.require_v2(payload)
+    async def answer(self, request: InferRequest) -> InferResponse:
         cols = v2.columns(request, self.inputs)
         v2.check_bounds(cols, TRANSACTION_SCHEMA)
         top_k = v2.int_parameter(request, "drivers", 3, 0, len(self.inputs))

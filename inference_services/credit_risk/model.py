@@ -31,13 +31,7 @@ class CreditRiskPredictor(ArtifactPredictor):
             v2.TensorSpec(f.name, f.v2_datatype, nullable=f.kind == "numeric") for f in self.model.encoder.features
         ]
 
-    async def predict(
-        self,
-        payload: Any,
-        headers: dict[str, str] | None = None,
-        response_headers: dict[str, str] | None = None,
-    ) -> InferResponse:
-        request = v2.require_v2(payload)
+    async def answer(self, request: InferRequest) -> InferResponse:
         cols = v2.columns(request, self.inputs)
         v2.check_bounds(cols, CREDIT_RISK_SCHEMA)
         mode = v2.parameter(request, "reason_codes", "declined")

@@ -31,13 +31,7 @@ class NerPredictor(ArtifactPredictor):
         self.nlp("warm up Rs 500 last month")
         self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
 
-    async def predict(
-        self,
-        payload: Any,
-        headers: dict[str, str] | None = None,
-        response_headers: dict[str, str] | None = None,
-    ) -> InferResponse:
-        request = v2.require_v2(payload)
+    async def answer(self, request: InferRequest) -> InferResponse:
         texts = v2.texts(v2.columns(request, self.inputs)[TEXT], TEXT, self.settings.max_text_chars)
         return await asyncio.to_thread(self._extract, request, texts)
 

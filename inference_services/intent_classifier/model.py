@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import numpy as np
 from kserve.protocol.infer_type import InferRequest, InferResponse
@@ -28,13 +27,7 @@ class IntentPredictor(ArtifactPredictor):
         self.model = TextClassifier(self.model_dir, manifest.extra, self.settings.text_runtime, threads=1)
         self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
 
-    async def predict(
-        self,
-        payload: Any,
-        headers: dict[str, str] | None = None,
-        response_headers: dict[str, str] | None = None,
-    ) -> InferResponse:
-        request = v2.require_v2(payload)
+    async def answer(self, request: InferRequest) -> InferResponse:
         texts = v2.texts(v2.columns(request, self.inputs)[TEXT], TEXT, self.settings.max_text_chars)
         top_k = v2.int_parameter(request, "top_k", 3, 1, MAX_TOP_K)
         return await asyncio.to_thread(self._classify, request, texts, top_k)

@@ -35,13 +35,7 @@ class SpendingPredictor(ArtifactPredictor):
         self.lstm = fc.LstmForecaster.load(self.model_dir)
         self.inputs = [v2.TensorSpec(sp.HISTORY, "BYTES")]
 
-    async def predict(
-        self,
-        payload: Any,
-        headers: dict[str, str] | None = None,
-        response_headers: dict[str, str] | None = None,
-    ) -> InferResponse:
-        request = v2.require_v2(payload)
+    async def answer(self, request: InferRequest) -> InferResponse:
         rows = v2.columns(request, self.inputs)[sp.HISTORY]
         if len(rows) > MAX_ROWS:
             raise InvalidInput(

@@ -2,8 +2,9 @@
 its own signature and version, every request logged.
 
 A model's predictor subclasses `ArtifactPredictor`, sets `inputs` and its model in
-`setup(manifest)`, and answers `predict` with `respond(...)`, so the response always
-names the model and the version that served it.
+`setup(manifest)`, and implements `answer(request)` (a v2 request; anything else is a
+400 before it) with `respond(...)`, so the response always names the model and the
+version that served it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,18 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
 
     def setup(self, manifest: Manifest) -> None:
         """Load the model from `self.model_dir` and set `self.inputs`."""
+        raise NotImplementedError
+
+    async def predict(
+        self,
+        payload: Any,
+        headers: dict[str, str] | None = None,
+        response_headers: dict[str, str] | None = None,
+    ) -> InferResponse:
+        return await self.answer(v2.require_v2(payload))
+
+    async def answer(self, request: InferRequest) -> InferResponse:
+        """The model's response to one v2 request (bad input: kserve InvalidInput, a 400)."""
         raise NotImplementedError
 
     def get_input_types(self) -> list[dict[str, Any]]:
