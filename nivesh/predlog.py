@@ -24,6 +24,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from nivesh.advisor.pii import scrub
+
 log = logging.getLogger(__name__)
 
 REQUEST_TYPE = "org.kubeflow.serving.inference.request"
@@ -55,9 +57,6 @@ model_predictions = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_model_predictions_model_time", "model", "component", "created_at"),
 )
-
-_DIGITS = re.compile(r"\d{8,}")
-_PAN = re.compile(r"\b[A-Z]{5}\d{4}[A-Z]\b")
 
 
 def new_id() -> str:
@@ -103,9 +102,18 @@ def pseudonym(value: Any, key: bytes) -> str:
     return "anon_" + hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()[:16]
 
 
+def _partial(kind: str, value: str) -> str:
+    """Keep what a bank statement shows: the last four digits, the PAN's last letter."""
+    if kind == "PAN":
+        return "X" * 9 + value[-1]
+    if kind in ("EMAIL", "UPI_ID"):
+        return f"[{kind}]"
+    digits = re.sub(r"\D", "", value)
+    return "X" * (len(digits) - 4) + digits[-4:]
+
+
 def mask_text(text: str) -> str:
-    text = _PAN.sub(lambda m: "XXXXX" + "XXXX" + m.group(0)[-1], text)
-    return _DIGITS.sub(lambda m: "X" * (len(m.group(0)) - 4) + m.group(0)[-4:], text)
+    return scrub(text, _partial).text
 
 
 def mask(obj: Any, identifiers: set[str], key: bytes, name: str | None = None) -> Any:

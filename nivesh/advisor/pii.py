@@ -2,21 +2,24 @@
 
 Indian identifiers first (PAN, Aadhaar, UPI ids, Indian mobile numbers), then cards
 (Luhn-checked, so a 16-digit reference number is not taken for a card), then bare
-bank account numbers (9-18 digits). Each is replaced by a typed placeholder so the
-text still reads ("my PAN is [PAN]") and the scrub can be counted.
+bank account numbers (9-18 digits). By default each is replaced by a typed
+placeholder so the text still reads ("my PAN is [PAN]") and the scrub can be
+counted; the prediction log passes its own replacement (`predlog.mask_text` keeps
+the last four digits, as bank statements do). One set of patterns for both.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _SEP = r"[ \-]?"
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("EMAIL", re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b")),
     ("UPI_ID", re.compile(r"\b[\w.\-]{2,256}@[a-zA-Z]{2,64}\b")),
-    ("PAN", re.compile(r"\b[A-Za-z]{3}[PCHFATBLJGpchfatbljg][A-Za-z]\d{4}[A-Za-z]\b")),
+    ("PAN", re.compile(r"\b[A-Za-z]{5}\d{4}[A-Za-z]\b")),
     ("CARD", re.compile(r"\b\d(?:" + _SEP + r"?\d){12,18}\b")),
     ("AADHAAR", re.compile(r"\b[2-9]\d{3}" + _SEP + r"\d{4}" + _SEP + r"\d{4}\b")),
     ("PHONE", re.compile(r"(?<![\w+])(?:\+91[ \-]?|91[ \-]|0)?[6-9]\d{4}[ \-]?\d{5}\b")),
@@ -40,8 +43,9 @@ class Scrubbed:
     found: Counter[str] = field(default_factory=Counter)
 
 
-def scrub(text: str) -> Scrubbed:
-    """`text` with every identifier replaced by [KIND]; `found` counts them by kind."""
+def scrub(text: str, replace_with: Callable[[str, str], str] | None = None) -> Scrubbed:
+    """`text` with every identifier replaced by [KIND] (or `replace_with(kind, match)`);
+    `found` counts them by kind."""
     found: Counter[str] = Counter()
     for kind, pattern in PATTERNS:
 
@@ -51,7 +55,7 @@ def scrub(text: str) -> Scrubbed:
                 if not (13 <= len(digits) <= 19 and luhn_ok(digits)):
                     return m.group(0)
             found[kind] += 1
-            return f"[{kind}]"
+            return replace_with(kind, m.group(0)) if replace_with else f"[{kind}]"
 
         text = pattern.sub(replace, text)
     return Scrubbed(text, found)
