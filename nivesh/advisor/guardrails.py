@@ -82,6 +82,7 @@ FINANCE = re.compile(
     r"spend\w*|expenses?|afford|emergency fund|inflation|portfolio|returns?|nominees?|(make|write) a will|wealth|"
     r"finance|financial|provident|funds?|schemes?|yojana|sukanya|cover|policy|policies|invoices?|gstr\w*|itc|"
     r"e-way|capital gains?|dividends?|nav|rent|property|cheques?|atm|cards?|wallet|lic|mediclaim|crypto\w*|"
+    r"statements?|form ?16a?|26as|ais|assessment|deductions?|exemptions?|depreciation|refunds?|"
     r"fraud|scam|refund|payment|paisa|paise|kharcha|bachat|nivesh)\b",
     _I,
 )

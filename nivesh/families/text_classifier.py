@@ -86,6 +86,13 @@ class TrainConfig:
         return cls(**(params or {}))
 
 
+def mean_pool(states: Any, attention_mask: Any) -> Any:
+    """The mean of the token states a mask keeps: the sentence vector MiniLM-style encoders
+    were trained to produce (used by the classifier head and by sentence embeddings)."""
+    weights = attention_mask.unsqueeze(-1).to(states.dtype)
+    return (states * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+
+
 def mean_pool_classifier(encoder: Any, num_labels: int, dropout: float = 0.0) -> Any:
     """encoder -> masked mean of token states -> dropout -> linear; returns logits."""
     import torch
@@ -99,9 +106,7 @@ def mean_pool_classifier(encoder: Any, num_labels: int, dropout: float = 0.0) ->
 
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            weights = attention_mask.unsqueeze(-1).to(states.dtype)
-            pooled = (states * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
-            return self.head(self.dropout(pooled))
+            return self.head(self.dropout(mean_pool(states, attention_mask)))
 
     return MeanPoolClassifier()
 

@@ -64,7 +64,7 @@ def test_disclaimer_once_and_only_for_products() -> None:
 
 
 def test_scope_can_be_widened_by_retrieval() -> None:
-    question = "What is the Annual Information Statement?"
+    question = "Who counts as a deemed resident?"
     assert g.check_question(question).refusal is not None
     assert g.check_question(question, in_scope=lambda q: True).refusal is None
     assert g.check_question("how to hack a bank", in_scope=lambda q: True).refusal is not None

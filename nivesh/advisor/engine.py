@@ -1,0 +1,107 @@
+"""One answer: guard the question, retrieve, generate (tuned Gemini) or extract (offline),
+guard the answer. The predictor is a thin v2 / v1 wrapper around `Advisor.answer`.
+
+Offline (no Google Cloud project configured) the answer is extractive: the sentences
+of the best passage closest to the question, in their own order, cited as [1]. It is
+marked `mode: extractive` so a client never mistakes it for a generated answer, and
+it passes the same output guard as Gemini's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from nivesh.advisor import guardrails
+from nivesh.advisor.retrieval import Hit, Index, Passage
+
+MODES = ("gemini", "extractive", "refused")
+
+
+class Generator(Protocol):
+    """A model that writes the answer from the question, numbered passages and user context."""
+
+    name: str
+
+    def generate(self, question: str, passages: list[Passage], context: Mapping[str, Any]) -> str: ...
+
+
+@dataclass
+class Source:
+    ref: int
+    id: str
+    title: str
+    source: str
+    origin: str
+    score: float
+
+
+@dataclass
+class Answer:
+    answer: str
+    mode: str
+    sources: list[Source] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        return self.mode == "refused"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "refused": self.refused}
+
+
+@dataclass
+class AdvisorConfig:
+    top_k: int = 5  # passages retrieved and shown as sources
+    use_passages: int = 3  # passages given to the model (or read by the extractor)
+    relevance: float = 0.35  # best cosine similarity above which a question is in scope
+    extract_sentences: int = 3
+
+
+class Advisor:
+    def __init__(self, index: Index, generator: Generator | None = None, config: AdvisorConfig | None = None) -> None:
+        self.index = index
+        self.generator = generator
+        self.config = config or AdvisorConfig()
+
+    def in_scope(self, question: str) -> bool:
+        return float(self.index.similarity(question).max(initial=0.0)) >= self.config.relevance
+
+    def answer(self, question: str, context: Mapping[str, Any] | None = None) -> Answer:
+        verdict = guardrails.check_question(question, self.in_scope)
+        if verdict.refusal is not None:
+            return Answer(verdict.refusal, "refused", rules=verdict.rules)
+        hits = self.index.search(verdict.question, self.config.top_k)
+        used = [_clean(h.passage) for h in hits[: self.config.use_passages]]
+        if self.generator is not None:
+            text, mode = self.generator.generate(verdict.question, used, context or {}), "gemini"
+        else:
+            text, mode = self.extract(verdict.question, used[0]), "extractive"
+        checked = guardrails.check_answer(text)
+        return Answer(checked.text, mode, _sources(hits), verdict.rules + checked.rules)
+
+    def extract(self, question: str, passage: Passage) -> str:
+        """The passage's sentences most similar to the question, in the passage's order."""
+        sentences = guardrails.sentences(passage.text)
+        n = self.config.extract_sentences
+        if len(sentences) > n:
+            sims = self.index.encoder.encode(sentences) @ self.index.encoder.encode([question])[0]
+            keep = sorted(np.argsort(-sims, kind="stable")[:n].tolist())
+            sentences = [sentences[i] for i in keep]
+        return " ".join(sentences) + " [1]"
+
+
+def _clean(p: Passage) -> Passage:
+    """Retrieved text is data, not instructions: drop any sentence addressed to the assistant."""
+    return Passage(p.id, p.question, guardrails.strip_instructions(p.text)[0], p.source, p.origin)
+
+
+def _sources(hits: list[Hit]) -> list[Source]:
+    return [
+        Source(i + 1, h.passage.id, h.passage.question, h.passage.source, h.passage.origin, round(h.similarity, 4))
+        for i, h in enumerate(hits)
+    ]
