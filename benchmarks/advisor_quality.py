@@ -1,0 +1,79 @@
+"""financial-advisor: retrieval quality and the guardrail suite's pass rate.
+
+    .venv/bin/python benchmarks/advisor_quality.py [--suite PATH] [--extra-source PATH ...]
+
+Retrieval: recall@1 / recall@5 of the right corpus item for the curated corpus's
+held-out paraphrases (`also_asked`, never indexed), for dense only, BM25 only and the
+served fusion; with --extra-source files, the same queries against the corpus plus
+those passages (harder: more to confuse). Guardrails: every case of the adversarial
+suite (default: the project's; pass another file to measure on cases nobody here
+wrote). Writes benchmarks/out/advisor_quality.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nivesh.advisor import dataset, retrieval, suite
+
+SUITE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "advisor_adversarial.jsonl"
+
+
+def recall(index: retrieval.Index, queries: list[tuple[str, str]]) -> dict[str, dict[str, float]]:
+    rankers = {
+        "dense": lambda q: [index.passages[i].id for i in np.argsort(-index.similarity(q), kind="stable")[:5]],
+        "bm25": lambda q: [index.passages[i].id for i in np.argsort(-index.bm25.scores(q), kind="stable")[:5]],
+        "served (fusion)": lambda q: [h.passage.id for h in index.search(q, 5)],
+    }
+    out = {}
+    for name, rank in rankers.items():
+        ranked = [(rank(q), want) for q, want in queries]
+        out[name] = {
+            "recall@1": float(np.mean([r[0] == w for r, w in ranked])),
+            "recall@5": float(np.mean([w in r for r, w in ranked])),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--suite", type=Path, default=SUITE)
+    parser.add_argument("--extra-source", type=Path, nargs="*", default=[])
+    args = parser.parse_args()
+    records = dataset.corpus_records()
+    queries = [(q, r["id"]) for r in records for q in r["also_asked"]]
+    encoder = retrieval.Encoder()
+    started = time.monotonic()
+    corpus = dataset.corpus()
+    results: dict[str, object] = {"queries": len(queries), "corpus_items": len(corpus)}
+    index = retrieval.Index.build(corpus, encoder)
+    results["index_seconds"] = round(time.monotonic() - started, 1)
+    results["corpus_only"] = recall(index, queries)
+    if args.extra_source:
+        extra = [qa for p in args.extra_source for qa in dataset.read_source(p)]
+        results["with_extra_sources"] = {
+            "passages": len(corpus) + len(extra),
+            **recall(retrieval.Index.build(corpus + extra, encoder), queries),
+        }
+    cases = suite.load(args.suite)
+    failed = {c["id"]: f for c in cases if (f := suite.failures(c))}
+    results["guardrail_suite"] = {
+        "file": str(args.suite),
+        "cases": len(cases),
+        "passed": len(cases) - len(failed),
+        "pass_rate": (len(cases) - len(failed)) / max(len(cases), 1),
+        "failed": failed,
+    }
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / "advisor_quality.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
