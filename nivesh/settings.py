@@ -102,3 +102,38 @@ class MonitorSettings(BaseSettings):
         validation_alias=AliasChoices("NIVESH_PUSHGATEWAY_URL", "NIVESH_MONITOR_PUSHGATEWAY_URL"),
     )
     push_timeout_s: float = 5.0
+
+
+class VertexSettings(BaseSettings):
+    """financial-advisor on Vertex AI. No project -> the offline extractive fallback.
+    Credentials are never settings: Workload Identity or a mounted key file
+    (GOOGLE_APPLICATION_CREDENTIALS), read by google-auth."""
+
+    model_config = SettingsConfigDict(env_prefix="NIVESH_VERTEX_", extra="ignore")
+
+    project: str | None = None
+    region: str = "us-central1"
+    # Gemini 1.5 Pro is retired; a currently tunable Gemini model.
+    base_model: str = "gemini-2.5-flash"
+    # The tuned model's endpoint (projects/P/locations/L/endpoints/E), set by registration.
+    endpoint: str | None = None
+    # gs://bucket/prefix for tuning datasets
+    staging_uri: str | None = None
+    epochs: int = 3
+    adapter_size: str = "ADAPTER_SIZE_FOUR"
+    learning_rate_multiplier: float = 1.0
+    # Calls: per-attempt timeout, attempts with exponential backoff on 408/429/5xx.
+    timeout_s: float = 20.0
+    attempts: int = 3
+    backoff_s: float = 0.5
+    max_output_tokens: int = 512
+    temperature: float = 0.2
+    # Tuning jobs take hours: poll every poll_s, give up after max_wait_s.
+    poll_s: float = 60.0
+    max_wait_s: float = 6 * 3600.0
+    # A private endpoint or a local stand-in (tests); None = Google's regional endpoint.
+    base_url: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.project)

@@ -1,0 +1,118 @@
+"""A stand-in for the Vertex AI REST endpoints the advisor uses, on loopback.
+
+Vertex cannot be reached from here, so the real google-genai client code is pointed
+at this server (NIVESH_VERTEX_BASE_URL). It speaks the v1beta1 paths and JSON shapes
+the client sends and parses: generateContent on a tuned endpoint or a publisher
+model, tuningJobs create and get. It records every request, and can be told to
+fail the next N calls with a status or to stall (to exercise timeouts).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+GENERATE = re.compile(
+    r"^/v1beta1/projects/([^/]+)/locations/([^/]+)/(endpoints/[^/:]+|publishers/google/models/[^/:]+):generateContent$"
+)
+TUNING_CREATE = re.compile(r"^/v1beta1/projects/([^/]+)/locations/([^/]+)/tuningJobs$")
+TUNING_GET = re.compile(r"^/v1beta1/(projects/[^/]+/locations/[^/]+/tuningJobs/\d+)$")
+
+
+@dataclass
+class FakeVertex:
+    answer: str = "Under section 80C you can claim up to Rs 1.5 lakh a year [1]."
+    fail_next: list[int] = field(default_factory=list)  # statuses for the next calls, in order
+    stall_s: float = 0.0
+    polls_until_done: int = 2
+    tuning_outcome: str = "JOB_STATE_SUCCEEDED"
+    requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    url: str = ""
+
+    def handle(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.requests.append((method, path, body))
+        if self.stall_s:
+            time.sleep(self.stall_s)
+        if self.fail_next:
+            status = self.fail_next.pop(0)
+            return status, {"error": {"code": status, "message": "injected failure", "status": "UNAVAILABLE"}}
+        if method == "POST" and GENERATE.match(path):
+            return 200, {
+                "candidates": [
+                    {"content": {"role": "model", "parts": [{"text": self.answer}]}, "finishReason": "STOP", "index": 0}
+                ],
+                "usageMetadata": {"promptTokenCount": 100, "candidatesTokenCount": 20, "totalTokenCount": 120},
+                "modelVersion": "gemini-2.5-flash-tuned",
+            }
+        if method == "POST" and (m := TUNING_CREATE.match(path)):
+            name = f"projects/{m.group(1)}/locations/{m.group(2)}/tuningJobs/{1000 + len(self.jobs)}"
+            self.jobs[name] = {
+                "name": name,
+                "state": "JOB_STATE_PENDING",
+                "baseModel": body.get("baseModel"),
+                "polls": 0,
+            }
+            return 200, self._job(name)
+        if method == "GET" and (m := TUNING_GET.match(path)):
+            job = self.jobs.get(m.group(1))
+            if job is None:
+                return 404, {"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}}
+            job["polls"] += 1
+            if job["polls"] >= self.polls_until_done:
+                job["state"] = self.tuning_outcome
+            else:
+                job["state"] = "JOB_STATE_RUNNING"
+            return 200, self._job(m.group(1))
+        return 404, {"error": {"code": 404, "message": f"no route {method} {path}", "status": "NOT_FOUND"}}
+
+    def _job(self, name: str) -> dict[str, Any]:
+        job = self.jobs[name]
+        out = {k: v for k, v in job.items() if k != "polls"}
+        project_loc = name.rsplit("/tuningJobs/", 1)[0]
+        if job["state"] == "JOB_STATE_SUCCEEDED":
+            out["tunedModel"] = {"model": f"{project_loc}/models/555", "endpoint": f"{project_loc}/endpoints/777"}
+        if job["state"] == "JOB_STATE_FAILED":
+            out["error"] = {"code": 3, "message": "training dataset has invalid rows"}
+        return out
+
+
+@contextmanager
+def serve(fake: FakeVertex) -> Iterator[FakeVertex]:
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}") if length else {}
+            status, payload = fake.handle(method, self.path.split("?")[0], body)
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            self._reply("POST")
+
+        def do_GET(self) -> None:
+            self._reply("GET")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
