@@ -27,6 +27,8 @@ pipeline_app = typer.Typer(no_args_is_help=True, help="Compile or run KFP pipeli
 features_app = typer.Typer(no_args_is_help=True, help="Feast: apply definitions, materialize features.")
 app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(features_app, name="features")
+advisor_app = typer.Typer(no_args_is_help=True, help="financial-advisor: tuning data and offline answers.")
+app.add_typer(advisor_app, name="advisor")
 console = Console(stderr=True, soft_wrap=True)  # long paths and URLs stay on one line
 
 ModelArg = Annotated[str, typer.Argument(help=f"model name: {', '.join(catalog.MODELS)}")]
@@ -265,6 +267,47 @@ def demo(
 
     chosen = [catalog.get(m.strip()).name for m in models.split(",") if m.strip()]
     run_demo.run(_workspace(), users, keep_running, console, chosen or None)
+
+
+@advisor_app.command("dataset")
+def advisor_dataset(
+    out: Annotated[Path, typer.Option(help="folder for train.jsonl, validation.jsonl, report.json")],
+    source: Annotated[
+        list[Path] | None, typer.Option(help="JSON / JSONL of {question, answer[, source]}; repeatable")
+    ] = None,
+    validation_fraction: Annotated[float, typer.Option(help="share of questions held out")] = 0.1,
+) -> None:
+    """Build the Vertex AI supervised-tuning JSONL from the curated corpus plus --source files."""
+    from nivesh.advisor import dataset
+
+    sources = {"corpus": dataset.corpus()} | {p.stem: dataset.read_source(p) for p in source or []}
+    built = dataset.build(sources, dataset.Limits(validation_fraction=validation_fraction))
+    paths = built.write(out)
+    report = built.report
+    console.print(
+        f"train {report.kept['train']}, validation {report.kept['validation']}; dropped {dict(report.dropped)}"
+    )
+    console.print(f"PII scrubbed: {dict(report.pii_scrubbed) or 'none'}; fingerprint {report.fingerprint[:16]}")
+    for name, path in paths.items():
+        console.print(f"{name}: {path}")
+
+
+@advisor_app.command("ask")
+def advisor_ask(
+    question: Annotated[str, typer.Argument(help="a personal-finance question")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the whole answer as JSON")] = False,
+) -> None:
+    """Answer from the curated corpus (the offline extractive path, with every guardrail)."""
+    from nivesh.advisor import dataset, engine, retrieval
+
+    answer = engine.Advisor(retrieval.Index.build(dataset.corpus(), retrieval.Encoder())).answer(question)
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return
+    print(answer.answer)
+    for s in answer.sources[:3]:
+        print(f"[{s.ref}] {s.title} ({s.source})")
+    console.print(f"mode: {answer.mode}; rules: {', '.join(answer.rules) or 'none'}")
 
 
 def main() -> None:

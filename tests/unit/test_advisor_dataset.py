@@ -134,3 +134,20 @@ def test_shared_advice_files_load(tmp_path: Path) -> None:
     sources = {p.stem: d.read_source(p) for p in sorted(shared.glob("*.json*"))}
     built = d.build({"corpus": d.corpus(), **sources})
     assert built.report.kept["train"] > 300 and built.report.dropped["duplicate_question"] > 0
+
+
+def test_cli_builds_the_dataset_and_names_a_bad_source(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from nivesh.cli import app
+
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text(json.dumps({"question": "How do I start an RD for my child?", "answer": GOOD}) + "\n")
+    result = CliRunner().invoke(app, ["advisor", "dataset", "--out", str(tmp_path / "ds"), "--source", str(mine)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "ds" / "report.json").read_text())
+    assert report["read"] == {"corpus": len(d.corpus()), "mine": 1} and report["kept"]["mine"] == 1
+    bad = CliRunner().invoke(
+        app, ["advisor", "dataset", "--out", str(tmp_path / "x"), "--source", str(tmp_path / "no.json")]
+    )
+    assert bad.exit_code != 0 and isinstance(bad.exception, SchemaError)
