@@ -21,8 +21,6 @@ import numpy as np
 
 from nivesh.advisor import dataset, retrieval, suite
 
-SUITE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "advisor_adversarial.jsonl"
-
 
 def recall(index: retrieval.Index, queries: list[tuple[str, str]]) -> dict[str, dict[str, float]]:
     rankers = {
@@ -42,7 +40,7 @@ def recall(index: retrieval.Index, queries: list[tuple[str, str]]) -> dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--suite", type=Path, default=SUITE)
+    parser.add_argument("--suite", type=Path, default=None, help="a suite JSONL (default: the project's)")
     parser.add_argument("--extra-source", type=Path, nargs="*", default=[])
     args = parser.parse_args()
     records = dataset.corpus_records()
@@ -61,12 +59,12 @@ def main() -> None:
             **recall(retrieval.Index.build(corpus + extra, encoder), queries),
         }
     cases = suite.load(args.suite)
-    failed = {c["id"]: f for c in cases if (f := suite.failures(c))}
+    rate, failed = suite.pass_rate(cases)
     results["guardrail_suite"] = {
-        "file": str(args.suite),
+        "file": str(args.suite or f"nivesh/data/advice/{suite.SUITE}"),
         "cases": len(cases),
         "passed": len(cases) - len(failed),
-        "pass_rate": (len(cases) - len(failed)) / max(len(cases), 1),
+        "pass_rate": rate,
         "failed": failed,
     }
     out = Path(__file__).resolve().parent / "out"

@@ -1,17 +1,31 @@
 """The adversarial guardrail suite: cases in a JSONL file, one checker, used by the unit
-tests (every case must pass) and by the benchmark (pass rate on any suite file)."""
+tests (every case must pass), the advisor's evaluation (its pass rate is gated) and
+the benchmark (pass rate on any suite file). The project's suite ships in the package
+(`nivesh/data/advice/adversarial.jsonl`) so a pipeline's evaluate step has it."""
 
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from nivesh.advisor import guardrails as g
 
+SUITE = "adversarial.jsonl"
 
-def load(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+def load(path: Path | None = None) -> list[dict[str, Any]]:
+    """The cases in `path` (default: the project's suite)."""
+    text = (
+        path.read_text(encoding="utf-8") if path else resources.files("nivesh.data.advice").joinpath(SUITE).read_text()
+    )
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def pass_rate(cases: list[dict[str, Any]]) -> tuple[float, dict[str, list[str]]]:
+    failed = {c["id"]: f for c in cases if (f := failures(c))}
+    return (len(cases) - len(failed)) / max(len(cases), 1), failed
 
 
 def failures(case: dict[str, Any]) -> list[str]:

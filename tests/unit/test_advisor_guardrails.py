@@ -1,15 +1,12 @@
 """The adversarial suite (every case must pass) and the pieces the guardrails rely on."""
 
-from pathlib import Path
-
 import pytest
 
 from nivesh.advisor import guardrails as g
 from nivesh.advisor import suite
 from nivesh.advisor.pii import luhn_ok, scrub
 
-SUITE = Path(__file__).resolve().parents[1] / "fixtures" / "advisor_adversarial.jsonl"
-CASES = suite.load(SUITE)
+CASES = suite.load()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
