@@ -115,8 +115,21 @@ SPENDING_PREDICTOR = ModelSpec(
     predictor_timeout_s=120,
 )
 
+FINANCIAL_ADVISOR = ModelSpec(
+    name="financial-advisor",
+    task="domain advice answers with sources, behind guardrails",
+    framework="gemini+retrieval",
+    feature_service=None,
+    # right passage in the top 5 for held-out paraphrased questions
+    gate=QualityGate(metric="recall_at_5", minimum=0.8),
+    request_fields=("question",),
+    identifier_fields=("user_id",),
+    predictor_timeout_s=60,  # a tuned Gemini call with retries
+)
+
 MODELS: dict[str, ModelSpec] = {
-    spec.name: spec for spec in (CREDIT_RISK, INTENT_CLASSIFIER, FINANCIAL_NER, SPENDING_PREDICTOR, ANOMALY_DETECTOR)
+    spec.name: spec
+    for spec in (CREDIT_RISK, INTENT_CLASSIFIER, FINANCIAL_NER, SPENDING_PREDICTOR, ANOMALY_DETECTOR, FINANCIAL_ADVISOR)
 }
 
 

@@ -26,6 +26,7 @@ DEMO_RUNS: dict[str, dict[str, dict[str, object]]] = {
     catalog.FINANCIAL_NER.name: {"options": {"rows": "1500"}, "params": {"epochs": 10}},
     catalog.INTENT_CLASSIFIER.name: {"options": {"rows": "1800"}, "params": {"base_model": "packaged", "epochs": 2}},
     catalog.SPENDING_PREDICTOR.name: {},
+    catalog.FINANCIAL_ADVISOR.name: {},
 }
 TRAFFIC = 160  # normal and shifted requests per model (rows, in batches)
 
@@ -174,4 +175,7 @@ EXAMPLES = {
         ]
     },
     catalog.SPENDING_PREDICTOR.name: {"inputs": [_t("user_id", ["U000001"], "BYTES")], "parameters": {"horizon": 6}},
+    catalog.FINANCIAL_ADVISOR.name: {
+        "inputs": [_t("question", ["How much can I claim for my parents' health insurance under 80D?"], "BYTES")]
+    },
 }

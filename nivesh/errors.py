@@ -30,3 +30,7 @@ class UnknownModelError(NiveshError):
 
 class FeatureLookupError(NiveshError):
     """The feature store has no features for an entity (unknown or expired user)."""
+
+
+class UpstreamUnavailable(NiveshError):
+    """A service the model needs (Vertex AI) did not answer after retries: HTTP 503."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from nivesh.advisor.prompt import SYSTEM_INSTRUCTION, build_prompt
 from nivesh.advisor.retrieval import Passage
-from nivesh.errors import NiveshError
+from nivesh.errors import NiveshError, UpstreamUnavailable
 from nivesh.settings import VertexSettings
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ RETRY_STATUS = (408, 429, 500, 502, 503, 504)
 DONE = {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"}
 
 
-class VertexUnavailable(NiveshError):
+class VertexUnavailable(UpstreamUnavailable):
     """Vertex could not be reached or did not answer in time (HTTP 503 to our clients)."""
 
 

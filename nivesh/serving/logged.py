@@ -8,6 +8,7 @@ from typing import Any
 from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
+from nivesh.errors import UpstreamUnavailable
 from nivesh.predlog import PredictionLogger, PredictionRecord, new_id
 
 
@@ -35,6 +36,9 @@ class LoggedModel:
             return result
         except InvalidInput:
             status = 400
+            raise
+        except UpstreamUnavailable:
+            status = 503
             raise
         finally:
             if self.prediction_logger is not None:

@@ -1,0 +1,115 @@
+"""financial-advisor trainer (the offline half): advice corpus -> retrieval index, the
+Vertex tuning dataset, and the monitor's reference; evaluated on held-out questions.
+
+The frame has one row per question: each corpus item's own question (indexed) and its
+paraphrases (`also_asked`, held out, never indexed). `--data` files of {question,
+answer[, source]} are indexed beside the curated corpus. The artifact is what the
+predictor serves offline (the index) and what the tuning pipeline uploads (the
+dataset); a Vertex endpoint, when tuned, is recorded in the manifest by that pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nivesh.advisor import dataset, engine, retrieval, suite
+from nivesh.artifact import load_manifest, write_reference
+from nivesh.catalog import FINANCIAL_ADVISOR as SPEC
+from nivesh.evaluation import Evaluation
+from nivesh.monitoring.text import descriptors
+from nivesh.settings import Workspace
+from nivesh.training.steps_common import write_trained
+
+log = logging.getLogger(__name__)
+QUESTION, ANSWER, TARGET, HELD_OUT = "question", "answer", "passage_id", "held_out"
+INDEX_DIR, TUNING_DIR = "index", "tuning"
+PREDICTED = "mode"  # the monitor follows the answer mode (extractive / gemini / refused)
+SIGNATURE = {
+    "inputs": [
+        {"name": QUESTION, "datatype": "BYTES", "shape": [-1]},
+        {"name": "context", "datatype": "BYTES", "shape": [-1], "optional": True},
+    ],
+    "outputs": [
+        {"name": ANSWER, "datatype": "BYTES", "shape": [-1]},
+        {"name": PREDICTED, "datatype": "BYTES", "shape": [-1]},
+        {"name": "refused", "datatype": "BOOL", "shape": [-1]},
+        {"name": "sources", "datatype": "BYTES", "shape": [-1]},
+        {"name": "rules", "datatype": "BYTES", "shape": [-1]},
+    ],
+}
+
+
+def _rows(items: list[dataset.QA], paraphrases: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+    rows = []
+    for qa in items:
+        base = {TARGET: qa.id, ANSWER: qa.answer, "source": qa.source, "origin": qa.origin, "title": qa.question}
+        rows.append({**base, QUESTION: qa.question, HELD_OUT: False})
+        rows += [{**base, QUESTION: q, HELD_OUT: True} for q in paraphrases.get(qa.id, [])]
+    return rows
+
+
+class AdvisorTrainer:
+    def frame(self, ws: Workspace, data: Path | None, options: Mapping[str, str]) -> tuple[pd.DataFrame, str]:
+        records = dataset.corpus_records()
+        rows = _rows(dataset.corpus(), {r["id"]: list(r.get("also_asked", [])) for r in records})
+        if data is not None:
+            extra = dataset.read_source(data)
+            rows += _rows(
+                [dataset.QA(f"{data.stem}:{q.id}", q.question, q.answer, q.source, q.origin) for q in extra], {}
+            )
+        return pd.DataFrame(rows), TARGET
+
+    def split(self, frame: pd.DataFrame, label: str, test_fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Indexed questions train; paraphrases are the held-out queries."""
+        return frame[~frame[HELD_OUT]].reset_index(drop=True), frame[frame[HELD_OUT]].reset_index(drop=True)
+
+    def fit(self, train: pd.DataFrame, label: str, out: Path, params: Mapping[str, Any]) -> None:
+        items = [
+            dataset.QA(str(r[TARGET]), r["title"], r[ANSWER], r["source"], r["origin"])
+            for r in train.drop_duplicates(TARGET).to_dict("records")
+        ]
+        encoder_name = str(params.get("encoder", "packaged"))
+        encoder = retrieval.Encoder(encoder_name)
+        index = retrieval.Index.build(items, encoder)
+        extra: dict[str, Any] = {"encoder": encoder_name, "index_dir": INDEX_DIR, **index.save(out / INDEX_DIR)}
+        built = dataset.build({"corpus": items})
+        built.write(out / TUNING_DIR)
+        extra |= {"tuning_dir": TUNING_DIR, "dataset_fingerprint": built.report.fingerprint}
+        advisor = engine.Advisor(index)
+        questions = train[QUESTION].tolist()
+        modes = [advisor.answer(q).mode for q in questions]
+        reference = descriptors(questions, masked=False).assign(**{PREDICTED: modes})
+        extra |= write_reference(out, reference, list(descriptors([]).columns), [PREDICTED])
+        extra["monitor"]["text_input"] = QUESTION
+        write_trained(out, SPEC, SIGNATURE, train, extra)
+
+    def evaluate(self, artifact: Path, test: pd.DataFrame, label: str) -> Evaluation:
+        extra = load_manifest(artifact).extra
+        index = retrieval.Index.load(artifact / extra["index_dir"], retrieval.Encoder(extra["encoder"]))
+        advisor = engine.Advisor(index)
+        ranked = [[h.passage.id for h in index.search(q, 5)] for q in test[QUESTION]]
+        truth = test[TARGET].astype(str).tolist()
+        answered = [not advisor.answer(q).refused for q in test[QUESTION]]
+        rate, failed = suite.pass_rate(suite.load())
+        metrics = {
+            "n": float(len(test)),
+            "recall_at_1": float(np.mean([r[0] == t for r, t in zip(ranked, truth, strict=True)])),
+            "recall_at_5": float(np.mean([t in r for r, t in zip(ranked, truth, strict=True)])),
+            "answered_rate": float(np.mean(answered)),
+            "guardrail_pass_rate": rate,
+        }
+        notes = [
+            f"{len(index.passages)} passages indexed; {len(test)} held-out paraphrased questions",
+            f"guardrail suite: {rate:.0%} passed" + (f"; failed: {json.dumps(sorted(failed))}" if failed else ""),
+        ]
+        return Evaluation(metrics, notes=notes)
+
+
+TRAINER = AdvisorTrainer()
