@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 GENERATE = re.compile(
@@ -39,6 +40,8 @@ class FakeVertex:
 
     def handle(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.requests.append((method, path, body))
+        if path == "/token":  # OAuth2 token endpoint of a service-account key's token_uri
+            return 200, {"access_token": "fake-access-token", "expires_in": 3600, "token_type": "Bearer"}
         if self.stall_s:
             time.sleep(self.stall_s)
         if self.fail_next:
@@ -89,7 +92,11 @@ def serve(fake: FakeVertex) -> Iterator[FakeVertex]:
     class Handler(BaseHTTPRequestHandler):
         def _reply(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}") if length else {}
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else {}
+            except json.JSONDecodeError:  # the token request is form-encoded
+                body = {"form": raw.decode()}
             status, payload = fake.handle(method, self.path.split("?")[0], body)
             data = json.dumps(payload).encode()
             self.send_response(status)
@@ -116,3 +123,26 @@ def serve(fake: FakeVertex) -> Iterator[FakeVertex]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def service_account_key(path: Path, token_uri: str) -> Path:
+    """A throwaway service-account key whose token_uri is the fake server, so google-auth's
+    real JWT-bearer flow runs (GOOGLE_APPLICATION_CREDENTIALS=path)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": "nivesh-test",
+        "private_key_id": "test",
+        "private_key": pem,
+        "client_email": "advisor@nivesh-test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": token_uri,
+    }
+    path.write_text(json.dumps(info))
+    return path

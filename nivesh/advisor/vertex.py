@@ -40,6 +40,8 @@ def client(settings: VertexSettings, credentials: Any = None) -> Any:
 
     if not settings.configured:
         raise NiveshError("no Google Cloud project: set NIVESH_VERTEX_PROJECT (the advisor runs offline without it)")
+    if credentials is None:
+        credentials = default_credentials()
     http = types.HttpOptions(
         timeout=int(settings.timeout_s * 1000),
         base_url=settings.base_url,
@@ -53,6 +55,22 @@ def client(settings: VertexSettings, credentials: Any = None) -> Any:
     return genai.Client(
         vertexai=True, project=settings.project, location=settings.region, credentials=credentials, http_options=http
     )
+
+
+def default_credentials() -> Any:
+    """Workload Identity in the cluster, or the key file GOOGLE_APPLICATION_CREDENTIALS
+    names; a clear error at start-up when there are none, not a 500 per request."""
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+
+    try:
+        credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    except DefaultCredentialsError as exc:
+        raise NiveshError(
+            "NIVESH_VERTEX_PROJECT is set but there are no Google credentials: use Workload Identity, or mount a "
+            f"service-account key from a Secret and set GOOGLE_APPLICATION_CREDENTIALS ({exc})"
+        ) from None
+    return credentials
 
 
 def _unavailable(what: str, exc: Exception) -> VertexUnavailable:
@@ -70,6 +88,7 @@ class GeminiGenerator:
 
     def generate(self, question: str, passages: list[Passage], context: Mapping[str, Any]) -> str:
         import httpx
+        from google.auth import exceptions as auth_errors
         from google.genai import errors, types
 
         config = types.GenerateContentConfig(
@@ -81,7 +100,7 @@ class GeminiGenerator:
             response = self.client.models.generate_content(
                 model=self.model, contents=build_prompt(question, passages, context), config=config
             )
-        except (errors.ServerError, httpx.TransportError) as exc:
+        except (errors.ServerError, httpx.TransportError, auth_errors.RefreshError, auth_errors.TransportError) as exc:
             raise _unavailable("generateContent", exc) from exc
         except errors.ClientError as exc:
             if exc.code in RETRY_STATUS:

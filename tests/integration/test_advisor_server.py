@@ -1,0 +1,93 @@
+"""The advisor predictor with Vertex configured: the tuned-Gemini path through the real
+google-genai and google-auth code (service-account key -> token -> generateContent),
+against the local Vertex stand-in; guardrails on what comes back; 503 when it is down."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nivesh import catalog, localsvc
+from nivesh.serve import start_predictor
+from nivesh.settings import Workspace
+from nivesh.training import steps
+from tests.fakes_vertex import FakeVertex, serve, service_account_key
+
+pytestmark = pytest.mark.integration
+MODEL = catalog.FINANCIAL_ADVISOR.name
+ENDPOINT = "projects/nivesh-test/locations/asia-south1/endpoints/777"
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    prepared = steps.prepare(MODEL, Workspace())
+    return steps.fit(MODEL, prepared.train, prepared.label, tmp_path_factory.mktemp("advisor") / "model")
+
+
+@pytest.fixture(scope="module")
+def server(artifact: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeVertex]]:
+    with serve(FakeVertex()) as fake:
+        folder = tmp_path_factory.mktemp("gcp")
+        env = {
+            "NIVESH_VERTEX_PROJECT": "nivesh-test",
+            "NIVESH_VERTEX_REGION": "asia-south1",
+            "NIVESH_VERTEX_ENDPOINT": ENDPOINT,
+            "NIVESH_VERTEX_BASE_URL": fake.url,
+            "NIVESH_VERTEX_BACKOFF_S": "0.01",
+            "NIVESH_PREDICTION_LOG": "false",
+            "GOOGLE_APPLICATION_CREDENTIALS": str(service_account_key(folder / "key.json", f"{fake.url}token")),
+        }
+        proc = start_predictor(catalog.FINANCIAL_ADVISOR, artifact, localsvc.free_port(), folder, env)
+        try:
+            yield proc.url, fake
+        finally:
+            proc.stop()
+
+
+def _ask(url: str, question: str) -> httpx.Response:
+    body = {"inputs": [{"name": "question", "shape": [1], "datatype": "BYTES", "data": [question]}]}
+    return httpx.post(f"{url}/v2/models/{MODEL}/infer", json=body, timeout=60)
+
+
+def test_tuned_gemini_answers_with_sources(server: tuple[str, FakeVertex]) -> None:
+    url, fake = server
+    fake.answer = "Under section 80C you can claim up to Rs 1.5 lakh a year, for example through PPF [1]."
+    r = _ask(url, "What is the 80C limit?")
+    assert r.status_code == 200, r.text
+    out = {o["name"]: o["data"] for o in r.json()["outputs"]}
+    assert out["mode"] == ["gemini"] and out["answer"][0].startswith("Under section 80C")
+    assert json.loads(out["sources"][0])[0]["id"] == "tax-80c"
+    calls = [(m, p) for m, p, _ in fake.requests]
+    assert ("POST", "/token") in calls and ("POST", f"/v1beta1/{ENDPOINT}:generateContent") in calls
+    prompt = fake.requests[-1][2]["contents"][0]["parts"][0]["text"]
+    assert "Question: What is the 80C limit?" in prompt and "[1]" in prompt
+
+
+def test_what_gemini_says_passes_the_guardrails(server: tuple[str, FakeVertex]) -> None:
+    url, fake = server
+    fake.answer = "Buy Tata Motors shares now. This fund gives guaranteed returns of 20 %. Start a SIP early."
+    out = {o["name"]: o["data"] for o in _ask(url, "How should I invest 10k a month?").json()["outputs"]}
+    answer, rules = out["answer"][0], json.loads(out["rules"][0])
+    assert "Tata" not in answer and "guaranteed" not in answer and "Start a SIP early." in answer
+    assert {"removed:stock_tip", "removed:return_promise", "disclaimer"} <= set(rules)
+
+
+def test_pii_never_reaches_vertex(server: tuple[str, FakeVertex]) -> None:
+    url, fake = server
+    fake.answer = "Pick the regime that taxes you less [1]."
+    assert _ask(url, "My PAN is ABCPE1234F and phone 9876543210, which tax regime?").status_code == 200
+    sent = json.dumps(fake.requests[-1][2])
+    assert "ABCPE1234F" not in sent and "9876543210" not in sent and "[PAN]" in sent
+
+
+def test_vertex_down_is_a_clear_503(server: tuple[str, FakeVertex]) -> None:
+    url, fake = server
+    fake.fail_next = [503] * 10
+    r = _ask(url, "How do I improve my CIBIL score?")
+    fake.fail_next = []
+    assert r.status_code == 503 and "Vertex AI generateContent failed" in r.json()["error"]
+    assert r.headers.get("retry-after") == "5"
