@@ -9,7 +9,9 @@ Needs a workspace whose models are registered (after `make demo`, NIVESH_HOME=va
 - financial-ner: words/s through `nlp.pipe`, request p95 through the predictor;
 - anomaly-detector: transactions scored per second in batch, request p95;
 - spending-predictor: fit time per series (Prophet + LSTM + backtest) and users
-  forecast per minute in one process.
+  forecast per minute in one process;
+- financial-advisor: offline (extractive) request p95 through the predictor, beside
+  the same server answering refusals (guardrails only, no retrieval) as a floor.
 
 Writes benchmarks/out/model_speed.json.
 """
@@ -138,6 +140,24 @@ def spending_speed(ws: Workspace, folder: Path, users: int) -> dict[str, object]
     }
 
 
+def advisor_speed(folder: Path, duration: int, connections: int, logs: Path) -> dict[str, object]:
+    from nivesh.advisor.dataset import corpus_records
+
+    questions = [q for r in corpus_records() for q in r["also_asked"]]
+    refused = ["Who will win the cricket world cup?", "Give me a recipe for dal makhani", "Write a poem about rain"]
+    spec = catalog.FINANCIAL_ADVISOR
+    url = f"/v2/models/{spec.name}/infer"
+    out: dict[str, object] = {}
+    proc = start_predictor(spec, folder, localsvc.free_port(), logs, env={"NIVESH_PREDICTION_LOG": "false"})
+    try:
+        for name, texts in (("refused (baseline: guardrails only)", refused), ("answered (extractive)", questions)):
+            bodies = [{"inputs": [{"name": "question", "shape": [1], "datatype": "BYTES", "data": [t]}]} for t in texts]
+            out[name] = wrk(f"{proc.url}{url}", bodies, duration, connections, f"advisor-{name.split()[0]}")
+    finally:
+        proc.stop()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--intent-model", type=Path, default=None, help="an intent artifact dir (default: staging)")
@@ -160,6 +180,9 @@ def main() -> None:
             ws, _served(ws, catalog.ANOMALY_DETECTOR.name, t), args.duration, args.connections, logs
         )
         results["spending-predictor"] = spending_speed(ws, _served(ws, catalog.SPENDING_PREDICTOR.name, t), args.users)
+        results["financial-advisor"] = advisor_speed(
+            _served(ws, catalog.FINANCIAL_ADVISOR.name, t), args.duration, args.connections, logs
+        )
     (OUT / "model_speed.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 
