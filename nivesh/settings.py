@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +23,12 @@ class Workspace(BaseSettings):
     feature_repo: Path = _PROJECT_ROOT / "feature_repo"
     # redis://host:port/db; when set, Feast uses feature_store.redis.yaml.
     redis_url: str | None = None
+
+    @field_validator("home", "feature_repo")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        """NIVESH_HOME=var means ./var: absolute, since MLflow and KFP tasks need file URIs."""
+        return value.expanduser().resolve()
 
     def path(self, *parts: str) -> Path:
         """A path under the workspace home, with its parent created."""
