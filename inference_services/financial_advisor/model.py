@@ -22,6 +22,8 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 from nivesh.advisor import engine, retrieval
 from nivesh.artifact import Manifest
 from nivesh.catalog import FINANCIAL_ADVISOR
+from nivesh.errors import NiveshError
+from nivesh.jsonobj import parse_json_object
 from nivesh.serving import v2
 from nivesh.serving.predictor import ArtifactPredictor
 from nivesh.settings import VertexSettings
@@ -91,16 +93,15 @@ def _contexts(request: InferRequest, n: int) -> list[dict[str, Any]]:
 
 
 def _context(value: Any, where: str) -> dict[str, Any]:
-    if value in (None, ""):
-        return {}
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"{where}: not JSON ({exc.msg})") from None
-    if not isinstance(value, dict):
+    """A row's user facts: a JSON object (v2 BYTES) or an object (v1); absent = none."""
+    if isinstance(value, dict):
+        return value
+    if value is not None and not isinstance(value, str):
         raise InvalidInput(f"{where}: expected a JSON object of user facts")
-    return value
+    try:
+        return parse_json_object(value, where)
+    except NiveshError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def _v1_rows(payload: dict[str, Any], max_chars: int) -> list[tuple[str, dict[str, Any]]]:

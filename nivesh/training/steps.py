@@ -6,7 +6,6 @@ from the CLI on a user's file and one trained by the pipeline differ only in dat
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from nivesh import catalog, k8s, registry
 from nivesh.artifact import load_manifest, restamp
 from nivesh.errors import NiveshError, QualityGateError
 from nivesh.evaluation import Evaluation
+from nivesh.jsonobj import parse_json_object as parse_json_object  # components call steps.parse_json_object
 from nivesh.reports import evaluation_html
 from nivesh.settings import Workspace
 from nivesh.training.base import trainer
@@ -33,19 +33,6 @@ class Prepared:
     train: pd.DataFrame
     test: pd.DataFrame
     label: str
-
-
-def parse_json_object(text: str | None, what: str) -> dict[str, Any]:
-    """Pipeline parameters travel as JSON strings; an empty string is no options."""
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NiveshError(f"{what}: not valid JSON ({exc.msg}): {text[:80]!r}") from None
-    if not isinstance(value, dict):
-        raise NiveshError(f"{what}: expected a JSON object, got {type(value).__name__}")
-    return value
 
 
 def prepare(
