@@ -98,6 +98,63 @@ def _preprocessor(numeric: list[str], categorical: list[str]) -> Any:
     return ColumnTransformer(parts, sparse_threshold=0.0)
 
 
+class FlatForest:
+    """An Isolation Forest's trees as padded arrays, walked for all trees at once.
+
+    sklearn scores tree by tree in Python: about 26 ms for one row with 300 trees,
+    which made a one-transaction request slow (p50 115 ms at 4 connections). The
+    same arithmetic over [trees, rows] arrays takes well under a millisecond and
+    gives the same scores (`tests/unit/test_anomaly_family.py` checks them against
+    `score_samples`). For big batches sklearn's per-tree loop is faster (76k rows/s
+    against 16k here, measured), so the detector only uses this below `SMALL` rows."""
+
+    SMALL = 256  # rows up to which the flat walk beats sklearn's per-tree loop
+    CHUNK = 4096  # rows per pass: bounds the [trees, rows] working arrays
+
+    def __init__(self, forest: Any) -> None:
+        from sklearn.ensemble._iforest import _average_path_length
+
+        trees = [e.tree_ for e in forest.estimators_]
+        width = max(t.node_count for t in trees)
+        n = len(trees)
+        self.feature = np.zeros((n, width), dtype=np.intp)
+        self.threshold = np.zeros((n, width))
+        self.left = np.zeros((n, width), dtype=np.intp)
+        self.right = np.zeros((n, width), dtype=np.intp)
+        self.leaf = np.ones((n, width), dtype=bool)
+        self.path = np.zeros((n, width))  # a leaf's depth + the expected depth of its unsplit samples
+        for i, (t, features) in enumerate(zip(trees, forest.estimators_features_, strict=True)):
+            k = t.node_count
+            internal = t.children_left[:k] != -1
+            self.leaf[i, :k] = ~internal
+            self.feature[i, :k] = np.where(internal, np.asarray(features)[np.maximum(t.feature[:k], 0)], 0)
+            self.threshold[i, :k] = t.threshold[:k]
+            self.left[i, :k] = np.where(internal, t.children_left[:k], 0)
+            self.right[i, :k] = np.where(internal, t.children_right[:k], 0)
+            self.path[i, :k] = forest._decision_path_lengths[i][:k] + forest._average_path_length_per_tree[i][:k] - 1.0
+        self.depth = max(int(t.max_depth) for t in trees)
+        self.denominator = n * float(_average_path_length([forest._max_samples])[0])
+        self.rows = np.arange(n)[:, None]
+
+    def anomaly_scores(self, x: np.ndarray) -> np.ndarray:
+        """2 ** -(mean path length / c(max_samples)): -IsolationForest.score_samples(x)."""
+        x = np.asarray(x, dtype=np.float32)
+        out = np.empty(len(x))
+        for start in range(0, len(x), self.CHUNK):
+            part = x[start : start + self.CHUNK]
+            node = np.zeros((len(self.feature), len(part)), dtype=np.intp)
+            cols = np.arange(len(part))[None, :]
+            for _ in range(self.depth):
+                values = part[cols, self.feature[self.rows, node]].astype(np.float64)
+                step = np.where(
+                    values <= self.threshold[self.rows, node], self.left[self.rows, node], self.right[self.rows, node]
+                )
+                node = np.where(self.leaf[self.rows, node], node, step)
+            depths = self.path[self.rows, node].sum(axis=0)
+            out[start : start + len(part)] = 2.0 ** (-depths / self.denominator) if self.denominator else 1.0
+        return out
+
+
 class Detector:
     """A fitted or loaded detector: score rows, explain them."""
 
@@ -117,6 +174,7 @@ class Detector:
         self.threshold = float(calibration["threshold"])
         self._scales = {k: tuple(v) for k, v in calibration.get("scales", {}).items()}
         self._owners: list[str] = [str(o) for o in calibration["column_owners"]]
+        self._flat = FlatForest(forest)
 
     @property
     def features(self) -> list[str]:
@@ -129,7 +187,9 @@ class Detector:
     def _raw(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         import torch
 
-        forest = -self.forest.score_samples(x)  # higher = more anomalous
+        # both are -score_samples(x), identical; higher = more anomalous
+        small = len(x) <= FlatForest.SMALL
+        forest = self._flat.anomaly_scores(x) if small else -self.forest.score_samples(x)
         with torch.inference_mode():
             errors = (self.autoencoder(torch.from_numpy(x)).numpy() - x) ** 2
         return forest, errors

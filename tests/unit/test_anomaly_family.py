@@ -60,3 +60,19 @@ def test_unexpected_types_in_a_skops_file_are_refused(tmp_path) -> None:  # type
     sio.dump(LogisticRegression(), tmp_path / anomaly.FOREST_FILE)
     with pytest.raises(ArtifactIntegrityError, match="holds a LogisticRegression, expected IsolationForest"):
         anomaly._load_skops(tmp_path / anomaly.FOREST_FILE, IsolationForest)
+
+
+def test_flat_forest_scores_exactly_as_sklearn() -> None:
+    from sklearn.ensemble import IsolationForest
+
+    from nivesh.families.anomaly import FlatForest
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(500, 6)).astype(np.float32)
+    x[:10] *= 8  # some outliers
+    for max_features in (1.0, 0.5):
+        forest = IsolationForest(n_estimators=50, max_features=max_features, random_state=1).fit(x)
+        flat = FlatForest(forest)
+        probe = np.vstack([x[:40], rng.normal(size=(40, 6)).astype(np.float32) * 3])
+        assert np.allclose(flat.anomaly_scores(probe), -forest.score_samples(probe), rtol=0, atol=1e-12)
+        assert np.allclose(flat.anomaly_scores(probe[:1]), -forest.score_samples(probe[:1]), rtol=0, atol=1e-12)
