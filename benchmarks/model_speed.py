@@ -143,8 +143,11 @@ def spending_speed(ws: Workspace, folder: Path, users: int) -> dict[str, object]
 def advisor_speed(folder: Path, duration: int, connections: int, logs: Path) -> dict[str, object]:
     from nivesh.advisor.dataset import corpus_records
 
-    questions = [q for r in corpus_records() for q in r["also_asked"]]
-    refused = ["Who will win the cricket world cup?", "Give me a recipe for dal makhani", "Write a poem about rain"]
+    # every request distinct, so the server's question-embedding cache never hits
+    asked = [q for r in corpus_records() for q in r["also_asked"]]
+    questions = [f"{q} (I earn Rs {30_000 + 500 * i} a month)" for i in range(40) for q in asked]
+    off_topic = ["Who will win the cricket world cup?", "Give me a recipe for dal makhani", "Write a poem about rain"]
+    refused = [f"{q} #{i}" for i in range(1500) for q in off_topic]
     spec = catalog.FINANCIAL_ADVISOR
     url = f"/v2/models/{spec.name}/infer"
     out: dict[str, object] = {}

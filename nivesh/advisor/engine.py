@@ -67,6 +67,7 @@ class Advisor:
         self.index = index
         self.generator = generator
         self.config = config or AdvisorConfig()
+        self._sentences: dict[str, tuple[list[str], np.ndarray]] = {}  # passage id -> its sentences, embedded
 
     def in_scope(self, question: str) -> bool:
         return float(self.index.similarity(question).max(initial=0.0)) >= self.config.relevance
@@ -86,10 +87,13 @@ class Advisor:
 
     def extract(self, question: str, passage: Passage) -> str:
         """The passage's sentences most similar to the question, in the passage's order."""
-        sentences = guardrails.sentences(passage.text)
         n = self.config.extract_sentences
+        if passage.id not in self._sentences:  # at most one entry per indexed passage
+            parts = guardrails.sentences(passage.text)
+            self._sentences[passage.id] = (parts, self.index.encoder.encode(parts) if len(parts) > n else np.zeros(0))
+        sentences, vectors = self._sentences[passage.id]
         if len(sentences) > n:
-            sims = self.index.encoder.encode(sentences) @ self.index.encoder.encode([question])[0]
+            sims = vectors @ self.index.encoder.query(question)
             keep = sorted(np.argsort(-sims, kind="stable")[:n].tolist())
             sentences = [sentences[i] for i in keep]
         return " ".join(sentences) + " [1]"

@@ -16,6 +16,7 @@ allow_pickle=False) so a predictor never unpickles anything.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -93,6 +94,17 @@ class Encoder:
         dim = int(self.model.config.hidden_size)
         return np.concatenate(out).astype(np.float32) if out else np.zeros((0, dim), dtype=np.float32)
 
+    def query(self, text: str) -> np.ndarray:
+        """One text's embedding, cached: a request embeds its question for the scope check,
+        the search and the extraction, and popular questions repeat."""
+        return self._cached(text)
+
+    @functools.lru_cache(maxsize=2048)  # noqa: B019 (one encoder per server process, never freed)
+    def _cached(self, text: str) -> np.ndarray:
+        vec = self.encode([text])[0]
+        vec.setflags(write=False)
+        return vec
+
 
 def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
@@ -146,7 +158,7 @@ class Index:
         return cls(passages, np.load(folder / EMBEDDINGS_FILE, allow_pickle=False), encoder)
 
     def similarity(self, query: str) -> np.ndarray:
-        return self.embeddings @ self.encoder.encode([query])[0]
+        return self.embeddings @ self.encoder.query(query)
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         """The top `k` passages by reciprocal-rank fusion of dense and BM25 rankings."""
