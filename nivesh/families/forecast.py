@@ -2,8 +2,9 @@
 
 Each series (a user's monthly total, or one category) is backtested from rolling
 origins inside its own history; the method (Prophet, LSTM, their blend, the
-trailing 12-month median, seasonal naive with the year's growth, or seasonal naive
-itself) with the lowest backtest MAPE forecasts it. Prophet gets Indian festival
+trailing 12-month median, the mean of that median and seasonal naive (a level
+with half of last year's pattern), seasonal naive with the year's growth, or
+seasonal naive itself) with the lowest backtest MAPE forecasts it. Prophet gets Indian festival
 months (the Diwali month) as holidays. The LSTM is one model over all
 series (each scaled by its own mean), trained at training time and saved as
 safetensors. Its backtest cannot be both out of sample and of the served net: the
@@ -36,7 +37,7 @@ from nivesh.errors import NiveshError
 
 WINDOW = 12  # months the LSTM reads
 MAX_HORIZON = 12
-METHODS = ("prophet", "lstm", "blend", "median_12", "seasonal_drift", "seasonal_naive")
+METHODS = ("prophet", "lstm", "blend", "median_12", "median_naive", "seasonal_drift", "seasonal_naive")
 LSTM_FILE = "lstm.safetensors"
 BACKTEST_LSTM_FILE = "lstm_backtest.safetensors"
 CONFIG_FILE = "forecast.json"
@@ -269,6 +270,7 @@ def _candidates(
         "blend": ((p + lstm_point) / 2, None, None),
         "median_12": (trailing_median(values, horizon), None, None),
         "seasonal_drift": (seasonal_drift(values, horizon), None, None),
+        "median_naive": ((trailing_median(values, horizon) + seasonal_naive(values, horizon)) / 2, None, None),
         "seasonal_naive": (seasonal_naive(values, horizon), None, None),
     } | twin
 
