@@ -1,10 +1,12 @@
-"""A stand-in for the Vertex AI REST endpoints the advisor uses, on loopback.
+"""A stand-in for the Google endpoints the advisor uses (Vertex AI, a Cloud Storage
+upload, an OAuth2 token), on loopback.
 
 Vertex cannot be reached from here, so the real google-genai client code is pointed
 at this server (NIVESH_VERTEX_BASE_URL). It speaks the v1beta1 paths and JSON shapes
 the client sends and parses: generateContent on a tuned endpoint or a publisher
-model, tuningJobs create and get. It records every request, and can be told to
-fail the next N calls with a status or to stall (to exercise timeouts).
+model, tuningJobs create and get, and Cloud Storage's multipart object upload. It
+records every request, and can be told to fail the next N calls with a status or
+to stall (to exercise timeouts).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ GENERATE = re.compile(
     r"^/v1beta1/projects/([^/]+)/locations/([^/]+)/(endpoints/[^/:]+|publishers/google/models/[^/:]+):generateContent$"
 )
 TUNING_CREATE = re.compile(r"^/v1beta1/projects/([^/]+)/locations/([^/]+)/tuningJobs$")
+GCS_UPLOAD = re.compile(r"^/upload/storage/v1/b/([^/]+)/o$")
 TUNING_GET = re.compile(r"^/v1beta1/(projects/[^/]+/locations/[^/]+/tuningJobs/\d+)$")
 
 
@@ -36,6 +39,7 @@ class FakeVertex:
     tuning_outcome: str = "JOB_STATE_SUCCEEDED"
     requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    objects: dict[str, bytes] = field(default_factory=dict)  # gs://bucket/name -> content
     url: str = ""
 
     def handle(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -47,6 +51,17 @@ class FakeVertex:
         if self.fail_next:
             status = self.fail_next.pop(0)
             return status, {"error": {"code": status, "message": "injected failure", "status": "UNAVAILABLE"}}
+        if method == "POST" and (m := GCS_UPLOAD.match(path)):
+            meta, content = body["metadata"], body["content"]
+            self.objects[f"gs://{m.group(1)}/{meta['name']}"] = content
+            return 200, {
+                "kind": "storage#object",
+                "bucket": m.group(1),
+                "name": meta["name"],
+                "size": str(len(content)),
+                "generation": "1",
+                **({"crc32c": meta["crc32c"]} if "crc32c" in meta else {}),
+            }
         if method == "POST" and GENERATE.match(path):
             return 200, {
                 "candidates": [
@@ -87,16 +102,27 @@ class FakeVertex:
         return out
 
 
+def _multipart(raw: bytes, boundary: str) -> dict[str, Any]:
+    parts = [p for p in raw.split(b"--" + boundary.encode()) if p.strip() not in (b"", b"--")]
+    metadata = json.loads(parts[0].split(b"\r\n\r\n", 1)[1])
+    content = parts[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0]
+    return {"metadata": metadata, "content": content}
+
+
 @contextmanager
 def serve(fake: FakeVertex) -> Iterator[FakeVertex]:
     class Handler(BaseHTTPRequestHandler):
         def _reply(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else {}
-            except json.JSONDecodeError:  # the token request is form-encoded
-                body = {"form": raw.decode()}
+            kind = self.headers.get("Content-Type", "")
+            if kind.startswith("multipart/related"):  # a Cloud Storage multipart upload
+                body = _multipart(raw, kind.split("boundary=")[1].strip('"'))
+            else:
+                try:
+                    body = json.loads(raw) if raw else {}
+                except json.JSONDecodeError:  # the token request is form-encoded
+                    body = {"form": raw.decode()}
             status, payload = fake.handle(method, self.path.split("?")[0], body)
             data = json.dumps(payload).encode()
             self.send_response(status)

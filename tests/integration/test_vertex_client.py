@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from google.oauth2.credentials import Credentials
@@ -12,6 +13,7 @@ from google.oauth2.credentials import Credentials
 from nivesh.advisor import vertex
 from nivesh.advisor.prompt import SYSTEM_INSTRUCTION
 from nivesh.advisor.retrieval import Passage
+from nivesh.errors import NiveshError
 from nivesh.settings import VertexSettings
 from tests.fakes_vertex import FakeVertex, serve
 
@@ -108,3 +110,19 @@ def test_polling_is_bounded(fake: FakeVertex) -> None:
 
     with pytest.raises(vertex.TuningFailed, match="still JOB_STATE_RUNNING after 5 s"):
         vertex.wait_for_tuning(c, name, s, sleep=sleep, clock=lambda: now[0])
+
+
+def test_tuning_files_are_uploaded_to_cloud_storage(fake: FakeVertex, tmp_path: Path) -> None:
+    from google.auth.credentials import AnonymousCredentials
+
+    from nivesh.advisor import gcs
+
+    files = {"train": tmp_path / "train.jsonl", "validation": tmp_path / "validation.jsonl"}
+    files["train"].write_text('{"contents": []}\n' * 3)
+    files["validation"].write_text('{"contents": []}\n')
+    uris = gcs.upload(files, "gs://nivesh-tuning/advisor", "nivesh-test", AnonymousCredentials(), fake.url.rstrip("/"))
+    assert uris["train"].startswith("gs://nivesh-tuning/advisor/") and uris["train"].endswith("/train.jsonl")
+    assert fake.objects[uris["train"]] == files["train"].read_bytes()
+    assert fake.objects[uris["validation"]] == files["validation"].read_bytes()
+    with pytest.raises(NiveshError, match="gs://BUCKET/PREFIX"):
+        gcs.upload(files, "s3://wrong/place", "nivesh-test", AnonymousCredentials(), fake.url)
