@@ -23,6 +23,7 @@ PIPELINES: dict[str, str] = {
 } | {
     "spending-batch": "pipelines.spending_batch:spending_batch_pipeline",
     "all-models": "pipelines.all_models:all_models_pipeline",
+    "financial-advisor-tuning": "pipelines.advisor_tuning:advisor_tuning_pipeline",
 }
 
 

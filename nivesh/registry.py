@@ -108,6 +108,8 @@ def register(
             "data_fingerprint": manifest.data_fingerprint,
             "inputs": json.dumps(inputs),
             **{f"metric.{k}": f"{v:.6g}" for k, v in manifest.metrics.items()},
+            # what a model adds about itself (the advisor: Vertex base model, tuning job, endpoint)
+            **{str(k): str(v) for k, v in manifest.extra.get("registry_tags", {}).items()},
         },
     )
     client.set_registered_model_alias(manifest.name, alias, mv.version)

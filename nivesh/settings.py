@@ -139,6 +139,7 @@ class VertexSettings(BaseSettings):
     max_wait_s: float = 6 * 3600.0
     # A private endpoint or a local stand-in (tests); None = Google's regional endpoint.
     base_url: str | None = None
+    storage_endpoint: str | None = None  # the same for Cloud Storage
 
     @property
     def configured(self) -> bool:

@@ -91,3 +91,35 @@ def test_vertex_down_is_a_clear_503(server: tuple[str, FakeVertex]) -> None:
     fake.fail_next = []
     assert r.status_code == 503 and "Vertex AI generateContent failed" in r.json()["error"]
     assert r.headers.get("retry-after") == "5"
+
+
+def test_tuning_pipeline_uploads_tunes_and_registers_the_endpoint(
+    workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The compiled DAG's steps under kfp.local: Cloud Storage upload, tuning job, bounded
+    wait, the endpoint recorded in the artifact and in the registry's tags."""
+    from nivesh import pipelines, registry
+
+    with serve(FakeVertex(polls_until_done=2)) as fake:
+        for key, value in {
+            "NIVESH_VERTEX_PROJECT": "nivesh-test",
+            "NIVESH_VERTEX_REGION": "asia-south1",
+            "NIVESH_VERTEX_STAGING_URI": "gs://nivesh-tuning/advisor",
+            "NIVESH_VERTEX_BASE_URL": fake.url,
+            "NIVESH_VERTEX_STORAGE_ENDPOINT": fake.url.rstrip("/"),
+            "NIVESH_VERTEX_POLL_S": "0",
+            "GOOGLE_APPLICATION_CREDENTIALS": str(service_account_key(tmp_path / "key.json", f"{fake.url}token")),
+        }.items():
+            monkeypatch.setenv(key, value)
+        log = workspace.path("logs", "pipeline-advisor-tuning.log")
+        pipelines.run_local_logged("financial-advisor-tuning", workspace, log, {"display_name": "nivesh-advisor-t"})
+        uploaded = [uri for uri in fake.objects if uri.endswith("/train.jsonl")]
+        assert uploaded and fake.objects[uploaded[0]].startswith(b'{"systemInstruction"')
+        created = [body for method, path, body in fake.requests if path.endswith("/tuningJobs") and method == "POST"]
+        assert created[0]["supervisedTuningSpec"]["trainingDatasetUri"] == uploaded[0]
+        assert created[0]["tunedModelDisplayName"] == "nivesh-advisor-t"
+    version = registry.resolve(workspace, MODEL, registry.STAGING)
+    tags = registry.connect(workspace).get_model_version(MODEL, version.version).tags
+    assert tags["vertex.endpoint"].endswith("/endpoints/777") and tags["vertex.base_model"]
+    assert tags["vertex.tuning_job"].startswith("projects/nivesh-test/locations/asia-south1/tuningJobs/")
+    assert len(tags["tuning_dataset_fingerprint"]) == 64

@@ -1,0 +1,59 @@
+"""financial-advisor-tuning: the advisor's artifact (index + tuning JSONL) -> upload to Cloud
+Storage -> Vertex AI supervised tuning -> wait -> record the tuned endpoint -> evaluate
+(gate) -> register (with base model, job and dataset fingerprint) -> emit the
+InferenceService. Vertex settings and Google credentials come from the environment
+(NIVESH_VERTEX_*, Workload Identity or a mounted key), never from parameters."""
+
+from kfp import dsl, kubernetes
+
+from components.emit_inference_service import emit_inference_service
+from components.evaluate_model import evaluate_model
+from components.prepare_training_data import prepare_training_data
+from components.register_model import register_model
+from components.start_tuning_job import start_tuning_job
+from components.train_model import train_model
+from components.upload_tuning_data import upload_tuning_data
+from components.wait_for_tuning_job import wait_for_tuning_job
+from nivesh.catalog import FINANCIAL_ADVISOR as SPEC
+from pipelines.training import MLFLOW_SECRET
+
+VERTEX_SECRET = "nivesh-vertex"  # noqa: S105 - a Secret name (project, region, staging URI), not a value
+
+
+@dsl.pipeline(name="financial-advisor-tuning", description="Tune Gemini on Vertex AI and register the tuned advisor")
+def advisor_tuning_pipeline(source: str = "", params: str = "", display_name: str = "nivesh-advisor") -> None:
+    prepared = prepare_training_data(model_name=SPEC.name, source=source, options="", test_fraction=0.2)
+    trained = train_model(model_name=SPEC.name, params=params, train_data=prepared.outputs["train_data"])
+    trained.set_display_name("index + tuning dataset (validated, PII scrubbed)")
+    uploaded = upload_tuning_data(model=trained.outputs["model"]).set_display_name("upload to Cloud Storage")
+    started = start_tuning_job(
+        train_uri=uploaded.outputs["train_uri"],
+        validation_uri=uploaded.outputs["validation_uri"],
+        display_name=display_name,
+    ).set_display_name("start Vertex AI tuning job")
+    waited = wait_for_tuning_job(job_name=started.output, model=trained.outputs["model"])
+    waited.set_display_name("wait for the tuned model")
+    kubernetes.set_timeout(waited, 8 * 3600)  # the component's own polling deadline comes first
+    evaluated = evaluate_model(
+        model_name=SPEC.name, model=waited.outputs["tuned_model"], test_data=prepared.outputs["test_data"]
+    ).set_display_name(f"evaluate + quality gate ({SPEC.gate})")
+    registered = register_model(
+        model_name=SPEC.name, model=waited.outputs["tuned_model"], metrics=evaluated.outputs["metrics"]
+    ).set_display_name("register in MLflow (staging)")
+    emitted = emit_inference_service(model_name=SPEC.name, version=registered.outputs["version"], output_dir="")
+    for task in (uploaded, started, waited):
+        kubernetes.use_secret_as_env(
+            task,
+            secret_name=VERTEX_SECRET,
+            secret_key_to_env={
+                "project": "NIVESH_VERTEX_PROJECT",
+                "region": "NIVESH_VERTEX_REGION",
+                "staging-uri": "NIVESH_VERTEX_STAGING_URI",
+            },
+        )
+    for task in (registered, emitted):
+        kubernetes.use_secret_as_env(
+            task, secret_name=MLFLOW_SECRET, secret_key_to_env={"tracking-uri": "MLFLOW_TRACKING_URI"}
+        )
+    for task in (prepared, trained, uploaded, started, waited, evaluated, registered, emitted):
+        task.set_caching_options(False)
