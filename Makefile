@@ -58,9 +58,10 @@ bench-quality: $(SETUP) ## every model's quality on the real data sets in ../sha
 	$(PY) benchmarks/anomaly_quality.py
 	$(PY) benchmarks/spending_quality.py
 	$(PY) benchmarks/ner_quality.py
+	$(PY) benchmarks/advisor_quality.py --extra-source ../shared/data/advice/india_tax_faqs.json ../shared/data/advice/fiqa_qa_pairs.jsonl
 	$(PY) benchmarks/intent_quality.py  # about an hour on two cores
 
-bench-speed: $(SETUP) ## issue-3 models' speed beside their baselines (needs `make demo` models in var/)
+bench-speed: $(SETUP) ## models' speed beside their baselines (needs `make demo` models in var/)
 	NIVESH_HOME=$(or $(NIVESH_HOME),var) $(PY) benchmarks/model_speed.py
 
 bench-load: $(SETUP) ## wrk load test: predictor, transformer+Feast+predictor, MLServer baseline
