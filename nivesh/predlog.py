@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from nivesh.advisor.pii import scrub
+from nivesh.pii import scrub
 
 log = logging.getLogger(__name__)
 

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from nivesh.advisor import guardrails
-from nivesh.advisor.pii import scrub
 from nivesh.advisor.prompt import SYSTEM_INSTRUCTION
 from nivesh.errors import SchemaError
+from nivesh.pii import scrub
 
 CORPUS = "corpus.jsonl"
 CHARS_PER_TOKEN = 4

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from nivesh.advisor.pii import scrub
+from nivesh.pii import scrub
 
 DISCLAIMER = (
     "Mutual fund and other market-linked investments are subject to market risks; read all "

@@ -4,7 +4,7 @@ import pytest
 
 from nivesh.advisor import guardrails as g
 from nivesh.advisor import suite
-from nivesh.advisor.pii import luhn_ok, scrub
+from nivesh.pii import luhn_ok, scrub
 
 CASES = suite.load()
 
