@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import asdict
 from typing import Any
 
 from kserve.errors import InvalidInput
@@ -64,16 +65,22 @@ class AdvisorPredictor(ArtifactPredictor):
         return await super().predict(payload, headers, response_headers)
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        questions = v2.texts(v2.columns(request, self.inputs)[QUESTION], QUESTION, self.settings.max_text_chars)
-        contexts = _contexts(request, len(questions))
+        with_context = any(i.name == CONTEXT for i in request.inputs)
+        cols = v2.columns(request, self.inputs + ([v2.TensorSpec(CONTEXT, "BYTES")] if with_context else []))
+        questions = v2.texts(cols[QUESTION], QUESTION, self.settings.max_text_chars)
         if len(questions) > MAX_ROWS:
             raise InvalidInput(f"{QUESTION}: {len(questions)} rows; at most {MAX_ROWS} per request")
+        contexts = [
+            _context(v, f"{CONTEXT}: row {i}") for i, v in enumerate(cols.get(CONTEXT, [None] * len(questions)))
+        ]
         answers = await asyncio.to_thread(self._answer_all, list(zip(questions, contexts, strict=True)))
         outputs = [
             v2.tensor("answer", [a.answer for a in answers], "BYTES"),
             v2.tensor(PREDICTED, [a.mode for a in answers], "BYTES"),
             v2.tensor("refused", [a.refused for a in answers], "BOOL"),
-            v2.tensor("sources", [json.dumps(a.to_dict()["sources"], ensure_ascii=False) for a in answers], "BYTES"),
+            v2.tensor(
+                "sources", [json.dumps([asdict(x) for x in a.sources], ensure_ascii=False) for a in answers], "BYTES"
+            ),
             v2.tensor("rules", [json.dumps(a.rules) for a in answers], "BYTES"),
         ]
         return self.respond(
@@ -82,14 +89,6 @@ class AdvisorPredictor(ArtifactPredictor):
 
     def _answer_all(self, rows: list[tuple[str, dict[str, Any]]]) -> list[engine.Answer]:
         return [self.advisor.answer(q, c) for q, c in rows]
-
-
-def _contexts(request: InferRequest, n: int) -> list[dict[str, Any]]:
-    tensor = next((i for i in request.inputs if i.name == CONTEXT), None)
-    if tensor is None:
-        return [{} for _ in range(n)]
-    values = v2.columns(request, [v2.TensorSpec(QUESTION, "BYTES"), v2.TensorSpec(CONTEXT, "BYTES")])[CONTEXT]
-    return [_context(v, f"{CONTEXT}: row {i}") for i, v in enumerate(values)]
 
 
 def _context(value: Any, where: str) -> dict[str, Any]:
@@ -110,12 +109,9 @@ def _v1_rows(payload: dict[str, Any], max_chars: int) -> list[tuple[str, dict[st
         raise InvalidInput('instances: expected a non-empty list of {"question": ...}')
     if len(instances) > MAX_ROWS:
         raise InvalidInput(f"instances: {len(instances)} rows; at most {MAX_ROWS} per request")
-    rows = []
     for i, inst in enumerate(instances):
-        question = inst.get(QUESTION) if isinstance(inst, dict) else None
-        if not isinstance(question, str) or not question.strip():
+        if not isinstance(inst, dict) or not isinstance(inst.get(QUESTION), str):
             raise InvalidInput(f"instances[{i}].{QUESTION}: a non-empty string is required")
-        if len(question) > max_chars:
-            raise InvalidInput(f"instances[{i}].{QUESTION}: {len(question):,} characters; at most {max_chars:,}")
-        rows.append((question, _context(inst.get(CONTEXT), f"instances[{i}].{CONTEXT}")))
-    return rows
+    questions = v2.texts([inst[QUESTION] for inst in instances], f"instances.{QUESTION}", max_chars)
+    contexts = [_context(inst.get(CONTEXT), f"instances[{i}].{CONTEXT}") for i, inst in enumerate(instances)]
+    return list(zip(questions, contexts, strict=True))
