@@ -139,9 +139,7 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text.strip()) if s.strip()]
 
 
-def strip_instructions(text: str) -> tuple[str, int]:
-    """Drop every sentence that addresses the assistant's instructions; returns the rest
-    and how many were dropped. Used on questions and on retrieved passages alike."""
+def _instruction_free(text: str) -> tuple[list[str], int]:
     text, dropped = TAG_BLOCK.subn(" ", text)
     kept = []
     for s in sentences(text):
@@ -149,6 +147,13 @@ def strip_instructions(text: str) -> tuple[str, int]:
             dropped += 1
         else:
             kept.append(s)
+    return kept, dropped
+
+
+def strip_instructions(text: str) -> tuple[str, int]:
+    """Drop every sentence that addresses the assistant's instructions; returns the rest
+    and how many were dropped. Used on questions, retrieved passages and answers alike."""
+    kept, dropped = _instruction_free(text)
     return " ".join(kept), dropped
 
 
@@ -192,7 +197,7 @@ def check_answer(answer: str) -> Checked:
     """The output guard: remove promises and tips, scrub, add the disclaimer when due."""
     rules: list[str] = []
     kept = []
-    for s in sentences(strip_instructions(answer)[0]):
+    for s in _instruction_free(answer)[0]:
         if _promises_returns(s):
             rules.append("removed:return_promise")
         elif _tips_a_stock(s):
