@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,7 @@ class AdvisorTrainer:
         rows = _rows(dataset.corpus(), {r["id"]: list(r.get("also_asked", [])) for r in records})
         if data is not None:
             extra = dataset.read_source(data)
-            rows += _rows(
-                [dataset.QA(f"{data.stem}:{q.id}", q.question, q.answer, q.source, q.origin) for q in extra], {}
-            )
+            rows += _rows([replace(q, id=f"{data.stem}:{q.id}") for q in extra], {})
         return pd.DataFrame(rows), TARGET
 
     def split(self, frame: pd.DataFrame, label: str, test_fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
