@@ -7,7 +7,8 @@ from datetime import timedelta
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource
 from feast.types import Float64, String
 
-from nivesh.catalog import ANOMALY_DETECTOR, CREDIT_RISK, SPENDING_PREDICTOR
+from nivesh.advisor.context import PROFILE as ADVISOR_PROFILE
+from nivesh.catalog import ANOMALY_DETECTOR, CREDIT_RISK, FINANCIAL_ADVISOR, SPENDING_PREDICTOR
 from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA, PROFILE_FEATURES
 from nivesh.data.schema import Kind
 from nivesh.data.spending import HISTORY
@@ -100,4 +101,12 @@ spending_predictor_v1 = FeatureService(
     name=SPENDING_PREDICTOR.feature_service,
     features=[user_spend_history],
     description=f"Stored features of the {SPENDING_PREDICTOR.name} model",
+)
+
+
+# The advisor's prompt context: who the user is (profile) and what they spend (history).
+financial_advisor_v1 = FeatureService(
+    name=FINANCIAL_ADVISOR.feature_service,
+    features=[user_profile[list(ADVISOR_PROFILE)], user_spend_history],
+    description=f"The user's context for the {FINANCIAL_ADVISOR.name} (monthly spend, savings rate, risk profile)",
 )

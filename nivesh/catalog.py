@@ -52,6 +52,15 @@ class ModelSpec:
     train_memory: str = "2G"
     # How long a transformer waits for its predictor (a forecast fits Prophet per request).
     predictor_timeout_s: int = 10
+    # False when the FeatureService only feeds serving (the advisor's prompt context), not training.
+    features_in_training: bool = True
+    # Calls Vertex AI when configured: the Secret and Workload Identity the predictor needs.
+    uses_vertex: bool = False
+
+    @property
+    def trains_on_features(self) -> bool:
+        """Whether `prepare` joins the FeatureService point-in-time (and needs Redis)."""
+        return self.feature_service is not None and self.features_in_training
 
     @property
     def python_name(self) -> str:
@@ -119,12 +128,16 @@ FINANCIAL_ADVISOR = ModelSpec(
     name="financial-advisor",
     task="domain advice answers with sources, behind guardrails",
     framework="gemini+retrieval",
-    feature_service=None,
+    # the user's context for the prompt (monthly spend, savings rate, risk profile)
+    feature_service="financial_advisor_v1",
+    features_in_training=False,
     # right passage in the top 5 for held-out paraphrased questions
     gate=QualityGate(metric="recall_at_5", minimum=0.8),
+    entity_key="user_id",
     request_fields=("question",),
     identifier_fields=("user_id",),
     predictor_timeout_s=60,  # a tuned Gemini call with retries
+    uses_vertex=True,
 )
 
 MODELS: dict[str, ModelSpec] = {

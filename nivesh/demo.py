@@ -176,6 +176,9 @@ EXAMPLES = {
     },
     catalog.SPENDING_PREDICTOR.name: {"inputs": [_t("user_id", ["U000001"], "BYTES")], "parameters": {"horizon": 6}},
     catalog.FINANCIAL_ADVISOR.name: {
-        "inputs": [_t("question", ["How much can I claim for my parents' health insurance under 80D?"], "BYTES")]
+        "inputs": [
+            _t("question", ["How much can I claim for my parents' health insurance under 80D?"], "BYTES"),
+            _t("user_id", ["U000001"], "BYTES"),  # optional: adds the user's context from Feast
+        ]
     },
 }

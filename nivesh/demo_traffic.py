@@ -106,7 +106,12 @@ def financial_advisor(ws: Workspace, n: int, shift: float, seed: int) -> list[Bo
     rows = pd.Series(questions).sample(min(n, 24), random_state=seed, replace=len(questions) < n).tolist()
     if shift:
         rows = [ADVISOR_SHIFT[i % len(ADVISOR_SHIFT)] for i in range(len(rows))]
-    return [{"inputs": [tensor("question", rows[i : i + 4], "BYTES")]} for i in range(0, len(rows), 4)]
+    users = pd.read_parquet(features.data_dir(ws) / "user_spend_history.parquet", columns=["user_id"])["user_id"]
+    ids = [users.iloc[i % len(users)] if i % 2 == 0 else "" for i in range(len(rows))]  # every other one anonymous
+    return [
+        {"inputs": [tensor("question", rows[i : i + 4], "BYTES"), tensor("user_id", ids[i : i + 4], "BYTES")]}
+        for i in range(0, len(rows), 4)
+    ]
 
 
 BUILDERS: dict[str, Callable[[Workspace, int, float, int], list[Body]]] = {

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from nivesh import secrets
 from nivesh.catalog import ModelSpec
 from nivesh.images import MONITOR_IMAGE, SERVING_IMAGE
 
@@ -34,8 +35,10 @@ def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict
     }
 
 
-def _env_from_secret(name: str, secret: str, key: str) -> dict[str, Any]:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+MODEL_READER_SA = "nivesh-model-reader"
+# Predictors that call Google Cloud run as this ServiceAccount: Workload Identity binds it
+# to a Google service account (the overlay annotates it), so no key file is mounted.
+GOOGLE_SA = "nivesh-advisor"
 
 
 def inference_service(
@@ -47,16 +50,17 @@ def inference_service(
 ) -> dict[str, Any]:
     """Predictor (custom container; the storage initializer puts the artifact at /mnt/models)
     plus, for models with stored features, a Feast transformer in front of it."""
-    common_env = [
-        {"name": "NIVESH_MODEL_VERSION", "value": semver},
-        _env_from_secret("NIVESH_PREDICTION_STORE_URL", "nivesh-prediction-store", "url"),
-    ]
+    common_env = [{"name": "NIVESH_MODEL_VERSION", "value": semver}, *secrets.PREDICTION_STORE.env()]
     predictor_container = {
         "name": "kserve-container",
         "image": SERVING_IMAGE,
         "command": ["python", "-m", f"inference_services.{spec.python_name}"],
         "args": [f"--model_name={spec.name}", f"--model_dir={MODEL_MOUNT}", "--enable_grpc=false"],
-        "env": [{"name": "STORAGE_URI", "value": storage_uri}, *common_env],
+        "env": [
+            {"name": "STORAGE_URI", "value": storage_uri},
+            *common_env,
+            *(secrets.VERTEX.env() if spec.uses_vertex else []),
+        ],
         "ports": [{"containerPort": HTTP_PORT, "protocol": "TCP"}],
         "resources": _resources("500m", "512Mi", "1", "1Gi"),
         "securityContext": SECURITY_CONTEXT,
@@ -87,7 +91,7 @@ def inference_service(
             "predictor": {
                 "minReplicas": 1,
                 "maxReplicas": 4,
-                "serviceAccountName": "nivesh-model-reader",
+                "serviceAccountName": GOOGLE_SA if spec.uses_vertex else MODEL_READER_SA,
                 "containers": [predictor_container],
             }
         },
@@ -108,10 +112,7 @@ def inference_service(
                         f"--predictor_request_timeout_seconds={spec.predictor_timeout_s}",
                         "--enable_grpc=false",
                     ],
-                    "env": [
-                        *common_env,
-                        _env_from_secret("NIVESH_REDIS_URL", "nivesh-redis", "url"),
-                    ],
+                    "env": [*common_env, *secrets.REDIS.env()],
                     "ports": [{"containerPort": HTTP_PORT, "protocol": "TCP"}],
                     "resources": _resources("250m", "512Mi", "1", "1Gi"),
                     "securityContext": SECURITY_CONTEXT,
@@ -130,8 +131,8 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
         "env": [
             {"name": "NIVESH_HOME", "value": "/tmp/nivesh"},  # noqa: S108 - an emptyDir volume
             {"name": "NIVESH_PUSHGATEWAY_URL", "value": "http://pushgateway:9091"},
-            _env_from_secret("NIVESH_PREDICTION_STORE_URL", "nivesh-prediction-store", "url"),
-            _env_from_secret("MLFLOW_TRACKING_URI", "nivesh-mlflow", "tracking-uri"),
+            *secrets.PREDICTION_STORE.env(),
+            *secrets.MLFLOW.env(),
         ],
         "resources": _resources("500m", "1Gi", "1", "2Gi"),
         "securityContext": SECURITY_CONTEXT,
@@ -180,8 +181,15 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
     }
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """No &anchors / *aliases for shared env entries: manifests are read by people and GitOps diffs."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(obj: dict[str, Any]) -> str:
-    return yaml.safe_dump(obj, sort_keys=False)
+    return yaml.dump(obj, Dumper=_PlainDumper, sort_keys=False)
 
 
 def write(obj: dict[str, Any], path: Path) -> Path:

@@ -14,10 +14,9 @@ from components.start_tuning_job import start_tuning_job
 from components.train_model import train_model
 from components.upload_tuning_data import upload_tuning_data
 from components.wait_for_tuning_job import wait_for_tuning_job
+from nivesh import secrets
 from nivesh.catalog import FINANCIAL_ADVISOR as SPEC
-from pipelines.training import MLFLOW_SECRET
-
-VERTEX_SECRET = "nivesh-vertex"  # noqa: S105 - a Secret name (project, region, staging URI), not a value
+from pipelines.training import use_secret
 
 
 @dsl.pipeline(name="financial-advisor-tuning", description="Tune Gemini on Vertex AI and register the tuned advisor")
@@ -42,18 +41,8 @@ def advisor_tuning_pipeline(source: str = "", params: str = "", display_name: st
     ).set_display_name("register in MLflow (staging)")
     emitted = emit_inference_service(model_name=SPEC.name, version=registered.outputs["version"], output_dir="")
     for task in (uploaded, started, waited):
-        kubernetes.use_secret_as_env(
-            task,
-            secret_name=VERTEX_SECRET,
-            secret_key_to_env={
-                "project": "NIVESH_VERTEX_PROJECT",
-                "region": "NIVESH_VERTEX_REGION",
-                "staging-uri": "NIVESH_VERTEX_STAGING_URI",
-            },
-        )
+        use_secret(task, secrets.VERTEX_TUNING)
     for task in (registered, emitted):
-        kubernetes.use_secret_as_env(
-            task, secret_name=MLFLOW_SECRET, secret_key_to_env={"tracking-uri": "MLFLOW_TRACKING_URI"}
-        )
+        use_secret(task, secrets.MLFLOW)
     for task in (prepared, trained, uploaded, started, waited, evaluated, registered, emitted):
         task.set_caching_options(False)

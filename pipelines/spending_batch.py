@@ -1,9 +1,10 @@
 """spending-batch: forecast every user's spending, sharded across parallel tasks (ParallelFor)."""
 
-from kfp import dsl, kubernetes
+from kfp import dsl
 
 from components.spending_batch import collect_forecasts, forecast_shard, list_shards
-from pipelines.training import MLFLOW_SECRET, REDIS_SECRET
+from nivesh import secrets
+from pipelines.training import use_secret
 
 PARALLELISM = 4  # shards forecast at once (a compile-time setting in KFP)
 
@@ -14,8 +15,6 @@ def spending_batch_pipeline(shards: int = 4, horizon: int = 6, version: str = "s
     with dsl.ParallelFor(listed.output, parallelism=PARALLELISM) as shard:
         part = forecast_shard(shard=shard, shards=shards, horizon=horizon, version=version)
         part.set_display_name("forecast shard").set_cpu_request("1").set_memory_request("2G").set_caching_options(False)
-        kubernetes.use_secret_as_env(
-            part, secret_name=MLFLOW_SECRET, secret_key_to_env={"tracking-uri": "MLFLOW_TRACKING_URI"}
-        )
-        kubernetes.use_secret_as_env(part, secret_name=REDIS_SECRET, secret_key_to_env={"url": "NIVESH_REDIS_URL"})
+        use_secret(part, secrets.MLFLOW)
+        use_secret(part, secrets.REDIS)
     collect_forecasts(parts=dsl.Collected(part.outputs["forecasts"])).set_caching_options(False)

@@ -13,10 +13,13 @@ from components.evaluate_model import evaluate_model
 from components.prepare_training_data import prepare_training_data
 from components.register_model import register_model
 from components.train_model import train_model
+from nivesh import secrets
 from nivesh.catalog import ModelSpec
 
-MLFLOW_SECRET = "nivesh-mlflow"  # noqa: S105 - a Secret name, not a value
-REDIS_SECRET = "nivesh-redis"  # noqa: S105 - a Secret name, not a value
+
+def use_secret(task: dsl.PipelineTask, secret: secrets.SecretEnv) -> None:
+    """Fill the task's environment from a Secret (kfp-kubernetes), keys as nivesh.secrets says."""
+    kubernetes.use_secret_as_env(task, secret_name=secret.name, secret_key_to_env=secret.key_to_env)
 
 
 def build(spec: ModelSpec) -> Callable[..., None]:
@@ -32,7 +35,7 @@ def build(spec: ModelSpec) -> Callable[..., None]:
     ) -> None:
         prepared = prepare_training_data(
             model_name=spec.name, source=source, options=options, test_fraction=test_fraction
-        ).set_display_name("prepare" + (" (Feast point-in-time join)" if spec.feature_service else ""))
+        ).set_display_name("prepare" + (" (Feast point-in-time join)" if spec.trains_on_features else ""))
         trained = train_model(model_name=spec.name, params=params, train_data=prepared.outputs["train_data"])
         trained.set_display_name(f"train ({spec.framework})")
         trained.set_cpu_request(spec.train_cpu).set_memory_request(spec.train_memory).set_cpu_limit(spec.train_cpu)
@@ -50,15 +53,9 @@ def build(spec: ModelSpec) -> Callable[..., None]:
             model_name=spec.name, version=registered.outputs["version"], output_dir=manifest_dir
         ).set_display_name("emit InferenceService")
         for task in (registered, emitted):
-            kubernetes.use_secret_as_env(
-                task,
-                secret_name=MLFLOW_SECRET,
-                secret_key_to_env={"tracking-uri": "MLFLOW_TRACKING_URI"},
-            )
-        if spec.feature_service:
-            kubernetes.use_secret_as_env(
-                prepared, secret_name=REDIS_SECRET, secret_key_to_env={"url": "NIVESH_REDIS_URL"}
-            )
+            use_secret(task, secrets.MLFLOW)
+        if spec.trains_on_features:
+            use_secret(prepared, secrets.REDIS)
         for task in (prepared, trained, evaluated, registered, emitted):
             task.set_caching_options(False)
 

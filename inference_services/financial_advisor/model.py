@@ -13,25 +13,19 @@ per row, which the transformer fills from Feast); v1: {"instances": [{"question"
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import asdict
 from typing import Any
 
-from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
-from nivesh.advisor import engine, retrieval
+from nivesh.advisor import engine, retrieval, wire
+from nivesh.advisor.signature import CONTEXT, QUESTION
 from nivesh.artifact import Manifest
 from nivesh.catalog import FINANCIAL_ADVISOR
-from nivesh.errors import NiveshError
-from nivesh.jsonobj import parse_json_object
 from nivesh.serving import v2
 from nivesh.serving.predictor import ArtifactPredictor
 from nivesh.settings import VertexSettings
-from nivesh.training.financial_advisor import PREDICTED, QUESTION
 
-CONTEXT = "context"
-MAX_ROWS = 16
+INPUTS = [v2.TensorSpec(QUESTION, "BYTES"), v2.TensorSpec(CONTEXT, "BYTES", nullable=True, optional=True)]
 
 
 class AdvisorPredictor(ArtifactPredictor):
@@ -50,7 +44,6 @@ class AdvisorPredictor(ArtifactPredictor):
             generator = vertex.GeminiGenerator(vertex.client(vertex_settings), endpoint, vertex_settings)
         self.advisor = engine.Advisor(index, generator)
         self.advisor.answer("How much can I invest in PPF each year?")  # warm up the encoder
-        self.inputs = [v2.TensorSpec(QUESTION, "BYTES")]
 
     async def predict(
         self,
@@ -59,59 +52,21 @@ class AdvisorPredictor(ArtifactPredictor):
         response_headers: dict[str, str] | None = None,
     ) -> Any:
         if isinstance(payload, dict):  # the v1 route
-            rows = _v1_rows(payload, self.settings.max_text_chars)
+            rows = wire.v1_rows(payload, self.settings.max_text_chars)
             answers = await asyncio.to_thread(self._answer_all, rows)
             return {"predictions": [a.to_dict() for a in answers], "model_version": self.served_version}
         return await super().predict(payload, headers, response_headers)
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        with_context = any(i.name == CONTEXT for i in request.inputs)
-        cols = v2.columns(request, self.inputs + ([v2.TensorSpec(CONTEXT, "BYTES")] if with_context else []))
+        cols = v2.columns(request, INPUTS)
         questions = v2.texts(cols[QUESTION], QUESTION, self.settings.max_text_chars)
-        if len(questions) > MAX_ROWS:
-            raise InvalidInput(f"{QUESTION}: {len(questions)} rows; at most {MAX_ROWS} per request")
+        wire.check_rows(len(questions), QUESTION)
         contexts = [
-            _context(v, f"{CONTEXT}: row {i}") for i, v in enumerate(cols.get(CONTEXT, [None] * len(questions)))
+            wire.context_of(v, f"{CONTEXT}[{i}]") for i, v in enumerate(cols.get(CONTEXT, [None] * len(questions)))
         ]
         answers = await asyncio.to_thread(self._answer_all, list(zip(questions, contexts, strict=True)))
-        outputs = [
-            v2.tensor("answer", [a.answer for a in answers], "BYTES"),
-            v2.tensor(PREDICTED, [a.mode for a in answers], "BYTES"),
-            v2.tensor("refused", [a.refused for a in answers], "BOOL"),
-            v2.tensor(
-                "sources", [json.dumps([asdict(x) for x in a.sources], ensure_ascii=False) for a in answers], "BYTES"
-            ),
-            v2.tensor("rules", [json.dumps(a.rules) for a in answers], "BYTES"),
-        ]
-        return self.respond(
-            request, outputs, generator=self.advisor.generator.name if self.advisor.generator else "extractive"
-        )
+        generator = self.advisor.generator.name if self.advisor.generator else "extractive"
+        return self.respond(request, wire.answer_tensors(answers), generator=generator)
 
     def _answer_all(self, rows: list[tuple[str, dict[str, Any]]]) -> list[engine.Answer]:
         return [self.advisor.answer(q, c) for q, c in rows]
-
-
-def _context(value: Any, where: str) -> dict[str, Any]:
-    """A row's user facts: a JSON object (v2 BYTES) or an object (v1); absent = none."""
-    if isinstance(value, dict):
-        return value
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput(f"{where}: expected a JSON object of user facts")
-    try:
-        return parse_json_object(value, where)
-    except NiveshError as exc:
-        raise InvalidInput(str(exc)) from None
-
-
-def _v1_rows(payload: dict[str, Any], max_chars: int) -> list[tuple[str, dict[str, Any]]]:
-    instances = payload.get("instances", [payload])
-    if not isinstance(instances, list) or not instances:
-        raise InvalidInput('instances: expected a non-empty list of {"question": ...}')
-    if len(instances) > MAX_ROWS:
-        raise InvalidInput(f"instances: {len(instances)} rows; at most {MAX_ROWS} per request")
-    for i, inst in enumerate(instances):
-        if not isinstance(inst, dict) or not isinstance(inst.get(QUESTION), str):
-            raise InvalidInput(f"instances[{i}].{QUESTION}: a non-empty string is required")
-    questions = v2.texts([inst[QUESTION] for inst in instances], f"instances.{QUESTION}", max_chars)
-    contexts = [_context(inst.get(CONTEXT), f"instances[{i}].{CONTEXT}") for i, inst in enumerate(instances)]
-    return list(zip(questions, contexts, strict=True))

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from nivesh.advisor import context as user_context
 from nivesh.advisor import guardrails
 from nivesh.advisor.retrieval import Hit, Index, Passage
 
@@ -85,7 +86,8 @@ class Advisor:
         if self.generator is not None:
             text, mode = self.generator.generate(verdict.question, used, context or {}), "gemini"
         else:
-            text, mode = self.extract(verdict.question, used[0]), "extractive"
+            about = user_context.describe(context or {})
+            text, mode = " ".join(filter(None, [self.extract(verdict.question, used[0]), about])), "extractive"
         checked = guardrails.check_answer(text)
         return Answer(checked.text, mode, _sources(hits), verdict.rules + checked.rules)
 

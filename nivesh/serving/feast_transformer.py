@@ -40,6 +40,9 @@ class Assembly:
     outputs: list[dict[str, Any]]
     # False: an entity with no stored row is valid (no recent activity), its features None.
     require_features: bool = True
+    # True: the entity key may be left out or null (an anonymous question); such rows get
+    # no stored features, and only the rows that name a user are looked up.
+    key_optional: bool = False
 
     @property
     def key(self) -> str:
@@ -51,7 +54,8 @@ class Assembly:
 
     @property
     def request_inputs(self) -> list[v2.TensorSpec]:
-        return [v2.TensorSpec(self.key, "BYTES")] + [self.tensor_spec(f) for f in self.spec.request_fields]
+        key = v2.TensorSpec(self.key, "BYTES", nullable=self.key_optional, optional=self.key_optional)
+        return [key] + [self.tensor_spec(f) for f in self.spec.request_fields]
 
     @property
     def predictor_inputs(self) -> list[v2.TensorSpec]:
@@ -82,6 +86,7 @@ class FeastTransformer(LoggedModel, kserve.Model):
         ~0.5 s), so neither happens on a request."""
         assert self.assembly.spec.feature_service is not None
         self.service = self.store.get_feature_service(self.assembly.spec.feature_service)
+        self.feature_columns = [f.name for p in self.service.feature_view_projections for f in p.features]
         try:
             features.online(self.store, self.service, self.assembly.key, ["__warmup__"])
         except FeatureLookupError:
@@ -106,11 +111,26 @@ class FeastTransformer(LoggedModel, kserve.Model):
         except FeatureLookupError as exc:
             raise InvalidInput(str(exc)) from exc
 
+    async def _stored(self, cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        """Stored features per row; rows without a key (when it is optional) get None."""
+        n = max((len(v) for v in cols.values()), default=0)
+        ids = cols.get(self.assembly.key, [None] * n)
+        named = [i for i, ident in enumerate(ids) if ident]
+        if not self.assembly.key_optional or len(named) == n:
+            return await self._lookup(ids)
+        out: dict[str, list[Any]] = {name: [None] * n for name in [self.assembly.key, *self.feature_columns]}
+        if named:
+            found = await self._lookup([ids[i] for i in named])
+            for name, values in found.items():
+                for row, value in zip(named, values, strict=True):
+                    out[name][row] = value
+        return out
+
     async def preprocess(self, payload: Any, headers: dict[str, str] | None = None) -> InferRequest:
         request = v2.require_v2(payload)
         cols = v2.columns(request, self.request_inputs)
         v2.check_bounds(cols, self.assembly.schema)
-        stored = await self._lookup(cols[self.assembly.key])
+        stored = await self._stored(cols)
         assembled = self.assembly.assemble({**stored, **cols})
         inputs = [v2.tensor(s.name, assembled[s.name], s.datatype) for s in self.predictor_inputs]
         return InferRequest(
@@ -145,7 +165,7 @@ class FeastTransformer(LoggedModel, kserve.Model):
         return result
 
 
-def main(assembly: Assembly) -> None:
+def main(assembly: Assembly, cls: type[FeastTransformer] = FeastTransformer) -> None:
     """Entry point of a model's transformer package (after prepare_argv)."""
     from nivesh.serving import server
     from nivesh.settings import Workspace
@@ -154,7 +174,7 @@ def main(assembly: Assembly) -> None:
     if args.predictor_protocol != "v2":
         raise SystemExit(f"{assembly.spec.name} transformer: pass --predictor_protocol v2 (the predictor speaks v2)")
     ws = Workspace()
-    model = FeastTransformer(
+    model = cls(
         args.model_name,
         features.open_store(ws),
         assembly,

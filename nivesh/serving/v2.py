@@ -33,6 +33,7 @@ class TensorSpec:
     name: str
     datatype: str
     nullable: bool = False
+    optional: bool = False  # the input may be left out altogether (then absent from columns())
 
     def metadata(self) -> dict[str, Any]:
         return {"name": self.name, "datatype": self.datatype, "shape": [-1]}
@@ -66,6 +67,8 @@ def columns(request: InferRequest, specs: Sequence[TensorSpec]) -> dict[str, lis
     for spec in specs:
         tensor: InferInput | None = by_name.get(spec.name)
         if tensor is None:
+            if spec.optional:
+                continue
             raise InvalidInput(f"{spec.name}: missing input (expected inputs: {expected})")
         shape = list(tensor.shape)
         if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] != 1):
@@ -77,7 +80,7 @@ def columns(request: InferRequest, specs: Sequence[TensorSpec]) -> dict[str, lis
         out[spec.name] = [v.decode() if isinstance(v, bytes) else v for v in values]
     lengths = {n: len(v) for n, v in out.items()}
     if len(set(lengths.values())) > 1:
-        first = specs[0].name
+        first = next(iter(out))
         odd = next(n for n, k in lengths.items() if k != lengths[first])
         raise InvalidInput(f"{odd}: has {lengths[odd]} values but {first} has {lengths[first]}")
     return out

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from nivesh.advisor import dataset, engine, retrieval, suite
+from nivesh.advisor.signature import ANSWER, QUESTION, SIGNATURE
+from nivesh.advisor.signature import MODE as PREDICTED
 from nivesh.artifact import load_manifest, write_reference
 from nivesh.catalog import FINANCIAL_ADVISOR as SPEC
 from nivesh.evaluation import Evaluation
@@ -29,22 +31,8 @@ from nivesh.settings import Workspace
 from nivesh.training.steps_common import write_trained
 
 log = logging.getLogger(__name__)
-QUESTION, ANSWER, TARGET, HELD_OUT = "question", "answer", "passage_id", "held_out"
+TARGET, HELD_OUT = "passage_id", "held_out"
 INDEX_DIR, TUNING_DIR = "index", "tuning"
-PREDICTED = "mode"  # the monitor follows the answer mode (extractive / gemini / refused)
-SIGNATURE = {
-    "inputs": [
-        {"name": QUESTION, "datatype": "BYTES", "shape": [-1]},
-        {"name": "context", "datatype": "BYTES", "shape": [-1], "optional": True},
-    ],
-    "outputs": [
-        {"name": ANSWER, "datatype": "BYTES", "shape": [-1]},
-        {"name": PREDICTED, "datatype": "BYTES", "shape": [-1]},
-        {"name": "refused", "datatype": "BOOL", "shape": [-1]},
-        {"name": "sources", "datatype": "BYTES", "shape": [-1]},
-        {"name": "rules", "datatype": "BYTES", "shape": [-1]},
-    ],
-}
 
 
 def _rows(items: list[dataset.QA], paraphrases: Mapping[str, list[str]]) -> list[dict[str, Any]]:

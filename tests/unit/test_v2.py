@@ -56,3 +56,20 @@ def test_bad_input_names_the_field(replace: InferInput | None, message: str) -> 
         inputs = [replace if i.name == replace.name else i for i in inputs]
     with pytest.raises(InvalidInput, match=message.replace("[", r"\[").replace("]", r"\]")):
         columns(_req(*inputs), SPECS)
+
+
+def test_an_optional_input_may_be_left_out_but_not_sent_wrong() -> None:
+    specs = [TensorSpec("question", "BYTES"), TensorSpec("user_id", "BYTES", nullable=True, optional=True)]
+    asked = InferRequest(
+        model_name="m", infer_inputs=[InferInput(name="question", shape=[1], datatype="BYTES", data=["hi"])]
+    )
+    assert columns(asked, specs) == {"question": ["hi"]}
+    wrong = InferRequest(
+        model_name="m",
+        infer_inputs=[
+            InferInput(name="question", shape=[1], datatype="BYTES", data=["hi"]),
+            InferInput(name="user_id", shape=[2], datatype="BYTES", data=["U1", None]),
+        ],
+    )
+    with pytest.raises(InvalidInput, match="user_id: has 2 values but question has 1"):
+        columns(wrong, specs)
