@@ -52,6 +52,8 @@ class ModelSpec:
     train_memory: str = "2G"
     # How long a transformer waits for its predictor (a forecast fits Prophet per request).
     predictor_timeout_s: int = 10
+    # p95 request latency above which the latency alert fires (the server publishes it).
+    latency_objective_ms: int = 200
     # False when the FeatureService only feeds serving (the advisor's prompt context), not training.
     features_in_training: bool = True
     # Calls Vertex AI when configured: the Secret and Workload Identity the predictor needs.
@@ -122,6 +124,7 @@ SPENDING_PREDICTOR = ModelSpec(
     identifier_fields=("user_id",),
     train_cpu="2",
     predictor_timeout_s=120,
+    latency_objective_ms=2000,  # a Prophet fit per request: 0.4-0.5 s measured (benchmarks/RESULTS.md)
 )
 
 FINANCIAL_ADVISOR = ModelSpec(
@@ -137,6 +140,7 @@ FINANCIAL_ADVISOR = ModelSpec(
     request_fields=("question",),
     identifier_fields=("user_id",),
     predictor_timeout_s=60,  # a tuned Gemini call with retries
+    latency_objective_ms=8000,  # a Gemini generation (offline answers take under 0.1 s)
     uses_vertex=True,
 )
 

@@ -182,4 +182,4 @@ def main(assembly: Assembly, cls: type[FeastTransformer] = FeastTransformer) -> 
         prediction_logger=server.prediction_logger(assembly.spec.identifier_fields),
     )
     model.load()
-    server.start(model)
+    server.start(model, assembly.spec)

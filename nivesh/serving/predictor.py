@@ -89,4 +89,4 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
             server.prediction_logger(cls.spec.identifier_fields),
         )
         model.load()
-        server.start(model)
+        server.start(model, cls.spec)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nivesh.catalog import ModelSpec
 
 # KServe defaults we override unless the caller sets them: gRPC off, and a bounded
 # transformer -> predictor timeout (KServe's default is 600 s).
@@ -89,16 +92,19 @@ def _use_400_for_bad_bodies(app: Any) -> None:
     app.add_exception_handler(UpstreamUnavailable, unavailable)
 
 
-def start(model: Any) -> None:
+def start(model: Any, spec: ModelSpec) -> None:
     """Serve `model`: KServe's log format (per-request lines only with NIVESH_ACCESS_LOG=true),
-    bad bodies as 400, bound to NIVESH_SERVE_HOST (0.0.0.0 in a pod, 127.0.0.1 locally)."""
+    bad bodies as 400, request metrics on /metrics, bound to NIVESH_SERVE_HOST (0.0.0.0 in
+    a pod, 127.0.0.1 locally)."""
     import kserve
     from kserve import model_server
 
+    from nivesh.serving import metrics
     from nivesh.settings import LogSettings, ServingSettings
 
     _configure_logging(LogSettings().access_log)
     _use_400_for_bad_bodies(model_server.app)
+    metrics.instrument(model_server.app, model.name, model.component, spec.latency_objective_ms / 1000)
     _bind_to(ServingSettings().serve_host)
     kserve.ModelServer().start([model])
 

@@ -1,0 +1,75 @@
+"""Request metrics KServe's `/metrics` lacks: every HTTP request by route and status code,
+and its whole latency, so p50/p95/p99, throughput and 4xx/5xx rates per model are
+PromQL queries (monitors/alerts/serving.rules.yml records them).
+
+KServe's own histograms (request_predict_seconds ...) time the model's steps only and
+never see a request FastAPI rejected (a 400 on a malformed body) or one that failed;
+an ASGI middleware sees all of them. Exposed on the same `/metrics` (the default
+prometheus_client registry, which KServe serves).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram
+
+# Fine around the 200 ms objective, up to a Gemini call or a Prophet fit.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+LABELS = ("model", "component", "route")
+
+REQUESTS = Counter("nivesh_http_requests", "HTTP requests served, by status code", [*LABELS, "code"])
+LATENCY = Histogram("nivesh_http_request_duration_seconds", "Whole HTTP request latency", LABELS, buckets=BUCKETS)
+OBJECTIVE = Gauge(
+    "nivesh_latency_objective_seconds",
+    "The model's p95 latency objective (nivesh.catalog); the latency alert compares with it",
+    ["model", "component"],
+)
+
+
+def route(path: str) -> str:
+    """A bounded label for the path: the inference routes by protocol, the rest by kind."""
+    if path.endswith("/infer"):
+        return "v2_infer"
+    if path.endswith(":predict"):
+        return "v1_predict"
+    if path == "/metrics":
+        return "metrics"
+    if path.endswith("/ready") or path.endswith("/live") or path in ("/", "/v2/health/live", "/v2/health/ready"):
+        return "health"
+    return "other"
+
+
+class RequestMetrics:
+    """Pure ASGI middleware (no per-request task or body copy, unlike BaseHTTPMiddleware)."""
+
+    def __init__(self, app: Any, model: str, component: str) -> None:
+        self.app = app
+        self.model = model
+        self.component = component
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_and_record(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            labels = (self.model, self.component, route(scope.get("path", "")))
+            REQUESTS.labels(*labels, str(status["code"])).inc()
+            LATENCY.labels(*labels).observe(time.perf_counter() - start)
+
+
+def instrument(app: Any, model: str, component: str, objective_s: float) -> None:
+    """Add the middleware to KServe's FastAPI app (before it starts) and publish the objective."""
+    app.add_middleware(RequestMetrics, model=model, component=component)
+    OBJECTIVE.labels(model, component).set(objective_s)
