@@ -6,6 +6,7 @@ InferenceService. Vertex settings and Google credentials come from the environme
 
 from kfp import dsl, kubernetes
 
+from components.compare_with_production import compare_with_production
 from components.emit_inference_service import emit_inference_service
 from components.evaluate_model import evaluate_model
 from components.prepare_training_data import prepare_training_data
@@ -40,9 +41,15 @@ def advisor_tuning_pipeline(source: str = "", params: str = "", display_name: st
         model_name=SPEC.name, model=waited.outputs["tuned_model"], metrics=evaluated.outputs["metrics"]
     ).set_display_name("register in MLflow (staging)")
     emitted = emit_inference_service(model_name=SPEC.name, version=registered.outputs["version"], output_dir="")
+    compared = compare_with_production(
+        model_name=SPEC.name,
+        version=registered.outputs["version"],
+        test_data=prepared.outputs["test_data"],
+        metrics=evaluated.outputs["metrics"],
+    ).set_display_name("champion / challenger: promote if better than production")
     for task in (uploaded, started, waited):
         use_secret(task, secrets.VERTEX_TUNING)
-    for task in (registered, emitted):
+    for task in (registered, emitted, compared):
         use_secret(task, secrets.MLFLOW)
-    for task in (prepared, trained, uploaded, started, waited, evaluated, registered, emitted):
+    for task in (prepared, trained, uploaded, started, waited, evaluated, registered, emitted, compared):
         task.set_caching_options(False)

@@ -1,4 +1,5 @@
-"""The one training DAG every model runs: prepare -> train -> evaluate (gate) -> register -> emit.
+"""The one training DAG every model runs: prepare -> train -> evaluate (gate) -> register -> emit,
+and champion / challenger (promote to production only if better than production).
 
 Only wiring: each step is a component over nivesh.training.steps, which dispatches to
 the model's trainer. Per-model modules call `build(spec)`.
@@ -8,6 +9,7 @@ from collections.abc import Callable
 
 from kfp import dsl, kubernetes
 
+from components.compare_with_production import compare_with_production
 from components.emit_inference_service import emit_inference_service
 from components.evaluate_model import evaluate_model
 from components.prepare_training_data import prepare_training_data
@@ -52,11 +54,17 @@ def build(spec: ModelSpec) -> Callable[..., None]:
         emitted = emit_inference_service(
             model_name=spec.name, version=registered.outputs["version"], output_dir=manifest_dir
         ).set_display_name("emit InferenceService")
-        for task in (registered, emitted):
+        compared = compare_with_production(
+            model_name=spec.name,
+            version=registered.outputs["version"],
+            test_data=prepared.outputs["test_data"],
+            metrics=evaluated.outputs["metrics"],
+        ).set_display_name("champion / challenger: promote if better than production")
+        for task in (registered, emitted, compared):
             use_secret(task, secrets.MLFLOW)
         if spec.trains_on_features:
             use_secret(prepared, secrets.REDIS)
-        for task in (prepared, trained, evaluated, registered, emitted):
+        for task in (prepared, trained, evaluated, registered, emitted, compared):
             task.set_caching_options(False)
 
     return pipeline
