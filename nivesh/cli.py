@@ -7,7 +7,7 @@ import logging
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -243,6 +243,26 @@ def monitor(
         f"{result.rows_compared} rows vs {result.reference_rows} reference rows"
     )
     console.print(f"report: {result.report}")
+
+
+@app.command("retrain-webhook")
+def retrain_webhook(
+    host: Annotated[str, typer.Option(help="listen address (0.0.0.0 in a pod)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="listen port")] = 8090,
+) -> None:
+    """Alertmanager webhook: retrain the alerting model once per incident (KFP run with
+    NIVESH_RETRAIN_KFP_HOST, else kfp.local), recorded in retraining_runs."""
+    import uvicorn
+
+    from nivesh.retraining import launch, records, webhook
+    from nivesh.settings import RetrainSettings, StoreSettings
+
+    ws, settings = _workspace(), RetrainSettings()
+    runs = records.RetrainingLog(StoreSettings().resolved_url(ws))
+    retrainer = webhook.Retrainer(runs, launch.launcher(ws, settings), timedelta(seconds=settings.cooldown_s))
+    where = settings.kfp_host or "kfp.local in this workspace"
+    console.print(f"retraining webhook on http://{host}:{port}/alerts; runs start on {where}")
+    uvicorn.run(webhook.app(retrainer), host=host, port=port, log_level="warning", timeout_keep_alive=5)
 
 
 @app.command()

@@ -136,7 +136,7 @@ def hash_key() -> bytes:
     return StoreSettings().log_hash_key.encode()
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """WAL lets the monitor read while servers write; NORMAL sync skips an fsync per commit
     (a crash may lose the last batch of log rows, never corrupt the file)."""
     cur = dbapi_conn.cursor()
@@ -146,11 +146,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def engine_for(url: str) -> sa.Engine:
+    """An engine on the prediction store's database (SQLite with WAL, or PostgreSQL): the
+    prediction log and the tables beside it (retraining runs) share it."""
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", sqlite_pragmas)
+    return engine
+
+
 class PredictionStore:
     def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url, pool_pre_ping=True)
-        if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine = engine_for(url)
         metadata.create_all(self.engine)
 
     def write(self, rows: list[dict[str, Any]]) -> None:

@@ -110,6 +110,21 @@ class MonitorSettings(BaseSettings):
     push_timeout_s: float = 5.0
 
 
+class RetrainSettings(BaseSettings):
+    """The retraining webhook: where runs start, how often a model may be retrained."""
+
+    model_config = SettingsConfigDict(env_prefix="NIVESH_RETRAIN_", extra="ignore")
+
+    # The Kubeflow Pipelines API (http://ml-pipeline.kubeflow:8888 in a cluster); none = kfp.local here.
+    kfp_host: str | None = None
+    experiment: str = "nivesh-retraining"
+    # No second run for a model within this long of the last one, whatever alert fires.
+    cooldown_s: float = 6 * 3600.0
+    # Bound on creating a KFP run (the client has no timeout of its own) and on a local run.
+    kfp_timeout_s: float = 60.0
+    local_timeout_s: float = 3 * 3600.0
+
+
 class VertexSettings(BaseSettings):
     """financial-advisor on Vertex AI. No project -> the offline extractive fallback.
     Credentials are never settings: Workload Identity or a mounted key file

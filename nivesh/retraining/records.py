@@ -1,0 +1,88 @@
+"""`retraining_runs`: why each retraining run started (or did not), in the prediction
+store's database, so "why was credit-risk retrained on Tuesday?" is one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from nivesh.predlog import engine_for
+
+STARTED, SUCCEEDED, FAILED, COOLDOWN = "started", "succeeded", "failed", "skipped-cooldown"
+
+metadata = sa.MetaData()
+retraining_runs = sa.Table(
+    "retraining_runs",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("trigger", sa.String(64), nullable=False),  # the alert name, or "schedule" / "manual"
+    sa.Column("incident", sa.String(128), nullable=False),  # alert fingerprint @ startsAt
+    sa.Column("reason", sa.Text, nullable=False),  # the alert's summary
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("run_id", sa.String(256), nullable=True),  # KFP run id, or the local run's log
+    sa.Column("version", sa.String(32), nullable=True),  # what the run registered
+    sa.Column("decision", sa.Text, nullable=True),  # champion / challenger outcome
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_retraining_runs_model_time", "model", "received_at"),
+    sa.Index("ix_retraining_runs_incident", "incident"),
+)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    model: str
+    trigger: str
+    incident: str
+    reason: str
+
+
+class RetrainingLog:
+    def __init__(self, url: str) -> None:
+        self.engine = engine_for(url)
+        metadata.create_all(self.engine)
+
+    def seen(self, incident: str) -> bool:
+        """A run already started for this incident (a cool-down skip does not count: the
+        incident may still retrain once the cool-down is over)."""
+        t = retraining_runs
+        q = sa.select(sa.func.count()).where(t.c.incident == incident, t.c.status != COOLDOWN)
+        with self.engine.connect() as conn:
+            return bool(conn.execute(q).scalar_one())
+
+    def last_started(self, model: str) -> datetime | None:
+        t = retraining_runs
+        q = sa.select(sa.func.max(t.c.received_at)).where(t.c.model == model, t.c.status.in_([STARTED, SUCCEEDED]))
+        with self.engine.connect() as conn:
+            value = conn.execute(q).scalar_one()
+        return value.replace(tzinfo=value.tzinfo or UTC) if value else None
+
+    def in_cooldown(self, model: str, cooldown: timedelta, now: datetime) -> bool:
+        last = self.last_started(model)
+        return last is not None and now - last < cooldown
+
+    def add(self, trigger: Trigger, status: str, now: datetime) -> int:
+        row = {**trigger.__dict__, "status": status, "received_at": now}
+        with self.engine.begin() as conn:
+            key = conn.execute(retraining_runs.insert().values(**row)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def update(self, run: int, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(retraining_runs.update().where(retraining_runs.c.id == run).values(**values))
+
+    def recent(self, model: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        q = sa.select(retraining_runs).order_by(retraining_runs.c.id.desc()).limit(limit)
+        if model:
+            q = q.where(retraining_runs.c.model == model)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,102 @@
+"""The retraining webhook's decisions: once per incident, a cool-down per model, a record of
+why; runs go through the launcher in order (here one that records what it was asked)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from nivesh.retraining import records, webhook
+from nivesh.retraining.launch import Outcome
+
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+class Recorder:
+    def __init__(self, fail: bool = False) -> None:
+        self.asked: list[str] = []
+        self.fail = fail
+
+    def launch(self, model: str, run_name: str) -> Outcome:
+        self.asked.append(model)
+        if self.fail:
+            raise RuntimeError("KFP API unreachable")
+        return Outcome(f"run-{len(self.asked)}", finished=True, version="v1.1.0", decision="staging: not better")
+
+
+def _alert(model: str, starts: str = "2026-11-24T08:00:00Z", fingerprint: str = "fp1", **labels: str) -> dict[str, Any]:
+    return {
+        "status": "firing",
+        "labels": {"alertname": "NiveshInputDrift", "action": "retrain", "model": model, **labels},
+        "annotations": {"summary": f"{model} v1.0.0: input drift share 60%"},
+        "startsAt": starts,
+        "fingerprint": fingerprint,
+    }
+
+
+def _retrainer(tmp_path: Path, launcher: Recorder) -> webhook.Retrainer:
+    runs = records.RetrainingLog(f"sqlite:///{tmp_path / 'predictions.db'}")
+    return webhook.Retrainer(runs, launcher, cooldown=timedelta(hours=6))
+
+
+def test_once_per_incident_and_a_cooldown_per_model(tmp_path: Path) -> None:
+    launcher = Recorder()
+    r = _retrainer(tmp_path, launcher)
+    body = {
+        "version": "4",
+        "alerts": [_alert("credit-risk", version="v1.0.0"), _alert("credit-risk", fingerprint="fp2")],
+    }
+    first = r.handle(body, T0)
+    assert [s["model"] for s in first["started"]] == ["credit-risk"]  # two alerts, one model: one run
+    assert r.drain(10)
+    again = r.handle(body, T0 + timedelta(minutes=5))  # Alertmanager's repeat
+    assert again["started"] == [] and again["skipped"][0]["why"].startswith("duplicate")
+    new = {"alerts": [_alert("credit-risk", starts="2026-11-24T10:00:00Z")]}
+    cooled = r.handle(new, T0 + timedelta(hours=2))
+    assert cooled["started"] == [] and cooled["skipped"][0]["why"].startswith("cool-down")
+    later = r.handle(new, T0 + timedelta(hours=7))  # the same incident, after the cool-down
+    assert [s["model"] for s in later["started"]] == ["credit-risk"]
+    assert r.drain(10) and launcher.asked == ["credit-risk", "credit-risk"]
+    rows = r.runs.recent("credit-risk")
+    assert [row["status"] for row in rows] == ["succeeded", "skipped-cooldown", "succeeded"]
+    assert (
+        rows[-1]["reason"] == "credit-risk v1.0.0: input drift share 60%" and rows[-1]["trigger"] == "NiveshInputDrift"
+    )
+    assert rows[-1]["version"] == "v1.1.0" and rows[-1]["decision"] == "staging: not better"
+
+
+def test_only_firing_retrain_alerts_of_known_models_count(tmp_path: Path) -> None:
+    launcher = Recorder()
+    r = _retrainer(tmp_path, launcher)
+    resolved = _alert("intent-classifier") | {"status": "resolved"}
+    latency = _alert("intent-classifier") | {
+        "labels": {"alertname": "NiveshLatencyP95High", "model": "intent-classifier"}
+    }
+    unknown = _alert("fraud-model-9")
+    assert r.handle({"alerts": [resolved, latency, unknown]}, T0) == {"started": [], "skipped": []}
+    assert r.runs.recent() == []
+
+
+def test_a_failed_start_is_recorded(tmp_path: Path) -> None:
+    r = _retrainer(tmp_path, Recorder(fail=True))
+    r.handle({"alerts": [_alert("anomaly-detector")]}, T0)
+    assert r.drain(10)
+    row = r.runs.recent("anomaly-detector")[0]
+    assert row["status"] == "failed" and "KFP API unreachable" in row["decision"]
+
+
+def test_http_bad_bodies_are_400_naming_the_field(tmp_path: Path) -> None:
+    client = TestClient(webhook.app(_retrainer(tmp_path, Recorder())))
+    bad_json = client.post("/alerts", content=b"{not json", headers={"content-type": "application/json"})
+    assert bad_json.status_code == 400 and bad_json.json()["error"].startswith("body: not JSON")
+    no_alerts = client.post("/alerts", json={"version": "4"})
+    assert no_alerts.status_code == 400 and no_alerts.json()["error"].startswith("alerts: expected")
+    bad_alert = client.post("/alerts", json={"alerts": [{"labels": "model=credit-risk"}]})
+    assert bad_alert.status_code == 400 and bad_alert.json()["error"].startswith("alerts[0].labels")
+    ok = client.post("/alerts", json={"alerts": [_alert("financial-ner")]})
+    assert ok.status_code == 200 and ok.json()["started"][0]["model"] == "financial-ner"
+    assert client.get("/runs", params={"model": "financial-ner"}).json()[0]["status"] in ("started", "succeeded")
+    assert "nivesh_retraining_triggers_total" in client.get("/metrics/").text
