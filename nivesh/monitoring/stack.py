@@ -1,0 +1,138 @@
+"""The project's Prometheus, Alertmanager and Pushgateway on loopback, with its own rules and
+routing, so the whole loop (metrics -> rules -> alert -> webhook -> retraining) runs on
+one machine: the end-to-end test and `make demo` use it.
+
+The configuration is the project's: every rules file in monitors/alerts, and
+monitors/alertmanager/alertmanager.yml with only what a laptop must change (the
+webhook URL, the credential files, which point at throwaway local files).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from nivesh import localsvc
+from nivesh.manifests import PROJECT_ROOT, RULES_DIR
+
+ALERTMANAGER_CONFIG = PROJECT_ROOT / "monitors" / "alertmanager" / "alertmanager.yml"
+RETRAIN_RECEIVER = "retrain-webhook"
+QUERY_TIMEOUT_S = 10.0
+
+
+def prometheus_config(targets: Mapping[str, list[str]], pushgateway: str, alertmanager: str) -> dict[str, Any]:
+    """Scrape every server (job = model) and the Pushgateway every second; evaluate rules every second."""
+    jobs = [
+        {"job_name": job, "static_configs": [{"targets": list(map(_hostport, urls))}]} for job, urls in targets.items()
+    ]
+    jobs.append(
+        {"job_name": "pushgateway", "honor_labels": True, "static_configs": [{"targets": [_hostport(pushgateway)]}]}
+    )
+    return {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": [str(p) for p in sorted(RULES_DIR.glob("*.rules.yml"))],
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [_hostport(alertmanager)]}]}]},
+        "scrape_configs": jobs,
+    }
+
+
+def alertmanager_config(webhook_url: str, secrets: Path, sink_url: str) -> dict[str, Any]:
+    """The project's Alertmanager config with local credential files and webhook URL."""
+    config = yaml.safe_load(ALERTMANAGER_CONFIG.read_text())
+    secrets.mkdir(parents=True, exist_ok=True)
+    files = {"slack-webhook-url": sink_url, "pagerduty-routing-key": "local-routing-key", "smtp-password": "local"}
+    for name, value in files.items():
+        (secrets / name).write_text(value)
+    g = config["global"]
+    g["slack_api_url_file"] = str(secrets / "slack-webhook-url")
+    g["smtp_auth_password_file"] = str(secrets / "smtp-password")
+    g["smtp_smarthost"] = _hostport(sink_url)
+    for receiver in config["receivers"]:
+        for pd in receiver.get("pagerduty_configs", []):
+            pd["routing_key_file"] = str(secrets / "pagerduty-routing-key")
+            pd["url"] = sink_url
+        if receiver["name"] == RETRAIN_RECEIVER:
+            receiver["webhook_configs"][0]["url"] = webhook_url
+    return config
+
+
+@dataclass
+class Stack:
+    pushgateway: localsvc.Process
+    alertmanager: localsvc.Process
+    prometheus: localsvc.Process
+    extra: list[localsvc.Process] = field(default_factory=list)
+
+    def query(self, expr: str) -> list[dict[str, Any]]:
+        """An instant PromQL query; raises with Prometheus's message if it does not parse."""
+        r = httpx.get(f"{self.prometheus.url}/api/v1/query", params={"query": expr}, timeout=QUERY_TIMEOUT_S)
+        body = r.json()
+        if body.get("status") != "success":
+            raise ValueError(f"{expr}: {body.get('error', r.text)}")
+        return list(body["data"]["result"])
+
+    def alerts(self) -> list[dict[str, Any]]:
+        r = httpx.get(f"{self.prometheus.url}/api/v1/alerts", timeout=QUERY_TIMEOUT_S)
+        return list(r.json()["data"]["alerts"])
+
+    def stop(self) -> None:
+        for p in (self.prometheus, self.alertmanager, self.pushgateway, *self.extra):
+            p.stop()
+
+
+@contextlib.contextmanager
+def running(folder: Path, targets: Mapping[str, list[str]], webhook_url: str) -> Iterator[Stack]:
+    """Pushgateway, Alertmanager and Prometheus (Debian's binaries) on free loopback ports."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sink = f"http://127.0.0.1:{localsvc.free_port()}/sink"  # nothing listens: notifications fail fast, locally
+    gateway = localsvc.start_pushgateway(folder / "pushgateway.log")
+    processes = [gateway]
+    try:
+        am_port, am_cluster = localsvc.free_port(), localsvc.free_port()
+        am_yml = folder / "alertmanager.yml"
+        am_yml.write_text(yaml.safe_dump(alertmanager_config(webhook_url, folder / "secrets", sink), sort_keys=False))
+        manager = localsvc.start(
+            "alertmanager",
+            [
+                localsvc.binary("prometheus-alertmanager", "prometheus-alertmanager"),
+                f"--config.file={am_yml}",
+                f"--storage.path={folder / 'alertmanager-data'}",
+                f"--web.listen-address=127.0.0.1:{am_port}",
+                f"--cluster.listen-address=127.0.0.1:{am_cluster}",
+            ],
+            f"http://127.0.0.1:{am_port}",
+            "/-/ready",
+            folder / "alertmanager.log",
+        )
+        processes.append(manager)
+        prom_port = localsvc.free_port()
+        prom_yml = folder / "prometheus.yml"
+        prom_yml.write_text(yaml.safe_dump(prometheus_config(targets, gateway.url, manager.url), sort_keys=False))
+        prometheus = localsvc.start(
+            "prometheus",
+            [
+                localsvc.binary("prometheus", "prometheus"),
+                f"--config.file={prom_yml}",
+                f"--storage.tsdb.path={folder / 'prometheus-data'}",
+                f"--web.listen-address=127.0.0.1:{prom_port}",
+            ],
+            f"http://127.0.0.1:{prom_port}",
+            "/-/ready",
+            folder / "prometheus.log",
+        )
+        processes.append(prometheus)
+        stack = Stack(gateway, manager, prometheus)
+        yield stack
+    finally:
+        for p in reversed(processes):
+            p.stop()
+
+
+def _hostport(url: str) -> str:
+    return url.split("://", 1)[-1].split("/", 1)[0]

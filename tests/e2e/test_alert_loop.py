@@ -1,0 +1,115 @@
+"""The monitoring loop with the real Prometheus tools: servers scraped by Prometheus,
+shifted traffic, the drift monitor pushing to the Pushgateway, the project's rules firing,
+Alertmanager routing to the retraining webhook, and the retraining run registering a new
+version in staging. Every PromQL expression of the rules runs against that Prometheus."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from nivesh import catalog, demo_traffic, localsvc, pipelines, registry
+from nivesh.manifests import RULES_DIR
+from nivesh.monitoring import job, stack
+from nivesh.serve import serve
+from nivesh.settings import MonitorSettings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(2400)]
+MODEL = catalog.CREDIT_RISK.name
+
+
+def _wait(what: str, check: Callable[[], Any], timeout: float, every: float = 1.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def _rules() -> list[dict[str, Any]]:
+    return [
+        r
+        for p in sorted(RULES_DIR.glob("*.rules.yml"))
+        for g in yaml.safe_load(p.read_text())["groups"]
+        for r in g["rules"]
+    ]
+
+
+def test_drift_alert_reaches_the_webhook_and_retrains(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for tool in ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway"):
+        if not localsvc.shutil.which(tool):
+            pytest.skip(f"{tool} not installed: sudo apt-get install {tool}")
+    pipelines.run_local_logged(MODEL, workspace, workspace.path("logs", "alert-loop-pipeline.log"), {})
+    first = registry.resolve(workspace, MODEL, registry.STAGING)
+    served = serve(MODEL, workspace)
+    hook_port = localsvc.free_port()
+    hook = localsvc.start(
+        "retrain-webhook",
+        [str(Path(os.sys.executable).with_name("nivesh")), "retrain-webhook", "--port", str(hook_port)],
+        f"http://127.0.0.1:{hook_port}",
+        "/healthz",
+        tmp_path / "webhook.log",
+    )
+    assert served.transformer is not None
+    targets = {MODEL: [served.predictor.url, served.transformer.url]}
+    try:
+        with stack.running(tmp_path / "stack", targets, f"{hook.url}/alerts") as s:
+            for shift, seed in ((0.0, 1), (1.5, 2)):
+                demo_traffic.send(served.endpoint, MODEL, demo_traffic.credit_risk(workspace, 48, shift, seed))
+            time.sleep(1.5)  # the prediction logger's batch
+            settings = MonitorSettings(window_hours=1, min_rows=30, pushgateway_url=s.pushgateway.url)
+            result = job.run(MODEL, workspace, settings, push=True)
+            assert result.alert, f"drift share {result.drift_share} not above {result.threshold}"
+
+            def firing() -> list[dict[str, Any]]:
+                return [
+                    a for a in s.alerts() if a["labels"]["alertname"] == "NiveshInputDrift" and a["state"] == "firing"
+                ]
+
+            alert = _wait("NiveshInputDrift firing in Prometheus", firing, 60)[0]
+            assert alert["labels"]["model"] == MODEL and alert["labels"]["action"] == "retrain"
+
+            def retrained() -> list[dict[str, Any]]:
+                runs = httpx.get(f"{hook.url}/runs", params={"model": MODEL}, timeout=5).json()
+                return [r for r in runs if r["status"] in ("succeeded", "failed")]
+
+            run = _wait("the retraining run to finish", retrained, 900, every=3)[0]
+            assert run["status"] == "succeeded", run
+            assert run["trigger"] == "NiveshInputDrift" and "input drift share" in run["reason"]
+            latest = registry.resolve(workspace, MODEL, registry.STAGING)
+            assert int(latest.version) > int(first.version) and run["version"] == latest.semver
+            assert run["decision"].startswith("staging: no production version")
+
+            # a predictor outage: the transformer answers 5xx, which the SLO rules count
+            served.predictor.stop()
+            codes = set()
+            for body in demo_traffic.credit_risk(workspace, 32, 0.0, 3):
+                codes.add(httpx.post(f"{served.endpoint}/v2/models/{MODEL}/infer", json=body, timeout=30).status_code)
+                time.sleep(1.5)  # a counter's first scrape sets its baseline: rates need increments after it
+            assert codes and all(c >= 500 for c in codes), codes
+            _wait("5xx in Prometheus", lambda: s.query('nivesh:requests:rate5m{code=~"5.."}'), 30)
+
+            for rule in _rules():
+                series = s.query(rule["expr"])  # raises if Prometheus cannot parse it
+                if "record" in rule:
+                    assert series, f"{rule['record']} returned no series"
+            assert s.query("nivesh_latency_objective_seconds")
+            assert s.query('nivesh_drift_share{model="credit-risk"}')
+            burn = _wait(
+                "the fast burn-rate alert",
+                lambda: [a for a in s.alerts() if a["labels"]["alertname"] == "NiveshErrorBudgetBurnFast"],
+                30,
+            )
+            assert burn[0]["labels"]["component"] == "transformer"
+    finally:
+        hook.stop()
+        served.stop()
