@@ -28,7 +28,7 @@ QUERY_TIMEOUT_S = 10.0
 
 def prometheus_config(targets: Mapping[str, list[str]], pushgateway: str, alertmanager: str) -> dict[str, Any]:
     """Scrape every server (job = model) and the Pushgateway every second; evaluate rules every second."""
-    jobs = [
+    jobs: list[dict[str, Any]] = [
         {"job_name": job, "static_configs": [{"targets": list(map(_hostport, urls))}]} for job, urls in targets.items()
     ]
     jobs.append(
