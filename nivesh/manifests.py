@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from nivesh import catalog, images, k8s
+from nivesh.monitoring import dashboards
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = PROJECT_ROOT / "monitors" / "alerts"
+DASHBOARDS_DIR = PROJECT_ROOT / "monitors" / "dashboards"  # the same dashboards as JSON, for Grafana's import
 # Where the promotion step copies a version for the cluster's storage initializer.
 CLUSTER_STORAGE_PREFIX = "s3://nivesh-models"
 
@@ -60,7 +63,10 @@ def kustomization(generated: list[Path]) -> dict[str, Any]:
 
 def rendered() -> dict[Path, dict[str, Any]]:
     """Relative path under manifests/ -> object."""
-    out: dict[Path, dict[str, Any]] = {Path("base/monitoring/prometheusrule.yaml"): prometheus_rule()}
+    out: dict[Path, dict[str, Any]] = {
+        Path("base/monitoring/prometheusrule.yaml"): prometheus_rule(),
+        Path("base/monitoring/grafana-dashboards.yaml"): dashboards.config_map(),
+    }
     for spec in catalog.MODELS.values():
         storage = f"{CLUSTER_STORAGE_PREFIX}/{spec.name}/production"
         out[Path(f"base/models/{spec.name}/inferenceservice.yaml")] = k8s.inference_service(
@@ -71,5 +77,16 @@ def rendered() -> dict[Path, dict[str, Any]]:
     return out
 
 
+def dashboard_files() -> dict[Path, str]:
+    return {
+        DASHBOARDS_DIR / name: json.dumps(board, indent=2) + "\n" for name, board in dashboards.all_dashboards().items()
+    }
+
+
 def render_all(folder: Path) -> list[Path]:
-    return [k8s.write(obj, folder / rel) for rel, obj in rendered().items()]
+    written = [k8s.write(obj, folder / rel) for rel, obj in rendered().items()]
+    for path, text in dashboard_files().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    return written

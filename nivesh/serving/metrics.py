@@ -27,6 +27,8 @@ OBJECTIVE = Gauge(
     ["model", "component"],
 )
 
+INFO = Gauge("nivesh_model_info", "1 for the model version this server runs", ["model", "component", "version"])
+
 
 def route(path: str) -> str:
     """A bounded label for the path: the inference routes by protocol, the rest by kind."""
@@ -69,7 +71,10 @@ class RequestMetrics:
             LATENCY.labels(*labels).observe(time.perf_counter() - start)
 
 
-def instrument(app: Any, model: str, component: str, objective_s: float) -> None:
-    """Add the middleware to KServe's FastAPI app (before it starts) and publish the objective."""
+def instrument(app: Any, model: str, component: str, objective_s: float, version: str = "") -> None:
+    """Add the middleware to KServe's FastAPI app (before it starts); publish the objective
+    and, for a predictor (which knows it at load), the version it serves."""
     app.add_middleware(RequestMetrics, model=model, component=component)
     OBJECTIVE.labels(model, component).set(objective_s)
+    if version:
+        INFO.labels(model, component, version).set(1)

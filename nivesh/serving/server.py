@@ -104,7 +104,8 @@ def start(model: Any, spec: ModelSpec) -> None:
 
     _configure_logging(LogSettings().access_log)
     _use_400_for_bad_bodies(model_server.app)
-    metrics.instrument(model_server.app, model.name, model.component, spec.latency_objective_ms / 1000)
+    objective_s = spec.latency_objective_ms / 1000
+    metrics.instrument(model_server.app, model.name, model.component, objective_s, model.served_version)
     _bind_to(ServingSettings().serve_host)
     kserve.ModelServer().start([model])
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from nivesh import catalog, k8s, manifests
+from nivesh.catalog import MODELS
 from tests.conftest import PROJECT
 
 OVERLAYS = sorted(p.name for p in (PROJECT / "manifests" / "overlays").iterdir() if p.is_dir())
@@ -48,6 +49,17 @@ def test_rendered_manifests_are_fresh() -> None:
         path = PROJECT / "manifests" / rel
         assert path.is_file(), f"{rel} missing: run `nivesh render`"
         assert yaml.safe_load(path.read_text()) == obj, f"{rel} is stale: run `nivesh render`"
+
+
+def test_dashboard_files_are_fresh_and_valid_json() -> None:
+    import json
+
+    files = manifests.dashboard_files()
+    assert len(files) == len(MODELS) + 1
+    for path, text in files.items():
+        assert path.is_file() and path.read_text() == text, f"{path} is stale: run `nivesh render`"
+        board = json.loads(text)
+        assert board["uid"] and all(t["expr"] for p in board["panels"] for t in p["targets"])
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -147,4 +159,5 @@ def test_compiled_pipeline_is_a_kfp_ir_with_the_component_image() -> None:
         "evaluate-model",
         "register-model",
         "emit-inference-service",
+        "compare-with-production",
     }
