@@ -31,6 +31,20 @@ class QualityGate:
 
 
 @dataclass(frozen=True)
+class Feedback:
+    """Ground truth that arrives after the prediction, and the quality metric it measures.
+
+    `metric` is one the model registers at evaluation (tag metric.<name>), so the
+    monitor compares like with like; `output` is the logged output it is computed from."""
+
+    metric: str
+    output: str
+    label: str  # "binary" (0 / 1) or "category" (a class name)
+    meaning: str  # what a label says, for the API's error messages and docs
+    lower_is_better: bool = False
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """What the rest of the system needs to know about one model."""
 
@@ -58,6 +72,8 @@ class ModelSpec:
     features_in_training: bool = True
     # Calls Vertex AI when configured: the Secret and Workload Identity the predictor needs.
     uses_vertex: bool = False
+    # Labels clients post later (POST /v2/models/<name>/feedback) and the quality they measure.
+    feedback: Feedback | None = None
 
     @property
     def trains_on_features(self) -> bool:
@@ -79,6 +95,7 @@ CREDIT_RISK = ModelSpec(
     entity_key="user_id",
     request_fields=("loan_intent", "loan_amnt", "loan_int_rate"),
     identifier_fields=("user_id", "account_number", "pan"),
+    feedback=Feedback("auc", "probability", "binary", "1 if the loan defaulted, 0 if it was repaid"),
 )
 
 INTENT_CLASSIFIER = ModelSpec(
@@ -88,6 +105,7 @@ INTENT_CLASSIFIER = ModelSpec(
     feature_service=None,
     gate=QualityGate(metric="accuracy", minimum=0.85),
     request_fields=("text",),
+    feedback=Feedback("accuracy", "intent", "category", "the intent the user actually meant"),
     train_cpu="4",
     train_memory="6G",
 )
@@ -102,6 +120,7 @@ ANOMALY_DETECTOR = ModelSpec(
     entity_key="user_id",
     request_fields=("amount", "merchant_category", "hour", "channel"),
     identifier_fields=("user_id", "account_number", "card_number"),
+    feedback=Feedback("auc", "score", "binary", "1 if the transaction was confirmed fraud, 0 if genuine"),
 )
 
 FINANCIAL_NER = ModelSpec(

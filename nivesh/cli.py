@@ -227,7 +227,8 @@ def monitor(
     push: Annotated[bool, typer.Option(help="push gauges to NIVESH_PUSHGATEWAY_URL")] = True,
     report: Annotated[Path | None, typer.Option(help="HTML report path")] = None,
 ) -> None:
-    """Evidently drift of logged inputs vs the training reference; HTML report + Pushgateway."""
+    """Evidently drift of logged inputs vs the training reference (HTML report), and quality on
+    labelled predictions for models that take feedback; gauges to the Pushgateway."""
     from nivesh.monitoring import job
     from nivesh.settings import MonitorSettings
 
@@ -243,6 +244,17 @@ def monitor(
         f"{result.rows_compared} rows vs {result.reference_rows} reference rows"
     )
     console.print(f"report: {result.report}")
+    if catalog.get(model).feedback is not None:
+        results = job.run_quality(model, _workspace(), settings, push=push)
+        if not results:
+            console.print(f"{model}: no labelled predictions yet (POST /v2/models/{model}/feedback)")
+        for q in results:
+            value = "n/a (too few labels or one class)" if q.value is None else f"{q.value:.4f}"
+            verdict = "WORSE than registered" if q.worse else "ok"
+            console.print(
+                f"{model} {q.version}: {q.metric} on {q.labelled_rows} labelled predictions {value} "
+                f"(registered {q.registered}) {verdict}"
+            )
 
 
 @app.command("retrain-webhook")

@@ -103,6 +103,9 @@ class MonitorSettings(BaseSettings):
     reference_rows: int = 5000
     # Below this many logged rows a drift verdict is noise: report, but do not judge.
     min_rows: int = 30
+    # Labels arrive late (a loan's outcome): quality reads a longer window, and needs this many labels.
+    quality_window_days: float = 30.0
+    min_labels: int = 30
     pushgateway_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("NIVESH_PUSHGATEWAY_URL", "NIVESH_MONITOR_PUSHGATEWAY_URL"),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
 from nivesh import catalog, registry
 from nivesh.errors import NiveshError
-from nivesh.monitoring import drift
+from nivesh.feedback import FeedbackStore
+from nivesh.monitoring import drift, quality
 from nivesh.predlog import PredictionStore
 from nivesh.settings import MonitorSettings, StoreSettings, Workspace
 
@@ -59,3 +60,44 @@ def run(
             raise NiveshError("set NIVESH_PUSHGATEWAY_URL (for example http://127.0.0.1:9091) or pass --no-push")
         drift.push(result, settings.pushgateway_url, settings.push_timeout_s)
     return result
+
+
+def run_quality(model: str, ws: Workspace, settings: MonitorSettings, push: bool = True) -> list[quality.QualityResult]:
+    """Quality over labelled predictions of the last quality_window_days, for each version that
+    served them (the registry's newest staging version may not be the one that answered)."""
+    spec = catalog.get(model)
+    if spec.feedback is None:
+        raise NiveshError(f"{model} takes no feedback labels; quality is monitored for: {', '.join(_with_feedback())}")
+    url = StoreSettings().resolved_url(ws)
+    since = datetime.now(UTC) - timedelta(days=settings.quality_window_days)
+    rows = PredictionStore(url).window(model, since, limit=settings.max_rows)
+    labels = FeedbackStore(url).labels(model, [r["request_id"] for r in rows])
+    client = registry.connect(ws)
+    by_semver = {v.tags.get("semver"): v for v in client.search_model_versions(f"name='{model}'")}
+    results = []
+    for semver in sorted({r["version"] for r in rows}):
+        predicted, truth = quality.pairs(spec.feedback, [r for r in rows if r["version"] == semver], labels)
+        if not truth:
+            continue
+        value = quality.score(spec.feedback, predicted, truth) if len(truth) >= settings.min_labels else None
+        mv = by_semver.get(semver)
+        registered = mv.tags.get(f"metric.{spec.feedback.metric}") if mv is not None else None
+        result = quality.QualityResult(
+            model,
+            semver,
+            spec.feedback.metric,
+            value,
+            float(registered) if registered is not None else None,
+            len(truth),
+            spec.feedback.lower_is_better,
+        )
+        if push:
+            if not settings.pushgateway_url:
+                raise NiveshError("set NIVESH_PUSHGATEWAY_URL (for example http://127.0.0.1:9091) or pass --no-push")
+            quality.push(result, settings.pushgateway_url, settings.push_timeout_s)
+        results.append(result)
+    return results
+
+
+def _with_feedback() -> list[str]:
+    return [name for name, spec in catalog.MODELS.items() if spec.feedback is not None]

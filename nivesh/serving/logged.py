@@ -30,6 +30,9 @@ class LoggedModel:
     async def __call__(self, body: Any, headers: dict[str, str] | None = None, *args: Any, **kw: Any) -> Any:
         start = time.perf_counter()
         status, result = 500, None
+        if isinstance(body, InferRequest) and not body.id:
+            # one id from the client's request to the response, both log rows and feedback
+            body.id = (headers or {}).get("x-request-id") or new_id()
         try:
             result = await super().__call__(body, headers, *args, **kw)  # type: ignore[misc]
             status = 200

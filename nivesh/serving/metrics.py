@@ -36,6 +36,8 @@ def route(path: str) -> str:
         return "v2_infer"
     if path.endswith(":predict"):
         return "v1_predict"
+    if path.endswith("/feedback"):
+        return "feedback"
     if path == "/metrics":
         return "metrics"
     if path.endswith("/ready") or path.endswith("/live") or path in ("/", "/v2/health/live", "/v2/health/ready"):

@@ -104,6 +104,10 @@ def start(model: Any, spec: ModelSpec) -> None:
 
     _configure_logging(LogSettings().access_log)
     _use_400_for_bad_bodies(model_server.app)
+    if spec.feedback is not None:
+        from nivesh.serving.feedback_route import add_feedback_route
+
+        add_feedback_route(model_server.app, spec)
     objective_s = spec.latency_objective_ms / 1000
     metrics.instrument(model_server.app, model.name, model.component, objective_s, model.served_version)
     _bind_to(ServingSettings().serve_host)

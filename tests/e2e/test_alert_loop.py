@@ -1,7 +1,9 @@
 """The monitoring loop with the real Prometheus tools: servers scraped by Prometheus,
-shifted traffic, the drift monitor pushing to the Pushgateway, the project's rules firing,
-Alertmanager routing to the retraining webhook, and the retraining run registering a new
-version in staging. Every PromQL expression of the rules runs against that Prometheus."""
+shifted traffic, the drift monitor pushing to the Pushgateway, labels posted as feedback
+and the quality monitor, the project's rules firing, Alertmanager routing to the
+retraining webhook, the retraining run registering a new version in staging (and the
+second alert of the same model held back by the cool-down). Every PromQL expression of
+the rules and of the dashboards runs against that Prometheus and returns series."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import yaml
 
 from nivesh import catalog, demo_traffic, localsvc, pipelines, registry
 from nivesh.manifests import RULES_DIR
-from nivesh.monitoring import job, stack
+from nivesh.monitoring import dashboards, job, stack
 from nivesh.serve import serve
 from nivesh.settings import MonitorSettings
 
@@ -63,12 +65,22 @@ def test_drift_alert_reaches_the_webhook_and_retrains(workspace, tmp_path: Path)
     targets = {MODEL: [served.predictor.url, served.transformer.url]}
     try:
         with stack.running(tmp_path / "stack", targets, f"{hook.url}/alerts") as s:
+            responses = []
             for shift, seed in ((0.0, 1), (1.5, 2)):
-                demo_traffic.send(served.endpoint, MODEL, demo_traffic.credit_risk(workspace, 48, shift, seed))
+                bodies = demo_traffic.credit_risk(workspace, 48, shift, seed)
+                responses += demo_traffic.send(served.endpoint, MODEL, bodies)
             time.sleep(1.5)  # the prediction logger's batch
             settings = MonitorSettings(window_hours=1, min_rows=30, pushgateway_url=s.pushgateway.url)
             result = job.run(MODEL, workspace, settings, push=True)
             assert result.alert, f"drift share {result.drift_share} not above {result.threshold}"
+            # loan outcomes arrive: the opposite of what the model said (quality collapses)
+            for response in responses:
+                probability = next(o["data"] for o in response["outputs"] if o["name"] == "probability")
+                body = {"id": response["id"], "labels": [int(p < 0.5) for p in probability]}
+                posted = httpx.post(f"{served.endpoint}/v2/models/{MODEL}/feedback", json=body, timeout=10)
+                assert posted.status_code == 200 and posted.json()["stored"] == len(probability), posted.text
+            [q] = job.run_quality(MODEL, workspace, settings, push=True)
+            assert q.worse and q.labelled_rows == 96 and q.value is not None and q.value < 0.5, q
 
             def firing() -> list[dict[str, Any]]:
                 return [
@@ -84,10 +96,26 @@ def test_drift_alert_reaches_the_webhook_and_retrains(workspace, tmp_path: Path)
 
             run = _wait("the retraining run to finish", retrained, 900, every=3)[0]
             assert run["status"] == "succeeded", run
-            assert run["trigger"] == "NiveshInputDrift" and "input drift share" in run["reason"]
             latest = registry.resolve(workspace, MODEL, registry.STAGING)
             assert int(latest.version) > int(first.version) and run["version"] == latest.semver
             assert run["decision"].startswith("staging: no production version")
+
+            def both_alerts() -> list[dict[str, Any]]:
+                runs = httpx.get(f"{hook.url}/runs", params={"model": MODEL}, timeout=5).json()
+                return runs if len(runs) >= 2 else []
+
+            runs = _wait("the second alert's notification", both_alerts, 120, every=2)
+            by_status = {r["status"]: r for r in runs}
+            assert set(by_status) == {"succeeded", "skipped-cooldown"}, runs  # one run per model per cool-down
+            assert {r["trigger"] for r in runs} == {"NiveshInputDrift", "NiveshQualityBelowRegistered"}
+
+            overview = dashboards.all_dashboards()
+            panel_queries = [
+                q
+                for name in ("nivesh-overview.json", f"nivesh-{MODEL}.json")
+                for q in dashboards.queries(overview[name])
+            ]
+            answered = {q for q in panel_queries if s.query(q)}
 
             # a predictor outage: the transformer answers 5xx, which the SLO rules count
             served.predictor.stop()
@@ -98,6 +126,8 @@ def test_drift_alert_reaches_the_webhook_and_retrains(workspace, tmp_path: Path)
             assert codes and all(c >= 500 for c in codes), codes
             _wait("5xx in Prometheus", lambda: s.query('nivesh:requests:rate5m{code=~"5.."}'), 30)
 
+            for q in panel_queries:  # the error panels have data once there are errors
+                assert q in answered or s.query(q), f"dashboard query returned no series: {q}"
             for rule in _rules():
                 series = s.query(rule["expr"])  # raises if Prometheus cannot parse it
                 if "record" in rule:

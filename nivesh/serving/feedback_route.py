@@ -1,0 +1,35 @@
+"""POST /v2/models/<name>/feedback on a model's server: ground-truth labels for the rows of a
+response, stored for the quality monitor (nivesh.feedback). Module-level imports: FastAPI
+resolves the handler's annotations (Request) from this module's globals."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from nivesh import feedback
+from nivesh.catalog import ModelSpec
+from nivesh.errors import NiveshError
+from nivesh.settings import StoreSettings, Workspace
+
+
+def add_feedback_route(app: Any, spec: ModelSpec) -> None:
+    store = feedback.FeedbackStore(StoreSettings().resolved_url(Workspace()))
+
+    async def post_feedback(name: str, request: Request) -> JSONResponse:
+        if name != spec.name:
+            return JSONResponse({"error": f"model {name} is not served here ({spec.name} is)"}, status_code=404)
+        try:
+            request_id, labels = feedback.validate(spec, json.loads(await request.body()))
+        except json.JSONDecodeError as exc:
+            return JSONResponse({"error": f"body: not JSON ({exc.msg})"}, status_code=400)
+        except NiveshError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        stored = await asyncio.to_thread(store.add, spec.name, request_id, labels)
+        return JSONResponse({"id": request_id, "stored": stored})
+
+    app.add_api_route("/v2/models/{name}/feedback", post_feedback, methods=["POST"])
