@@ -191,6 +191,21 @@ def pipeline_run(
     )
 
 
+@pipeline_app.command("schedule")
+def pipeline_schedule(
+    host: Annotated[str, typer.Option(help="Kubeflow Pipelines API, e.g. http://ml-pipeline.kubeflow:8888")] = "",
+    dry_run: Annotated[bool, typer.Option(help="list the recurring runs without creating them")] = False,
+) -> None:
+    """Create the weekly retraining (and monthly forecast) recurring runs defined in code."""
+    from nivesh.retraining import schedule
+
+    if not host and not dry_run:
+        raise NiveshError("pass --host URL (the Kubeflow Pipelines API) or --dry-run")
+    for plan in schedule.create(host, dry_run=dry_run):
+        made = plan.get("recurring_run_id", "(dry run)")
+        console.print(f"{plan['job_name']}: cron '{plan['cron']}' ({plan['why']}) {made}")
+
+
 @app.command()
 def serve(
     model: ModelArg = catalog.CREDIT_RISK.name,

@@ -13,7 +13,7 @@ from nivesh.artifact import Manifest
 from nivesh.catalog import CREDIT_RISK
 from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA
 from nivesh.errors import SchemaError
-from nivesh.families.xgb_classifier import ClassifierModel, reason_codes_json
+from nivesh.families.xgb_classifier import PROBABILITY, ClassifierModel, reason_codes_json
 from nivesh.serving import v2
 from nivesh.serving.predictor import ArtifactPredictor
 
@@ -55,7 +55,7 @@ class CreditRiskPredictor(ArtifactPredictor):
             for i, r in zip(np.flatnonzero(explain), self.model.reason_codes(x[explain]), strict=True):
                 reasons[i] = r
         outputs = [
-            v2.tensor("probability", proba.astype(np.float32), "FP32"),
+            v2.tensor(PROBABILITY, proba.astype(np.float32), "FP32"),
             v2.tensor("decision", np.where(declined, "decline", "approve"), "BYTES"),
             v2.tensor("reason_codes", reason_codes_json(reasons), "BYTES"),
         ]

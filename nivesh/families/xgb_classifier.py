@@ -36,8 +36,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "seed": 17,
 }
 MAX_ROUNDS = 800
+PROBABILITY = "probability"
 OUTPUTS = [
-    {"name": "probability", "datatype": "FP32", "shape": [-1]},
+    {"name": PROBABILITY, "datatype": "FP32", "shape": [-1]},
     {"name": "decision", "datatype": "BYTES", "shape": [-1]},
     {"name": "reason_codes", "datatype": "BYTES", "shape": [-1]},
 ]
@@ -154,10 +155,12 @@ def save(
     features = train_frame.drop(columns=[trained.label])
     _save_mlflow_model(trained, features, folder)
     sample = features.sample(min(REFERENCE_ROWS, len(features)), random_state=0)
+    # prediction drift: the default probability's distribution, beside the inputs
+    sample = sample.assign(**{PROBABILITY: trained.booster.inplace_predict(trained.encoder.transform(sample))})
     reference = write_reference(
         folder,
         sample,
-        [f.name for f in trained.encoder.features if f.kind == "numeric"],
+        [*(f.name for f in trained.encoder.features if f.kind == "numeric"), PROBABILITY],
         [f.name for f in trained.encoder.features if f.kind == "categorical"],
     )
     signature = {

@@ -20,7 +20,7 @@ from evidently import DataDefinition, Dataset, Report
 from evidently.presets import DataDriftPreset
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
-from nivesh.monitoring.text import descriptors
+from nivesh.monitoring.text import TextProfile, shape
 from nivesh.predlog import PredictionStore, rows_to_frame
 
 log = logging.getLogger(__name__)
@@ -85,15 +85,19 @@ def current_window(
     hours: float,
     max_rows: int,
     now: datetime | None = None,
+    profile: TextProfile | None = None,
 ) -> pd.DataFrame:
-    """Logged predictor traffic of the last `hours` as the view's columns, at most `max_rows` rows."""
+    """Logged predictor traffic of the last `hours` as the view's columns, at most `max_rows` rows
+    (text models: the descriptors of the logged text, with the artifact's `profile`)."""
     since = (now or datetime.now(UTC)) - timedelta(hours=hours)
     rows = store.window(model, since, limit=max_rows)
     if view.text_input is None:
         frame = rows_to_frame(rows, view.columns)
     else:
         logged = rows_to_frame(rows, [view.text_input, *view.categorical])
-        frame = descriptors(logged[view.text_input].tolist()).join(logged[view.categorical])
+        texts = logged[view.text_input].tolist()
+        described = profile.describe(texts) if profile is not None else shape(texts)
+        frame = described[view.numerical].join(logged[view.categorical])
     if len(frame) > max_rows:
         frame = frame.sample(max_rows, random_state=0)
     return frame.reset_index(drop=True)

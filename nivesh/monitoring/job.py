@@ -13,6 +13,7 @@ from nivesh import catalog, registry
 from nivesh.errors import NiveshError
 from nivesh.feedback import FeedbackStore
 from nivesh.monitoring import drift, quality
+from nivesh.monitoring.text import TextProfile
 from nivesh.predlog import PredictionStore
 from nivesh.settings import MonitorSettings, StoreSettings, Workspace
 
@@ -40,10 +41,11 @@ def run(
         folder, manifest = registry.download(ws, version, Path(tmp))
         view = drift.MonitorView.from_manifest(manifest.extra)
         reference = pd.read_parquet(folder / str(manifest.extra["reference_file"]))
+        profile = TextProfile.load(folder, manifest.extra["monitor"]) if view.text_input else None
     if len(reference) > settings.reference_rows:
         reference = reference.sample(settings.reference_rows, random_state=0)
     store = PredictionStore(StoreSettings().resolved_url(ws))
-    current = drift.current_window(store, model, view, settings.window_hours, settings.max_rows)
+    current = drift.current_window(store, model, view, settings.window_hours, settings.max_rows, profile=profile)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = report or ws.path("reports", model, f"drift-{stamp}.html")
     if len(current) < settings.min_rows:

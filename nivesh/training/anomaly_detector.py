@@ -27,8 +27,9 @@ from nivesh.settings import Workspace
 from nivesh.training.steps_common import write_trained
 
 REFERENCE_ROWS = 5000
+SCORE = "score"  # the output the monitor follows for prediction drift
 OUTPUTS = [
-    {"name": "score", "datatype": "FP32", "shape": [-1]},
+    {"name": SCORE, "datatype": "FP32", "shape": [-1]},
     {"name": "anomaly", "datatype": "BOOL", "shape": [-1]},
     {"name": "drivers", "datatype": "BYTES", "shape": [-1]},
 ]
@@ -83,8 +84,9 @@ class AnomalyTrainer:
         detector = anomaly.fit(normal, numeric, categorical, anomaly.AnomalyConfig(**params))
         anomaly.save(detector, out)
         sample = normal.sample(min(REFERENCE_ROWS, len(normal)), random_state=0)
+        sample = sample.assign(**{SCORE: detector.score(sample)[0]})  # prediction drift: the score's distribution
         extra: dict[str, Any] = {"label": label, "threshold": detector.threshold}
-        extra |= write_reference(out, sample, numeric, categorical)
+        extra |= write_reference(out, sample, [*numeric, SCORE], categorical)
         signature = {
             "inputs": [
                 {"name": c, "datatype": v2_datatype(c in categorical), "shape": [-1]} for c in detector.features

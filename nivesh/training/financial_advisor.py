@@ -23,10 +23,10 @@ import pandas as pd
 from nivesh.advisor import dataset, engine, retrieval, suite
 from nivesh.advisor.signature import ANSWER, QUESTION, SIGNATURE
 from nivesh.advisor.signature import MODE as PREDICTED
-from nivesh.artifact import load_manifest, write_reference
+from nivesh.artifact import load_manifest
 from nivesh.catalog import FINANCIAL_ADVISOR as SPEC
 from nivesh.evaluation import Evaluation
-from nivesh.monitoring.text import descriptors
+from nivesh.monitoring.text import text_reference
 from nivesh.settings import Workspace
 from nivesh.training.steps_common import write_trained
 
@@ -72,9 +72,7 @@ class AdvisorTrainer:
         advisor = engine.Advisor(index)
         questions = train[QUESTION].tolist()
         modes = [advisor.answer(q).mode for q in questions]
-        reference = descriptors(questions, masked=False).assign(**{PREDICTED: modes})
-        extra |= write_reference(out, reference, list(descriptors([]).columns), [PREDICTED])
-        extra["monitor"]["text_input"] = QUESTION
+        extra |= text_reference(out, questions, QUESTION, {PREDICTED: modes})
         write_trained(out, SPEC, SIGNATURE, train, extra)
 
     def evaluate(self, artifact: Path, test: pd.DataFrame, label: str) -> Evaluation:

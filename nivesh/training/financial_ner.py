@@ -12,13 +12,12 @@ from typing import Any
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from nivesh.artifact import write_reference
 from nivesh.catalog import FINANCIAL_NER as SPEC
 from nivesh.data import ner as ner_data
 from nivesh.errors import NiveshError, SchemaError
 from nivesh.evaluation import Evaluation
 from nivesh.families import ner
-from nivesh.monitoring.text import descriptors
+from nivesh.monitoring.text import text_reference
 from nivesh.settings import Workspace
 from nivesh.training.steps_common import write_trained
 
@@ -94,15 +93,13 @@ class NerTrainer:
         nlp.to_disk(out / PIPELINE_DIR)
         sample = train.sample(min(REFERENCE_ROWS, len(train)), random_state=0)
         predicted = [entity_labels(s) for s in ner.predict_spans(nlp, sample[TEXT].tolist())]
-        reference = descriptors(sample[TEXT].tolist(), masked=False).assign(**{PREDICTED: predicted})
         extra: dict[str, Any] = {
             "pipeline_dir": PIPELINE_DIR,
             "labels": list(nlp.get_pipe("ner").labels),
             "pipe_names": nlp.pipe_names,
             "train_seconds": round(seconds, 1),
         }
-        extra |= write_reference(out, reference, list(reference.columns[:-1]), [PREDICTED])
-        extra["monitor"]["text_input"] = TEXT
+        extra |= text_reference(out, sample[TEXT].tolist(), TEXT, {PREDICTED: predicted})
         write_trained(out, SPEC, SIGNATURE, train, extra)
 
     def evaluate(self, artifact: Path, test: pd.DataFrame, label: str) -> Evaluation:

@@ -13,14 +13,14 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import train_test_split
 
-from nivesh.artifact import load_manifest, write_reference
+from nivesh.artifact import load_manifest
 from nivesh.catalog import INTENT_CLASSIFIER as SPEC
 from nivesh.data import intents
 from nivesh.data.loaders import read_table
 from nivesh.errors import SchemaError
 from nivesh.evaluation import Evaluation
 from nivesh.families import text_classifier as tc
-from nivesh.monitoring.text import descriptors
+from nivesh.monitoring.text import text_reference
 from nivesh.settings import Workspace
 from nivesh.training.steps_common import write_trained
 
@@ -79,9 +79,7 @@ class IntentTrainer:
         sample = train.sample(min(REFERENCE_ROWS, len(train)), random_state=0)
         model = tc.TextClassifier(out, extra, threads=2)
         predicted, _, _ = decide(model.labels, model.predict_proba(sample[TEXT].tolist()), model.oos_threshold)
-        reference = descriptors(sample[TEXT].tolist(), masked=False).assign(**{PREDICTED: predicted})
-        extra |= write_reference(out, reference, list(descriptors([]).columns), [PREDICTED])
-        extra["monitor"]["text_input"] = TEXT
+        extra |= text_reference(out, sample[TEXT].tolist(), TEXT, {PREDICTED: predicted})
         write_trained(out, SPEC, SIGNATURE, train, extra)
 
     def evaluate(self, artifact: Path, test: pd.DataFrame, label: str) -> Evaluation:

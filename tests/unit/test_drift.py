@@ -43,12 +43,56 @@ def test_empty_window_reports_nothing() -> None:
 
 
 def test_text_view_compares_descriptors_and_predicted_label(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from nivesh.monitoring.text import DESCRIPTORS, descriptors
+    from nivesh.monitoring.text import SHAPE, shape
 
-    view = MonitorView(list(DESCRIPTORS), ["intent"], text_input="text")
+    view = MonitorView(list(SHAPE), ["intent"], text_input="text")
     short = ["check balance", "my SIP", "FD rate at SBI"] * 200
-    reference = descriptors(short, masked=False).assign(intent=["check_balance", "sip", "fd"] * 200)
+    reference = shape(short, masked=False).assign(intent=["check_balance", "sip", "fd"] * 200)
     long = ["I was charged Rs 45,000 twice by a merchant I never visited, please block card 4111222233334444"] * 300
-    current = descriptors(long).assign(intent=["fraud_report"] * 300)
+    current = shape(long).assign(intent=["fraud_report"] * 300)
     result = compute("intent-classifier", "v1", view, reference, current, 0.3, None)
     assert result.alert and result.columns["text_length"].drifted and result.columns["intent"].drifted
+
+
+def test_language_mix_vocabulary_and_meaning_drift_with_the_same_shape(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Texts of about the same length and script: Hinglish shows in hinglish_share and
+    oov_share, a new topic in the embedding components, the same traffic in nothing; a
+    saved profile loads back the same."""
+    from nivesh.monitoring.text import DESCRIPTORS, TextProfile
+
+    english = [
+        "what is my account balance today",
+        "show my last five card payments",
+        "how much did I spend on food",
+        "block my debit card right now",
+        "when is my credit card bill due",
+        "transfer five thousand to my savings",
+    ] * 40
+    hinglish = [
+        "mera balance kitna hai abhi batao",
+        "mujhe paise bhejna hai bhai jaldi",
+        "kharcha kitna hua is mahine batao",
+        "mera card block karo abhi please",
+        "bill kab jama karna hai batao na",
+        "aap mera khata check karo bhai",
+    ] * 40
+    cricket = [
+        "who won the cricket match yesterday",
+        "how many runs did the captain score",
+        "when is the next test match at home",
+        "which bowler took five wickets today",
+        "is the stadium open for the final",
+        "what time does the match start now",
+    ] * 40
+    profile = TextProfile.fit(english)
+    saved = TextProfile.load(tmp_path, profile.save(tmp_path))
+    assert saved is not None and saved.vocabulary == profile.vocabulary
+    reference = profile.describe(english, masked=False)
+    view = MonitorView(list(DESCRIPTORS), [], text_input="text")
+    mixed = compute("intent-classifier", "v1", view, reference, saved.describe(hinglish), 0.3, None)
+    assert mixed.columns["hinglish_share"].drifted and mixed.columns["oov_share"].drifted
+    assert saved.describe(hinglish)["hinglish_share"].mean() > 0.3 > reference["hinglish_share"].mean()
+    topic = compute("intent-classifier", "v1", view, reference, saved.describe(cricket), 0.3, None)
+    assert any(topic.columns[f"emb_{i}"].drifted for i in (1, 2, 3))  # another meaning
+    same = compute("intent-classifier", "v1", view, reference, saved.describe(english[::-1]), 0.3, None)
+    assert not same.alert and same.drifted_columns == 0

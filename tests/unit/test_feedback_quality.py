@@ -56,3 +56,19 @@ def test_quality_joins_rows_and_labels_and_scores() -> None:
     assert quality.score(INTENT.feedback, ["a", "b", "c", "c"], ["a", "b", "c", "d"]) == 0.75
     worse = quality.QualityResult("credit-risk", "v1.0.0", "auc", 0.7, 0.9, 40, lower_is_better=False)
     assert worse.worse and not quality.QualityResult("m", "v", "auc", 0.95, 0.9, 40, False).worse
+
+
+def test_feedback_reads_an_output_the_model_really_returns() -> None:
+    from nivesh.families.xgb_classifier import OUTPUTS as CLASSIFIER_OUTPUTS
+    from nivesh.training.anomaly_detector import OUTPUTS as ANOMALY_OUTPUTS
+    from nivesh.training.intent_classifier import SIGNATURE as INTENT_SIGNATURE
+
+    outputs = {
+        catalog.CREDIT_RISK.name: CLASSIFIER_OUTPUTS,
+        catalog.ANOMALY_DETECTOR.name: ANOMALY_OUTPUTS,
+        catalog.INTENT_CLASSIFIER.name: INTENT_SIGNATURE["outputs"],
+    }
+    with_feedback = {name: spec.feedback for name, spec in catalog.MODELS.items() if spec.feedback}
+    assert set(with_feedback) == set(outputs)
+    for name, fb in with_feedback.items():
+        assert fb.output in {o["name"] for o in outputs[name]}, name
