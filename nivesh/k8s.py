@@ -14,7 +14,7 @@ import yaml
 
 from nivesh import secrets
 from nivesh.catalog import ModelSpec
-from nivesh.images import MONITOR_IMAGE, SERVING_IMAGE
+from nivesh.images import MONITOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, SERVING_IMAGE
 
 MODEL_MOUNT = "/mnt/models"
 HTTP_PORT = 8080
@@ -179,6 +179,69 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
             },
         },
     }
+
+
+RETRAIN_WEBHOOK = "nivesh-retrain-webhook"
+RETRAIN_PORT = 8090
+KFP_API = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"
+
+
+def retrain_webhook() -> list[dict[str, Any]]:
+    """The Alertmanager receiver that starts retraining runs: one replica (its decisions take a
+    lock; the incident record is the source of truth), KFP API from the cluster."""
+    labels = {"app.kubernetes.io/name": RETRAIN_WEBHOOK, "app.kubernetes.io/component": "retraining"}
+    container = {
+        "name": "webhook",
+        "image": RETRAIN_WEBHOOK_IMAGE,
+        "command": ["nivesh", "retrain-webhook", "--host", "0.0.0.0", "--port", str(RETRAIN_PORT)],  # noqa: S104
+        "env": [
+            {"name": "NIVESH_HOME", "value": "/tmp/nivesh"},  # noqa: S108 - an emptyDir volume
+            {"name": "NIVESH_RETRAIN_KFP_HOST", "value": KFP_API},
+            *secrets.PREDICTION_STORE.env(),
+            *secrets.MLFLOW.env(),
+        ],
+        "ports": [{"containerPort": RETRAIN_PORT, "protocol": "TCP", "name": "http"}],
+        "readinessProbe": {"httpGet": {"path": "/healthz", "port": RETRAIN_PORT}},
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": RETRAIN_PORT}, "periodSeconds": 30},
+        "resources": _resources("100m", "256Mi", "500m", "512Mi"),
+        "securityContext": SECURITY_CONTEXT,
+        "volumeMounts": [{"name": "work", "mountPath": "/tmp/nivesh"}],  # noqa: S108
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": RETRAIN_WEBHOOK, "labels": labels},
+        "spec": {
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},  # never two deciders at once
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {
+                    "labels": labels,
+                    "annotations": {"prometheus.io/scrape": "true", "prometheus.io/path": "/metrics/"},
+                },
+                "spec": {
+                    "serviceAccountName": "nivesh-retrainer",
+                    "automountServiceAccountToken": False,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": 10001,
+                        "fsGroup": 10001,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "containers": [container],
+                    "volumes": [{"name": "work", "emptyDir": {}}],
+                },
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": RETRAIN_WEBHOOK, "labels": labels},
+        "spec": {"selector": labels, "ports": [{"name": "http", "port": RETRAIN_PORT, "targetPort": "http"}]},
+    }
+    return [deployment, service]
 
 
 class _PlainDumper(yaml.SafeDumper):

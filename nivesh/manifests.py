@@ -31,6 +31,20 @@ def prometheus_rule() -> dict[str, Any]:
     }
 
 
+ALERTMANAGER_FILE = PROJECT_ROOT / "monitors" / "alertmanager" / "alertmanager.yml"
+
+
+def alertmanager_config_map() -> dict[str, Any]:
+    """monitors/alertmanager/alertmanager.yml for the cluster's Alertmanager (no credentials in
+    it: they are files from the Secret nivesh-alertmanager, mounted at /etc/alertmanager/secrets)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "nivesh-alertmanager-config"},
+        "data": {"alertmanager.yml": ALERTMANAGER_FILE.read_text()},
+    }
+
+
 STATIC_RESOURCES = (
     "platform/serviceaccounts.yaml",
     "platform/postgres.yaml",
@@ -66,7 +80,11 @@ def rendered() -> dict[Path, dict[str, Any]]:
     out: dict[Path, dict[str, Any]] = {
         Path("base/monitoring/prometheusrule.yaml"): prometheus_rule(),
         Path("base/monitoring/grafana-dashboards.yaml"): dashboards.config_map(),
+        Path("base/monitoring/alertmanager-config.yaml"): alertmanager_config_map(),
     }
+    deployment, service = k8s.retrain_webhook()
+    out[Path("base/monitoring/retrain-webhook-deployment.yaml")] = deployment
+    out[Path("base/monitoring/retrain-webhook-service.yaml")] = service
     for spec in catalog.MODELS.values():
         storage = f"{CLUSTER_STORAGE_PREFIX}/{spec.name}/production"
         out[Path(f"base/models/{spec.name}/inferenceservice.yaml")] = k8s.inference_service(

@@ -19,9 +19,8 @@ import httpx
 import yaml
 
 from nivesh import localsvc
-from nivesh.manifests import PROJECT_ROOT, RULES_DIR
+from nivesh.manifests import ALERTMANAGER_FILE, RULES_DIR
 
-ALERTMANAGER_CONFIG = PROJECT_ROOT / "monitors" / "alertmanager" / "alertmanager.yml"
 RETRAIN_RECEIVER = "retrain-webhook"
 QUERY_TIMEOUT_S = 10.0
 
@@ -44,7 +43,7 @@ def prometheus_config(targets: Mapping[str, list[str]], pushgateway: str, alertm
 
 def alertmanager_config(webhook_url: str, secrets: Path, sink_url: str) -> dict[str, Any]:
     """The project's Alertmanager config with local credential files and webhook URL."""
-    config = yaml.safe_load(ALERTMANAGER_CONFIG.read_text())
+    config = yaml.safe_load(ALERTMANAGER_FILE.read_text())
     secrets.mkdir(parents=True, exist_ok=True)
     files = {"slack-webhook-url": sink_url, "pagerduty-routing-key": "local-routing-key", "smtp-password": "local"}
     for name, value in files.items():

@@ -1,0 +1,137 @@
+"""The drift monitor's cost on a 100k-row window: what sampling buys.
+
+    .venv/bin/python benchmarks/monitor_speed.py [--rows 100000]
+
+Writes 100k logged credit-risk rows (12.5k requests of 8, half of them shifted) into a
+SQLite prediction store, then times the job's two halves the way `nivesh monitor`
+runs them: reading the window (bounded by max_rows, then sampled) and Evidently's
+DataDriftPreset against a 5,000-row reference, beside the baseline of handing
+Evidently the whole 100k-row window. Also the text path: descriptors (TextProfile
+with embeddings) for the sampled window of a text model. Writes
+benchmarks/out/monitor_speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nivesh.data import credit_risk as cr
+from nivesh.data import intents
+from nivesh.monitoring import drift
+from nivesh.monitoring.text import DESCRIPTORS, TextProfile
+from nivesh.predlog import PredictionStore, rows_to_frame
+from nivesh.settings import MonitorSettings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load import OUT
+
+BATCH = 8
+
+
+def _applications(rows: int) -> pd.DataFrame:
+    data = cr.generate(5000, seed=3)
+    latest = data.profiles.sort_values("event_timestamp").drop_duplicates("user_id", keep="last")
+    apps = data.applications.merge(latest.drop(columns=["event_timestamp", "created_timestamp"]), on="user_id")
+    frame = apps.sample(rows, replace=True, random_state=0).reset_index(drop=True)
+    half = frame.index >= rows // 2  # the second half shifted, as the demo's traffic
+    frame.loc[half, "loan_amnt"] *= 2.5
+    frame.loc[half, "loan_int_rate"] = (frame.loc[half, "loan_int_rate"] + 6).clip(upper=26)
+    return frame
+
+
+def _log(store: PredictionStore, frame: pd.DataFrame, columns: list[str]) -> None:
+    now = datetime.now(UTC)
+    records = []
+    for start in range(0, len(frame), BATCH):
+        part = frame.iloc[start : start + BATCH]
+        inputs = {c: [None if pd.isna(v) else v for v in part[c].tolist()] for c in columns}
+        records.append(
+            {
+                "request_id": f"bench-{start}",
+                "model": "credit-risk",
+                "version": "v1.0.0",
+                "component": "predictor",
+                "ce_type": "org.kubeflow.serving.inference.request",
+                "ce_source": "bench",
+                "ce_specversion": "1.0",
+                "inputs": inputs,
+                "outputs": {"probability": np.random.default_rng(start).uniform(0, 1, len(part)).round(4).tolist()},
+                "status_code": 200,
+                "latency_ms": 5.0,
+                "created_at": now - timedelta(seconds=len(frame) - start),
+            }
+        )
+    for s in range(0, len(records), 2000):
+        store.write(records[s : s + 2000])
+
+
+def _timed(fn):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    settings = MonitorSettings()
+    schema = cr.CREDIT_RISK_SCHEMA
+    numerical = [c.name for c in schema.columns if c.v2_datatype == "FP64" and c.name != schema.label]
+    categorical = [c.name for c in schema.columns if c.v2_datatype == "BYTES"]
+    view = drift.MonitorView([*numerical, "probability"], categorical)
+    frame = _applications(args.rows)
+    reference = frame.iloc[: settings.reference_rows].assign(
+        probability=np.random.default_rng(1).uniform(0, 1, settings.reference_rows)
+    )
+    results: dict[str, object] = {
+        "rows_logged": args.rows,
+        "max_rows": settings.max_rows,
+        "reference_rows": len(reference),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        store = PredictionStore(f"sqlite:///{Path(tmp) / 'predictions.db'}")
+        _, seconds = _timed(lambda: _log(store, frame, view.numerical[:-1] + categorical))
+        results["write_seconds"] = round(seconds, 1)
+        since = datetime.now(UTC) - timedelta(hours=2)
+        sampled, read_s = _timed(lambda: drift.current_window(store, "credit-risk", view, 2, settings.max_rows))
+        everything, read_all_s = _timed(lambda: rows_to_frame(store.window("credit-risk", since), view.columns))
+        _, compute_s = _timed(lambda: drift.compute("credit-risk", "v1", view, reference, sampled, 0.3, None))
+        _, compute_all_s = _timed(lambda: drift.compute("credit-risk", "v1", view, reference, everything, 0.3, None))
+        results["tabular"] = {
+            "sampled (the job)": {"rows": len(sampled), "read_s": round(read_s, 2), "evidently_s": round(compute_s, 2)},
+            "whole window (baseline)": {
+                "rows": len(everything),
+                "read_s": round(read_all_s, 2),
+                "evidently_s": round(compute_all_s, 2),
+            },
+            "speedup_total": round((read_all_s + compute_all_s) / (read_s + compute_s), 1),
+        }
+    texts = intents.generate(settings.max_rows, seed=5).text.tolist()
+    profile, fit_s = _timed(lambda: TextProfile.fit(texts[:2000]))
+    described, describe_s = _timed(lambda: profile.describe(texts))
+    text_view = drift.MonitorView(list(DESCRIPTORS), [], text_input="text")
+    ref = profile.describe(texts[:2000], masked=False)
+    _, text_compute_s = _timed(lambda: drift.compute("intent-classifier", "v1", text_view, ref, described, 0.3, None))
+    results["text (intent-classifier, sampled window)"] = {
+        "rows": len(described),
+        "profile_fit_s (training, 2000 texts)": round(fit_s, 1),
+        "descriptors_s": round(describe_s, 1),
+        "evidently_s": round(text_compute_s, 2),
+    }
+    OUT.mkdir(exist_ok=True)
+    (OUT / "monitor_speed.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
