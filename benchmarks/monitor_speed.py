@@ -67,7 +67,7 @@ def _log(store: PredictionStore, frame: pd.DataFrame, columns: list[str]) -> Non
                 "outputs": {"probability": np.random.default_rng(start).uniform(0, 1, len(part)).round(4).tolist()},
                 "status_code": 200,
                 "latency_ms": 5.0,
-                "created_at": now - timedelta(seconds=len(frame) - start),
+                "created_at": now - timedelta(seconds=3000 * (1 - start / len(frame))),  # all in the last hour
             }
         )
     for s in range(0, len(records), 2000):
@@ -86,10 +86,11 @@ def main() -> None:
     args = parser.parse_args()
     settings = MonitorSettings()
     schema = cr.CREDIT_RISK_SCHEMA
-    numerical = [c.name for c in schema.columns if c.v2_datatype == "FP64" and c.name != schema.label]
-    categorical = [c.name for c in schema.columns if c.v2_datatype == "BYTES"]
-    view = drift.MonitorView([*numerical, "probability"], categorical)
     frame = _applications(args.rows)
+    inputs = [c for c in schema.columns if c.name in frame.columns and c.name != schema.label]
+    numerical = [c.name for c in inputs if c.v2_datatype == "FP64"]
+    categorical = [c.name for c in inputs if c.v2_datatype == "BYTES"]
+    view = drift.MonitorView([*numerical, "probability"], categorical)
     reference = frame.iloc[: settings.reference_rows].assign(
         probability=np.random.default_rng(1).uniform(0, 1, settings.reference_rows)
     )
