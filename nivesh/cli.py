@@ -286,7 +286,8 @@ def retrain_webhook(
 
     ws, settings = _workspace(), RetrainSettings()
     runs = records.RetrainingLog(StoreSettings().resolved_url(ws))
-    retrainer = webhook.Retrainer(runs, launch.launcher(ws, settings), timedelta(seconds=settings.cooldown_s))
+    cooldown = timedelta(seconds=settings.cooldown_s)
+    retrainer = webhook.Retrainer(runs, launch.launcher(ws, settings), cooldown, settings.models)
     where = settings.kfp_host or "kfp.local in this workspace"
     console.print(f"retraining webhook on http://{host}:{port}/alerts; runs start on {where}")
     uvicorn.run(webhook.app(retrainer), host=host, port=port, log_level="warning", timeout_keep_alive=5)

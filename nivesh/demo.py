@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 from rich.console import Console
 
 from nivesh import catalog, demo_traffic, features, localsvc, pipelines, registry
@@ -29,6 +33,62 @@ DEMO_RUNS: dict[str, dict[str, dict[str, object]]] = {
     catalog.FINANCIAL_ADVISOR.name: {},
 }
 TRAFFIC = 160  # normal and shifted requests per model (rows, in batches)
+# The loop retrains one model on its drift alert (a minute); the others' alerts are shown.
+DEMO_RETRAIN = [catalog.CREDIT_RISK.name]
+ALERT_WAIT_S, NOTIFY_WAIT_S, RETRAIN_WAIT_S = 90.0, 60.0, 900.0
+
+
+def _alert_loop(ws: Workspace, served: list[Served], closers: contextlib.ExitStack, console: Console) -> Any:
+    """Prometheus, Alertmanager and the Pushgateway with the project's rules and routes, and
+    the retraining webhook; None (and a hint) when the Debian packages are missing."""
+    from nivesh.monitoring import stack
+
+    missing = [t for t in ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway") if not shutil.which(t)]
+    if missing:
+        console.print(f"[yellow]no alert loop: sudo apt-get install {' '.join(missing)}[/yellow]")
+        return None
+    port = localsvc.free_port()
+    nivesh = str(Path(sys.executable).with_name("nivesh"))
+    hook = localsvc.start(
+        "retrain-webhook",
+        [nivesh, "retrain-webhook", "--port", str(port)],
+        f"http://127.0.0.1:{port}",
+        "/healthz",
+        ws.path("logs", "retrain-webhook.log"),
+        env={"NIVESH_RETRAIN_MODELS": json.dumps(DEMO_RETRAIN)},
+    )
+    closers.callback(hook.stop)
+    targets = {s.model: [p.url for p in (s.predictor, s.transformer) if p is not None] for s in served}
+    loop = closers.enter_context(stack.running(ws.home / "stack", targets, f"{hook.url}/alerts"))
+    loop.extra.append(hook)
+    return loop
+
+
+def _show_alerts(loop: Any, console: Console) -> None:
+    """The drift alerts Prometheus fires, and the retraining run the webhook starts."""
+    hook = loop.extra[0]
+    deadline = time.monotonic() + ALERT_WAIT_S
+    firing: list[str] = []
+    with console.status("6/7 waiting for Prometheus to evaluate the alert rules"):
+        while time.monotonic() < deadline and not firing:
+            time.sleep(2)
+            alerts = [a for a in loop.alerts() if a["state"] == "firing"]
+            firing = sorted({f"{a['labels']['alertname']} {a['labels'].get('model', '')}".strip() for a in alerts})
+    console.print(f"6/7 alerts firing in Prometheus: {', '.join(firing) or 'none'} ({loop.prometheus.url}/alerts)")
+    waited, runs = time.monotonic(), []
+    with console.status(f"6/7 retraining {', '.join(DEMO_RETRAIN)} on its alert (webhook -> kfp.local)"):
+        while time.monotonic() - waited < RETRAIN_WAIT_S:
+            runs = httpx.get(f"{hook.url}/runs", timeout=5).json()
+            if any(r["status"] in ("succeeded", "failed") for r in runs):
+                break
+            if not runs and time.monotonic() - waited > NOTIFY_WAIT_S:  # no retrain alert is coming
+                break
+            time.sleep(3)
+    for r in runs:
+        outcome = f"registered {r['version']} ({r['decision']})" if r["status"] == "succeeded" else r["status"]
+        console.print(f"6/7 retraining: {r['trigger']} {r['model']} -> {outcome}")
+    if not runs:
+        console.print("[yellow]6/7 retraining: no run started (no retrain alert reached the webhook in time)[/yellow]")
 
 
 def _pushgateway(ws: Workspace, settings: MonitorSettings, console: Console) -> localsvc.Process | None:
@@ -78,6 +138,8 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console, models:
     served: list[Served] = []
     settings = MonitorSettings()
     gateway = None
+    closers = contextlib.ExitStack()
+    loop = None
     try:
         for model in models:
             with console.status(f"4/7 starting {model}"):
@@ -93,7 +155,13 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console, models:
                 f"shifted {demo_traffic.summary(s.model, shifted)}"
             )
         time.sleep(1.0)  # let the prediction loggers flush their batches
-        gateway = _pushgateway(ws, settings, console)
+        if not settings.pushgateway_url:
+            with console.status("6/7 starting Prometheus, Alertmanager, Pushgateway and the retraining webhook"):
+                loop = _alert_loop(ws, served, closers, console)
+        if loop is not None:
+            settings.pushgateway_url = loop.pushgateway.url
+        else:
+            gateway = _pushgateway(ws, settings, console)
         reports: dict[str, Path | None] = {}
         for model in models:
             with console.status(f"6/7 drift monitor {model}"):
@@ -106,7 +174,13 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console, models:
                 else f"{result.rows_compared} rows: too few for a verdict (min {settings.min_rows})"
             )
             console.print(f"6/7 monitor {model}: {verdict}")
+        if loop is not None:
+            _show_alerts(loop, console)
         _summary(ws, served, reports, settings, console, time.monotonic() - started)
+        if loop is not None:
+            print(f"prometheus:            {loop.prometheus.url} (alerts, rules, PromQL)")
+            print(f"alertmanager:          {loop.alertmanager.url}")
+            print(f"retraining webhook:    {loop.extra[0].url}/runs")
         if keep_running:
             console.print("\nServers keep running; press Ctrl-C to stop.")
             while True:
@@ -114,6 +188,7 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console, models:
     except KeyboardInterrupt:
         pass
     finally:
+        closers.close()
         for s in served:
             s.stop()
         if gateway:

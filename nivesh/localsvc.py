@@ -84,9 +84,11 @@ def start(
 
 
 def start_pushgateway(log: Path) -> Process:
-    """A Prometheus Pushgateway from Debian's prometheus-pushgateway on a free loopback port."""
+    """A Prometheus Pushgateway from Debian's prometheus-pushgateway on a free loopback port.
+
+    In memory only: Debian's build persists to /var/lib/prometheus/pushgateway.data by
+    default, which would hand every later local gateway the previous run's gauges."""
     exe = binary("prometheus-pushgateway", "prometheus-pushgateway")
     port = free_port()
-    return start(
-        "pushgateway", [exe, f"--web.listen-address=127.0.0.1:{port}"], f"http://127.0.0.1:{port}", "/-/ready", log
-    )
+    cmd = [exe, f"--web.listen-address=127.0.0.1:{port}", "--persistence.file="]
+    return start("pushgateway", cmd, f"http://127.0.0.1:{port}", "/-/ready", log)

@@ -126,6 +126,9 @@ class RetrainSettings(BaseSettings):
     # Bound on creating a KFP run (the client has no timeout of its own) and on a local run.
     kfp_timeout_s: float = 60.0
     local_timeout_s: float = 3 * 3600.0
+    # Only these models are retrained on alerts (JSON list); none = every model. `make demo`
+    # retrains credit-risk only, to keep the loop short.
+    models: list[str] | None = None
 
 
 class VertexSettings(BaseSettings):

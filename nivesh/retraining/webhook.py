@@ -61,10 +61,13 @@ def triggers(payload: Any) -> list[Trigger]:
 class Retrainer:
     """Decides (duplicate, cool-down, start) under one lock and runs starts in order."""
 
-    def __init__(self, runs: RetrainingLog, launcher: Launcher, cooldown: timedelta) -> None:
+    def __init__(
+        self, runs: RetrainingLog, launcher: Launcher, cooldown: timedelta, models: list[str] | None = None
+    ) -> None:
         self.runs = runs
         self.launcher = launcher
         self.cooldown = cooldown
+        self.models = set(models) if models is not None else None
         self.lock = threading.Lock()
         self.jobs: queue.Queue[tuple[int, Trigger] | None] = queue.Queue()
         self.worker = threading.Thread(target=self._work, name="retrain-worker", daemon=True)
@@ -76,7 +79,12 @@ class Retrainer:
         with self.lock:
             for t in found:
                 when = now or records.now()
-                if self.runs.seen(t.incident):
+                if self.models is not None and t.model not in self.models:
+                    result["skipped"].append(
+                        {"model": t.model, "why": "not enabled for retraining (NIVESH_RETRAIN_MODELS)"}
+                    )
+                    TRIGGERS.labels(t.model, "disabled").inc()
+                elif self.runs.seen(t.incident):
                     outcome = {"model": t.model, "why": "duplicate: this incident already started a run"}
                     result["skipped"].append(outcome)
                     TRIGGERS.labels(t.model, "duplicate").inc()

@@ -45,6 +45,9 @@ def test_demo_runs_the_whole_loop(tmp_path: Path) -> None:
         )
         assert f"5/7 traffic {model}: normal" in text and f"6/7 monitor {model}:" in text
         assert (tmp_path / "var" / "manifests" / f"{model}.yaml").is_file()
+    # the loop in short: the drift alert fires in Prometheus, reaches the webhook, retrains
+    assert re.search(r"6/7 alerts firing in Prometheus: .*NiveshInputDrift credit-risk", text), text[-3000:]
+    assert re.search(r"6/7 retraining: NiveshInputDrift credit-risk -> registered v1\.1\.0 \(staging: ", text)
     drift = re.search(r"6/7 monitor credit-risk: drift share (\d\.\d+)", text)
     assert drift and float(drift.group(1)) > 0.3  # the shifted half of the traffic is noticed
     assert list((tmp_path / "var" / "reports" / "credit-risk").glob("drift-*.html"))

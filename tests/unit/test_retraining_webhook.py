@@ -80,6 +80,18 @@ def test_only_firing_retrain_alerts_of_known_models_count(tmp_path: Path) -> Non
     assert r.runs.recent() == []
 
 
+def test_models_not_enabled_are_skipped(tmp_path: Path) -> None:
+    launcher = Recorder()
+    runs = records.RetrainingLog(f"sqlite:///{tmp_path / 'predictions.db'}")
+    r = webhook.Retrainer(runs, launcher, timedelta(hours=6), models=["credit-risk"])
+    out = r.handle({"alerts": [_alert("intent-classifier"), _alert("credit-risk", fingerprint="fp9")]}, T0)
+    assert [s["model"] for s in out["started"]] == ["credit-risk"]
+    assert out["skipped"] == [
+        {"model": "intent-classifier", "why": "not enabled for retraining (NIVESH_RETRAIN_MODELS)"}
+    ]
+    assert r.drain(10) and launcher.asked == ["credit-risk"]
+
+
 def test_a_failed_start_is_recorded(tmp_path: Path) -> None:
     r = _retrainer(tmp_path, Recorder(fail=True))
     r.handle({"alerts": [_alert("anomaly-detector")]}, T0)
