@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from nivesh.catalog import ModelSpec
 from nivesh.errors import NiveshError
-from nivesh.predlog import engine_for
+from nivesh.predlog import engine_for, id_column
 
 MAX_ROWS = 1000  # labels per post
 
@@ -24,7 +24,7 @@ metadata = sa.MetaData()
 model_feedback = sa.Table(
     "model_feedback",
     metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    id_column(),
     sa.Column("model", sa.String(64), nullable=False),
     sa.Column("request_id", sa.String(64), nullable=False),
     sa.Column("row", sa.Integer, nullable=False),

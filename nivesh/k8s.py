@@ -28,6 +28,15 @@ SECURITY_CONTEXT: dict[str, Any] = {
 }
 
 
+# Pods with a writable emptyDir (monitor, webhook): the volume belongs to the same non-root user.
+POD_SECURITY_CONTEXT: dict[str, Any] = {
+    "runAsNonRoot": True,
+    "runAsUser": 10001,
+    "fsGroup": 10001,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
 def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
     return {
         "requests": {"cpu": cpu, "memory": memory},
@@ -165,12 +174,7 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
                             "serviceAccountName": "nivesh-monitor",
                             "automountServiceAccountToken": False,
                             "restartPolicy": "Never",
-                            "securityContext": {
-                                "runAsNonRoot": True,
-                                "runAsUser": 10001,
-                                "fsGroup": 10001,
-                                "seccompProfile": {"type": "RuntimeDefault"},
-                            },
+                            "securityContext": POD_SECURITY_CONTEXT,
                             "containers": [container],
                             "volumes": [{"name": "work", "emptyDir": {}}],
                         },
@@ -223,12 +227,7 @@ def retrain_webhook() -> list[dict[str, Any]]:
                 "spec": {
                     "serviceAccountName": "nivesh-retrainer",
                     "automountServiceAccountToken": False,
-                    "securityContext": {
-                        "runAsNonRoot": True,
-                        "runAsUser": 10001,
-                        "fsGroup": 10001,
-                        "seccompProfile": {"type": "RuntimeDefault"},
-                    },
+                    "securityContext": POD_SECURITY_CONTEXT,
                     "containers": [container],
                     "volumes": [{"name": "work", "emptyDir": {}}],
                 },

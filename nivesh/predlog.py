@@ -31,16 +31,17 @@ log = logging.getLogger(__name__)
 REQUEST_TYPE = "org.kubeflow.serving.inference.request"
 RESPONSE_TYPE = "org.kubeflow.serving.inference.response"
 
+
+def id_column() -> sa.Column[int]:
+    """A table's surrogate key: BIGINT on PostgreSQL, SQLite's INTEGER rowid alias."""
+    return sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
+
+
 metadata = sa.MetaData()
 model_predictions = sa.Table(
     "model_predictions",
     metadata,
-    sa.Column(
-        "id",
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    id_column(),
     sa.Column("request_id", sa.String(64), nullable=False, index=True),
     sa.Column("model", sa.String(64), nullable=False),
     sa.Column("version", sa.String(32), nullable=False),

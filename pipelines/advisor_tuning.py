@@ -6,18 +6,15 @@ InferenceService. Vertex settings and Google credentials come from the environme
 
 from kfp import dsl, kubernetes
 
-from components.compare_with_production import compare_with_production
-from components.emit_inference_service import emit_inference_service
 from components.evaluate_model import evaluate_model
 from components.prepare_training_data import prepare_training_data
-from components.register_model import register_model
 from components.start_tuning_job import start_tuning_job
 from components.train_model import train_model
 from components.upload_tuning_data import upload_tuning_data
 from components.wait_for_tuning_job import wait_for_tuning_job
 from nivesh import secrets
 from nivesh.catalog import FINANCIAL_ADVISOR as SPEC
-from pipelines.training import use_secret
+from pipelines.training import publish_steps, use_secret
 
 
 @dsl.pipeline(name="financial-advisor-tuning", description="Tune Gemini on Vertex AI and register the tuned advisor")
@@ -37,19 +34,8 @@ def advisor_tuning_pipeline(source: str = "", params: str = "", display_name: st
     evaluated = evaluate_model(
         model_name=SPEC.name, model=waited.outputs["tuned_model"], test_data=prepared.outputs["test_data"]
     ).set_display_name(f"evaluate + quality gate ({SPEC.gate})")
-    registered = register_model(
-        model_name=SPEC.name, model=waited.outputs["tuned_model"], metrics=evaluated.outputs["metrics"]
-    ).set_display_name("register in MLflow (staging)")
-    emitted = emit_inference_service(model_name=SPEC.name, version=registered.outputs["version"], output_dir="")
-    compared = compare_with_production(
-        model_name=SPEC.name,
-        version=registered.outputs["version"],
-        test_data=prepared.outputs["test_data"],
-        metrics=evaluated.outputs["metrics"],
-    ).set_display_name("champion / challenger: promote if better than production")
+    published = publish_steps(SPEC, waited.outputs["tuned_model"], prepared, evaluated, "")
     for task in (uploaded, started, waited):
         use_secret(task, secrets.VERTEX_TUNING)
-    for task in (registered, emitted, compared):
-        use_secret(task, secrets.MLFLOW)
-    for task in (prepared, trained, uploaded, started, waited, evaluated, registered, emitted, compared):
+    for task in (prepared, trained, uploaded, started, waited, evaluated, *published):
         task.set_caching_options(False)

@@ -24,6 +24,32 @@ def use_secret(task: dsl.PipelineTask, secret: secrets.SecretEnv) -> None:
     kubernetes.use_secret_as_env(task, secret_name=secret.name, secret_key_to_env=secret.key_to_env)
 
 
+def publish_steps(
+    spec: ModelSpec,
+    model: dsl.PipelineChannel,
+    prepared: dsl.PipelineTask,
+    evaluated: dsl.PipelineTask,
+    manifest_dir: str | dsl.PipelineChannel,
+) -> list[dsl.PipelineTask]:
+    """The tail every training DAG shares: register (staging) -> emit the InferenceService, and
+    champion / challenger on the same held-out rows."""
+    registered = register_model(
+        model_name=spec.name, model=model, metrics=evaluated.outputs["metrics"]
+    ).set_display_name("register in MLflow (staging)")
+    emitted = emit_inference_service(
+        model_name=spec.name, version=registered.outputs["version"], output_dir=manifest_dir
+    ).set_display_name("emit InferenceService")
+    compared = compare_with_production(
+        model_name=spec.name,
+        version=registered.outputs["version"],
+        test_data=prepared.outputs["test_data"],
+        metrics=evaluated.outputs["metrics"],
+    ).set_display_name("champion / challenger: promote if better than production")
+    for task in (registered, emitted, compared):
+        use_secret(task, secrets.MLFLOW)
+    return [registered, emitted, compared]
+
+
 def build(spec: ModelSpec) -> Callable[..., None]:
     """A KFP pipeline named after the model, with the model's training resources."""
 
@@ -46,25 +72,10 @@ def build(spec: ModelSpec) -> Callable[..., None]:
             model=trained.outputs["model"],
             test_data=prepared.outputs["test_data"],
         ).set_display_name(f"evaluate + quality gate ({spec.gate})")
-        registered = register_model(
-            model_name=spec.name,
-            model=trained.outputs["model"],
-            metrics=evaluated.outputs["metrics"],
-        ).set_display_name("register in MLflow (staging)")
-        emitted = emit_inference_service(
-            model_name=spec.name, version=registered.outputs["version"], output_dir=manifest_dir
-        ).set_display_name("emit InferenceService")
-        compared = compare_with_production(
-            model_name=spec.name,
-            version=registered.outputs["version"],
-            test_data=prepared.outputs["test_data"],
-            metrics=evaluated.outputs["metrics"],
-        ).set_display_name("champion / challenger: promote if better than production")
-        for task in (registered, emitted, compared):
-            use_secret(task, secrets.MLFLOW)
+        published = publish_steps(spec, trained.outputs["model"], prepared, evaluated, manifest_dir)
         if spec.trains_on_features:
             use_secret(prepared, secrets.REDIS)
-        for task in (prepared, trained, evaluated, registered, emitted, compared):
+        for task in (prepared, trained, evaluated, *published):
             task.set_caching_options(False)
 
     return pipeline

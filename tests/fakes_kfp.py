@@ -5,13 +5,13 @@ runs and recurring runs, with their pipeline specs."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes_http import serve_json
 
 API = "/apis/v2beta1"
 
@@ -45,33 +45,9 @@ class FakeKfp:
 
 @contextmanager
 def serve(fake: FakeKfp) -> Iterator[FakeKfp]:
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            path, _, query = self.path.partition("?")
-            status, payload = fake.handle(method, path, query, json.loads(raw) if raw else {})
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def handle(method: str, path: str, query: str, kind: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        return fake.handle(method, path, query, json.loads(raw) if raw else {})
 
-        def do_GET(self) -> None:
-            self._reply("GET")
-
-        def do_POST(self) -> None:
-            self._reply("POST")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_json(handle) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.fakes_http import serve_json
 
 GENERATE = re.compile(
     r"^/v1beta1/projects/([^/]+)/locations/([^/]+)/(endpoints/[^/:]+|publishers/google/models/[^/:]+):generateContent$"
@@ -111,44 +111,19 @@ def _multipart(raw: bytes, boundary: str) -> dict[str, Any]:
 
 @contextmanager
 def serve(fake: FakeVertex) -> Iterator[FakeVertex]:
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            kind = self.headers.get("Content-Type", "")
-            if kind.startswith("multipart/related"):  # a Cloud Storage multipart upload
-                body = _multipart(raw, kind.split("boundary=")[1].strip('"'))
-            else:
-                try:
-                    body = json.loads(raw) if raw else {}
-                except json.JSONDecodeError:  # the token request is form-encoded
-                    body = {"form": raw.decode()}
-            status, payload = fake.handle(method, self.path.split("?")[0], body)
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def handle(method: str, path: str, query: str, kind: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        if kind.startswith("multipart/related"):  # a Cloud Storage multipart upload
+            body = _multipart(raw, kind.split("boundary=")[1].strip('"'))
+        else:
+            try:
+                body = json.loads(raw) if raw else {}
+            except json.JSONDecodeError:  # the token request is form-encoded
+                body = {"form": raw.decode()}
+        return fake.handle(method, path, body)
 
-        def do_POST(self) -> None:
-            self._reply("POST")
-
-        def do_GET(self) -> None:
-            self._reply("GET")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
+    with serve_json(handle) as url:
+        fake.url = f"{url}/"
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def service_account_key(path: Path, token_uri: str) -> Path:

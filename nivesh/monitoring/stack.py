@@ -66,7 +66,7 @@ class Stack:
     pushgateway: localsvc.Process
     alertmanager: localsvc.Process
     prometheus: localsvc.Process
-    extra: list[localsvc.Process] = field(default_factory=list)
+    extra: list[localsvc.Process] = field(default_factory=list)  # what the caller runs beside (the webhook)
 
     def query(self, expr: str) -> list[dict[str, Any]]:
         """An instant PromQL query; raises with Prometheus's message if it does not parse."""
@@ -80,10 +80,6 @@ class Stack:
         r = httpx.get(f"{self.prometheus.url}/api/v1/alerts", timeout=QUERY_TIMEOUT_S)
         return list(r.json()["data"]["alerts"])
 
-    def stop(self) -> None:
-        for p in (self.prometheus, self.alertmanager, self.pushgateway, *self.extra):
-            p.stop()
-
 
 @contextlib.contextmanager
 def running(folder: Path, targets: Mapping[str, list[str]], webhook_url: str) -> Iterator[Stack]:
@@ -93,37 +89,23 @@ def running(folder: Path, targets: Mapping[str, list[str]], webhook_url: str) ->
     gateway = localsvc.start_pushgateway(folder / "pushgateway.log")
     processes = [gateway]
     try:
-        am_port, am_cluster = localsvc.free_port(), localsvc.free_port()
-        am_yml = folder / "alertmanager.yml"
-        am_yml.write_text(yaml.safe_dump(alertmanager_config(webhook_url, folder / "secrets", sink), sort_keys=False))
-        manager = localsvc.start(
+        manager = _daemon(
             "alertmanager",
+            "prometheus-alertmanager",
+            folder,
+            alertmanager_config(webhook_url, folder / "secrets", sink),
             [
-                localsvc.binary("prometheus-alertmanager", "prometheus-alertmanager"),
-                f"--config.file={am_yml}",
                 f"--storage.path={folder / 'alertmanager-data'}",
-                f"--web.listen-address=127.0.0.1:{am_port}",
-                f"--cluster.listen-address=127.0.0.1:{am_cluster}",
+                f"--cluster.listen-address=127.0.0.1:{localsvc.free_port()}",
             ],
-            f"http://127.0.0.1:{am_port}",
-            "/-/ready",
-            folder / "alertmanager.log",
         )
         processes.append(manager)
-        prom_port = localsvc.free_port()
-        prom_yml = folder / "prometheus.yml"
-        prom_yml.write_text(yaml.safe_dump(prometheus_config(targets, gateway.url, manager.url), sort_keys=False))
-        prometheus = localsvc.start(
+        prometheus = _daemon(
             "prometheus",
-            [
-                localsvc.binary("prometheus", "prometheus"),
-                f"--config.file={prom_yml}",
-                f"--storage.tsdb.path={folder / 'prometheus-data'}",
-                f"--web.listen-address=127.0.0.1:{prom_port}",
-            ],
-            f"http://127.0.0.1:{prom_port}",
-            "/-/ready",
-            folder / "prometheus.log",
+            "prometheus",
+            folder,
+            prometheus_config(targets, gateway.url, manager.url),
+            [f"--storage.tsdb.path={folder / 'prometheus-data'}"],
         )
         processes.append(prometheus)
         stack = Stack(gateway, manager, prometheus)
@@ -131,6 +113,15 @@ def running(folder: Path, targets: Mapping[str, list[str]], webhook_url: str) ->
     finally:
         for p in reversed(processes):
             p.stop()
+
+
+def _daemon(name: str, package: str, folder: Path, config: dict[str, Any], flags: list[str]) -> localsvc.Process:
+    """Write `config` as name.yml and start the Debian binary on a free loopback port."""
+    path = folder / f"{name}.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    port = localsvc.free_port()
+    cmd = [localsvc.binary(package, package), f"--config.file={path}", f"--web.listen-address=127.0.0.1:{port}", *flags]
+    return localsvc.start(name, cmd, f"http://127.0.0.1:{port}", "/-/ready", folder / f"{name}.log")
 
 
 def _hostport(url: str) -> str:

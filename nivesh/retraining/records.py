@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nivesh.predlog import engine_for
+from nivesh.predlog import engine_for, id_column
 
 STARTED, SUCCEEDED, FAILED, COOLDOWN = "started", "succeeded", "failed", "skipped-cooldown"
 
@@ -17,7 +17,7 @@ metadata = sa.MetaData()
 retraining_runs = sa.Table(
     "retraining_runs",
     metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    id_column(),
     sa.Column("model", sa.String(64), nullable=False),
     sa.Column("trigger", sa.String(64), nullable=False),  # the alert name, or "schedule" / "manual"
     sa.Column("incident", sa.String(128), nullable=False),  # alert fingerprint @ startsAt
