@@ -8,6 +8,7 @@ the model's trainer. Per-model modules call `build(spec)`.
 from collections.abc import Callable
 
 from kfp import dsl, kubernetes
+from kfp.dsl.pipeline_channel import PipelineChannel
 
 from components.compare_with_production import compare_with_production
 from components.emit_inference_service import emit_inference_service
@@ -26,10 +27,10 @@ def use_secret(task: dsl.PipelineTask, secret: secrets.SecretEnv) -> None:
 
 def publish_steps(
     spec: ModelSpec,
-    model: dsl.PipelineChannel,
+    model: PipelineChannel,
     prepared: dsl.PipelineTask,
     evaluated: dsl.PipelineTask,
-    manifest_dir: str | dsl.PipelineChannel,
+    manifest_dir: str | PipelineChannel,
 ) -> list[dsl.PipelineTask]:
     """The tail every training DAG shares: register (staging) -> emit the InferenceService, and
     champion / challenger on the same held-out rows."""
