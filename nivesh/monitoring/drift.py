@@ -86,11 +86,15 @@ def current_window(
     max_rows: int,
     now: datetime | None = None,
     profile: TextProfile | None = None,
+    version: str | None = None,
 ) -> pd.DataFrame:
     """Logged predictor traffic of the last `hours` as the view's columns, at most `max_rows` rows
-    (text models: the descriptors of the logged text, with the artifact's `profile`)."""
+    (text models: the descriptors of the logged text, with the artifact's `profile`); with
+    `version`, only that version's requests (its reference is the one compared with)."""
     since = (now or datetime.now(UTC)) - timedelta(hours=hours)
     rows = store.window(model, since, limit=max_rows)
+    if version is not None:
+        rows = [r for r in rows if r["version"] == version]
     if view.text_input is None:
         frame = rows_to_frame(rows, view.columns)
     else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +22,18 @@ from nivesh.settings import MonitorSettings, StoreSettings, Workspace
 log = logging.getLogger(__name__)
 
 
-def served_version(ws: Workspace, model: str) -> registry.RegisteredVersion:
-    """production if it is set, else staging: what the servers would be running."""
+def served_version(
+    ws: Workspace, model: str, store: PredictionStore | None = None, hours: float = 24.0
+) -> registry.RegisteredVersion:
+    """The version that answered most of the window's logged requests (a retrain may have
+    registered a newer one that serves nothing yet); with no traffic, production if it is
+    set, else staging."""
+    if store is not None:
+        since = datetime.now(UTC) - timedelta(hours=hours)
+        served = Counter(r["version"] for r in store.window(model, since, limit=1000))
+        for semver, _ in served.most_common():
+            with contextlib.suppress(NiveshError):  # a version registered elsewhere: try the next
+                return registry.resolve(ws, model, semver)
     try:
         return registry.resolve(ws, model, registry.PRODUCTION)
     except NiveshError:
@@ -36,7 +48,8 @@ def run(
     report: Path | None = None,
 ) -> drift.DriftResult:
     spec = catalog.get(model)
-    version = served_version(ws, model)
+    store = PredictionStore(StoreSettings().resolved_url(ws))
+    version = served_version(ws, model, store, settings.window_hours)
     with tempfile.TemporaryDirectory() as tmp:
         folder, manifest = registry.download(ws, version, Path(tmp))
         view = drift.MonitorView.from_manifest(manifest.extra)
@@ -44,8 +57,9 @@ def run(
         profile = TextProfile.load(folder, manifest.extra["monitor"]) if view.text_input else None
     if len(reference) > settings.reference_rows:
         reference = reference.sample(settings.reference_rows, random_state=0)
-    store = PredictionStore(StoreSettings().resolved_url(ws))
-    current = drift.current_window(store, model, view, settings.window_hours, settings.max_rows, profile=profile)
+    current = drift.current_window(
+        store, model, view, settings.window_hours, settings.max_rows, profile=profile, version=version.semver
+    )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = report or ws.path("reports", model, f"drift-{stamp}.html")
     if len(current) < settings.min_rows:
