@@ -12,14 +12,12 @@ def emit_inference_service(model_name: str, version: str, output_dir: str, manif
     from pathlib import Path
 
     from nivesh import k8s, registry
-    from nivesh.settings import RegistrySettings, Workspace
+    from nivesh.settings import Workspace
     from nivesh.training import steps
 
     ws = Workspace()
     registered = registry.resolve(ws, model_name, version)
-    prefix = RegistrySettings().storage_uri_prefix
-    storage = f"{prefix.rstrip('/')}/{model_name}/{registered.semver}" if prefix else None
-    rendered = steps.render(model_name, registered, storage)
+    rendered = steps.render(model_name, registered)
     body = k8s.dump(rendered)
     Path(manifest.path).write_text(body)
     manifest.metadata.update({"model": model_name, "semver": registered.semver})

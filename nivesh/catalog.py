@@ -72,6 +72,9 @@ class ModelSpec:
     features_in_training: bool = True
     # Calls Vertex AI when configured: the Secret and Workload Identity the predictor needs.
     uses_vertex: bool = False
+    # Serverless environments may scale it to zero replicas (a cold start is acceptable for a
+    # chat answer, not for a loan decision); everything else keeps minReplicas >= 1.
+    scale_to_zero: bool = False
     # Labels clients post later (POST /v2/models/<name>/feedback) and the quality they measure.
     feedback: Feedback | None = None
 
@@ -161,6 +164,7 @@ FINANCIAL_ADVISOR = ModelSpec(
     predictor_timeout_s=60,  # a tuned Gemini call with retries
     latency_objective_ms=8000,  # a Gemini generation (offline answers take under 0.1 s)
     uses_vertex=True,
+    scale_to_zero=True,
 )
 
 MODELS: dict[str, ModelSpec] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import tempfile
 import time
@@ -20,6 +21,7 @@ from nivesh.logs import route_warnings_to_logging
 from nivesh.settings import Workspace
 
 if TYPE_CHECKING:
+    from nivesh.deploy import Outcome
     from nivesh.serve import Served
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
@@ -191,6 +193,28 @@ def pipeline_run(
     )
 
 
+@pipeline_app.command("submit")
+def pipeline_submit(
+    name: Annotated[str, typer.Argument(help="a model name, spending-batch, all-models or financial-advisor-tuning")],
+    host: Annotated[str, typer.Option(help="Kubeflow Pipelines API, e.g. http://ml-pipeline.kubeflow:8888")],
+    experiment: Annotated[str, typer.Option(help="KFP experiment")] = "nivesh",
+    run_name: Annotated[str, typer.Option(help="default: NAME-<UTC time>")] = "",
+    source: Annotated[str, typer.Option(help="entity parquet or labelled file (a path the pods can read)")] = "",
+    options: Annotated[str, typer.Option(help='data options as JSON, e.g. {"label_column": "y"}')] = "",
+    params: Annotated[str, typer.Option(help='training parameters as JSON, e.g. {"epochs": 3}')] = "",
+) -> None:
+    """Create a run of the compiled pipeline in a Kubeflow Pipelines cluster (the kfp Client)."""
+    from datetime import UTC, datetime
+
+    from nivesh import pipelines
+    from nivesh.settings import RetrainSettings
+
+    arguments = {"source": source, "options": options, "params": params}
+    run_name = run_name or f"{name}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    run_id = pipelines.submit(name, host, run_name, experiment, arguments, RetrainSettings().kfp_timeout_s)
+    console.print(f"{name}: run {run_id} ({run_name}) in experiment {experiment} at {host}")
+
+
 @pipeline_app.command("schedule")
 def pipeline_schedule(
     host: Annotated[str, typer.Option(help="Kubeflow Pipelines API, e.g. http://ml-pipeline.kubeflow:8888")] = "",
@@ -204,6 +228,88 @@ def pipeline_schedule(
     for plan in schedule.create(host, dry_run=dry_run):
         made = plan.get("recurring_run_id", "(dry run)")
         console.print(f"{plan['job_name']}: cron '{plan['cron']}' ({plan['why']}) {made}")
+
+
+EnvOption = Annotated[str, typer.Option("--env", help="environment: local, staging or prod")]
+
+
+@app.command()
+def deploy(
+    model: ModelArg,
+    version: Annotated[str, typer.Option(help="semver (v1.2.0), MLflow version or alias")],
+    env: EnvOption,
+    canary: Annotated[
+        int | None, typer.Option(help="percent of traffic for the new version (KServe canaryTrafficPercent)")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="print the InferenceService; change and record nothing")] = False,
+    output: Annotated[
+        Path | None, typer.Option(help="write the YAML to DIR/ENV/MODEL.yaml for GitOps instead of applying")
+    ] = None,
+) -> None:
+    """Deploy a registered version: InferenceService applied with server-side apply (or
+    written for GitOps), the environment's MLflow alias moved, the deployment recorded."""
+    from nivesh import deploy as promotion
+
+    outcome = promotion.deploy(_workspace(), model, version, env, canary, dry_run, output)
+    _print_deployment(outcome)
+
+
+@app.command()
+def rollback(
+    model: ModelArg,
+    env: EnvOption,
+    output: Annotated[Path | None, typer.Option(help="write the YAML for GitOps instead of applying")] = None,
+) -> None:
+    """Return MODEL in ENV to the version that ran before the current one (all traffic)."""
+    from nivesh import deploy as promotion
+
+    _print_deployment(promotion.rollback(_workspace(), model, env, output))
+
+
+def _print_deployment(outcome: Outcome) -> None:
+    d = outcome.deployment
+    if outcome.status == "dry-run":
+        print(outcome.manifest, end="")
+        return
+    traffic = f"{d.canary_percent}% canary" if d.canary_percent is not None else "all traffic"
+    where = f" -> {outcome.path}" if outcome.path else ""
+    console.print(
+        f"{d.action} {d.model} {d.version} to {d.environment} ({d.namespace}, {traffic}): {outcome.status}{where}; "
+        f"previous {d.previous_version or 'none'}; record #{outcome.record_id} by {d.deployed_by}"
+    )
+
+
+@app.command()
+def status(
+    model: Annotated[str | None, typer.Argument(help="one model; default: all")] = None,
+) -> None:
+    """Per model: registered versions and aliases, deployments per environment, the latest
+    monitor figures (from NIVESH_PUSHGATEWAY_URL)."""
+    from rich.table import Table
+
+    from nivesh import status as model_status
+    from nivesh.settings import MonitorSettings
+
+    settings = MonitorSettings()
+    models = [catalog.get(model).name] if model else list(catalog.MODELS)
+    for st in model_status.gather(_workspace(), models, settings.pushgateway_url, settings.push_timeout_s):
+        table = Table(title=st.model, title_justify="left")
+        for col in ("version", "mlflow", "aliases", catalog.get(st.model).gate.metric, "promotion"):
+            table.add_column(col)
+        for v in st.versions[:5]:
+            metric = v[catalog.get(st.model).gate.metric]
+            table.add_row(v["semver"], v["mlflow_version"], ", ".join(v["aliases"]), metric or "", v["promotion"] or "")
+        console.print(table if st.versions else f"[bold]{st.model}[/bold]: not registered")
+        for env_name, d in st.deployments.items():
+            traffic = f"{d['canary_percent']}% canary" if d["canary_percent"] is not None else "all traffic"
+            console.print(
+                f"  {env_name}: {d['version']} {d['action']} {d['status']} ({traffic}) "
+                f"by {d['deployed_by']} at {d['deployed_at']:%Y-%m-%d %H:%M}"
+            )
+        for semver, gauges in sorted(st.monitor.items()):
+            console.print(f"  monitor {semver}: {model_status.describe_monitor(gauges)}")
+        if not st.monitor and st.monitor_error:
+            console.print(f"  monitor: {st.monitor_error}")
 
 
 @app.command()
@@ -222,6 +328,8 @@ def serve(
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
+        pass
+    finally:  # Ctrl-C or SIGTERM: the servers go with this process
         served.stop()
 
 
@@ -361,6 +469,9 @@ def advisor_ask(
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     route_warnings_to_logging()
+    # SIGTERM (kill, timeout, a pod stopping) unwinds like Ctrl-C, so `finally` blocks stop the
+    # servers and daemons a command started instead of leaving them orphaned.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         app()
     except NiveshError as exc:

@@ -6,11 +6,9 @@ import contextlib
 import io
 import json
 import shutil
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 from rich.console import Console
@@ -18,7 +16,7 @@ from rich.console import Console
 from nivesh import catalog, demo_traffic, features, localsvc, pipelines, registry
 from nivesh.data.synthetic import write_all
 from nivesh.errors import NiveshError
-from nivesh.monitoring import job
+from nivesh.monitoring import job, stack
 from nivesh.serve import Served, serve
 from nivesh.settings import MonitorSettings, RegistrySettings, StoreSettings, Workspace
 
@@ -38,24 +36,17 @@ DEMO_RETRAIN = [catalog.CREDIT_RISK.name]
 ALERT_WAIT_S, NOTIFY_WAIT_S, RETRAIN_WAIT_S = 90.0, 60.0, 900.0
 
 
-def _alert_loop(ws: Workspace, served: list[Served], closers: contextlib.ExitStack, console: Console) -> Any:
+def _alert_loop(
+    ws: Workspace, served: list[Served], closers: contextlib.ExitStack, console: Console
+) -> stack.Stack | None:
     """Prometheus, Alertmanager and the Pushgateway with the project's rules and routes, and
     the retraining webhook; None (and a hint) when the Debian packages are missing."""
-    from nivesh.monitoring import stack
-
     missing = [t for t in ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway") if not shutil.which(t)]
     if missing:
         console.print(f"[yellow]no alert loop: sudo apt-get install {' '.join(missing)}[/yellow]")
         return None
-    port = localsvc.free_port()
-    nivesh = str(Path(sys.executable).with_name("nivesh"))
-    hook = localsvc.start(
-        "retrain-webhook",
-        [nivesh, "retrain-webhook", "--port", str(port)],
-        f"http://127.0.0.1:{port}",
-        "/healthz",
-        ws.path("logs", "retrain-webhook.log"),
-        env={"NIVESH_RETRAIN_MODELS": json.dumps(DEMO_RETRAIN)},
+    hook = localsvc.start_retrain_webhook(
+        ws.path("logs", "retrain-webhook.log"), env={"NIVESH_RETRAIN_MODELS": json.dumps(DEMO_RETRAIN)}
     )
     closers.callback(hook.stop)
     targets = {s.model: [p.url for p in (s.predictor, s.transformer) if p is not None] for s in served}
@@ -64,7 +55,7 @@ def _alert_loop(ws: Workspace, served: list[Served], closers: contextlib.ExitSta
     return loop
 
 
-def _show_alerts(loop: Any, console: Console) -> None:
+def _show_alerts(loop: stack.Stack, console: Console) -> None:
     """The drift alerts Prometheus fires, and the retraining run the webhook starts."""
     hook = loop.extra[0]
     deadline = time.monotonic() + ALERT_WAIT_S
@@ -139,7 +130,7 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console, models:
     settings = MonitorSettings()
     gateway = None
     closers = contextlib.ExitStack()
-    loop = None
+    loop: stack.Stack | None = None
     try:
         for model in models:
             with console.status(f"4/7 starting {model}"):
@@ -149,7 +140,9 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console, models:
             with console.status(f"5/7 sending {s.model} example traffic (normal, then shifted)"):
                 build = demo_traffic.BUILDERS[s.model]
                 normal = demo_traffic.send(s.endpoint, s.model, build(ws, TRAFFIC, 0.0, 1))
-                shifted = demo_traffic.send(s.endpoint, s.model, build(ws, TRAFFIC, 1.5, 2))
+                direct = s.model in demo_traffic.SHIFTED_TO_PREDICTOR
+                shifted_url = s.predictor.url if direct else s.endpoint
+                shifted = demo_traffic.send(shifted_url, s.model, build(ws, TRAFFIC, 1.5, 2))
             console.print(
                 f"5/7 traffic {s.model}: normal {demo_traffic.summary(s.model, normal)}; "
                 f"shifted {demo_traffic.summary(s.model, shifted)}"

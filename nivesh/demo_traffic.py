@@ -13,6 +13,7 @@ import pandas as pd
 
 from nivesh import catalog, features
 from nivesh.data import intents, ner, transactions
+from nivesh.data import spending as sp
 from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA
 from nivesh.settings import Workspace
 
@@ -84,10 +85,30 @@ def financial_ner(ws: Workspace, n: int, shift: float, seed: int) -> list[Body]:
     return _texts(texts)
 
 
+SPENDING_ROWS = 16  # each row fits Prophet five times: enough for the monitor's minimum over both sends
+SPENDING_JUMP_MONTHS = 6
+
+
 def spending_predictor(ws: Workspace, n: int, shift: float, seed: int) -> list[Body]:
-    users = pd.read_parquet(features.data_dir(ws) / "user_spend_history.parquet", columns=["user_id"])
-    ids = users["user_id"].drop_duplicates().sample(min(n, 4), random_state=seed).tolist()  # each fits Prophet
-    return [{"inputs": [tensor("user_id", [u], "BYTES")]} for u in ids]
+    """Normal: stored users by id through the transformer. Shifted: clients' own histories
+    (sent to the predictor, which takes `spend_history`) whose last six months jumped by
+    1 + shift, as when an EMI or a move to a dearer city starts."""
+    stored = pd.read_parquet(features.data_dir(ws) / "user_spend_history.parquet", columns=["user_id", sp.HISTORY])
+    users = stored.drop_duplicates("user_id")
+    rows = users.sample(min(n, SPENDING_ROWS, len(users)), random_state=seed)
+    if not shift:
+        ids = rows["user_id"].tolist()
+        return [{"inputs": [tensor("user_id", ids[i : i + 4], "BYTES")]} for i in range(0, len(ids), 4)]
+    histories = []
+    for text in rows[sp.HISTORY]:
+        months, values = sp.parse_history(text)
+        values[-SPENDING_JUMP_MONTHS:] *= 1 + shift
+        histories.append(sp.history_json(months, values))
+    return [{"inputs": [tensor(sp.HISTORY, histories[i : i + 4], "BYTES")]} for i in range(0, len(histories), 4)]
+
+
+# Models whose shifted traffic goes to the predictor (it carries the predictor's own inputs).
+SHIFTED_TO_PREDICTOR = frozenset({catalog.SPENDING_PREDICTOR.name})
 
 
 ADVISOR_SHIFT = (  # what the advisor's monitor should notice: off-topic and adversarial traffic

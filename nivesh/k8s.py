@@ -44,7 +44,14 @@ def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict
     }
 
 
+# Training and batch tasks run on a dedicated, tainted node pool (pipelines/training.py).
+TRAINING_NODE_LABEL = ("nivesh.in/pool", "training")
+TRAINING_TAINT_KEY = "nivesh.in/training"
+# Every other pipeline step (prepare, evaluate, register, emit, compare, upload ...).
+STEP_RESOURCES = {"cpu": "500m", "memory": "1G", "cpu_limit": "1", "memory_limit": "2G"}
+
 MODEL_READER_SA = "nivesh-model-reader"
+MONITOR_COMPONENT = "monitor"  # the monitor pods' app.kubernetes.io/component (NetworkPolicies select it)
 # Predictors that call Google Cloud run as this ServiceAccount: Workload Identity binds it
 # to a Google service account (the overlay annotates it), so no key file is mounted.
 GOOGLE_SA = "nivesh-advisor"
@@ -167,7 +174,7 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
                         "metadata": {
                             "labels": {
                                 "nivesh.in/model": spec.name,
-                                "app.kubernetes.io/component": "monitor",
+                                "app.kubernetes.io/component": MONITOR_COMPONENT,
                             }
                         },
                         "spec": {
@@ -188,6 +195,7 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
 RETRAIN_WEBHOOK = "nivesh-retrain-webhook"
 RETRAIN_PORT = 8090
 KFP_API = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"
+KFP_TOKEN_DIR = "/var/run/secrets/kubeflow/pipelines"  # noqa: S105 - a path: where kfp.Client looks for its token
 
 
 def retrain_webhook() -> list[dict[str, Any]]:
@@ -209,7 +217,27 @@ def retrain_webhook() -> list[dict[str, Any]]:
         "livenessProbe": {"httpGet": {"path": "/healthz", "port": RETRAIN_PORT}, "periodSeconds": 30},
         "resources": _resources("100m", "256Mi", "500m", "512Mi"),
         "securityContext": SECURITY_CONTEXT,
-        "volumeMounts": [{"name": "work", "mountPath": "/tmp/nivesh"}],  # noqa: S108
+        "volumeMounts": [
+            {"name": "work", "mountPath": "/tmp/nivesh"},  # noqa: S108
+            {"name": "kfp-token", "mountPath": KFP_TOKEN_DIR, "readOnly": True},
+        ],
+    }
+    # Multi-user Kubeflow authorises API calls by the caller's ServiceAccount token with the
+    # pipelines audience; the kfp Client reads it from KFP_TOKEN_DIR/token. Only this token
+    # is mounted (no Kubernetes API token: automountServiceAccountToken stays false).
+    kfp_token = {
+        "name": "kfp-token",
+        "projected": {
+            "sources": [
+                {
+                    "serviceAccountToken": {
+                        "audience": "pipelines.kubeflow.org",
+                        "expirationSeconds": 7200,
+                        "path": "token",
+                    }
+                }
+            ]
+        },
     }
     deployment = {
         "apiVersion": "apps/v1",
@@ -229,7 +257,7 @@ def retrain_webhook() -> list[dict[str, Any]]:
                     "automountServiceAccountToken": False,
                     "securityContext": POD_SECURITY_CONTEXT,
                     "containers": [container],
-                    "volumes": [{"name": "work", "emptyDir": {}}],
+                    "volumes": [{"name": "work", "emptyDir": {}}, kfp_token],
                 },
             },
         },

@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,18 +70,21 @@ def start(
         popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     proc = Process(name, popen, url, log)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if popen.poll() is not None:
-            tail = log.read_text(errors="replace").splitlines()[-15:]
-            raise NiveshError(f"{name} exited with {popen.returncode}:\n" + "\n".join(tail))
-        try:
-            if httpx.get(url + health, timeout=2.0).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.stop()
-    raise NiveshError(f"{name} did not become healthy at {url}{health} within {timeout:.0f}s; see {log}")
+    try:
+        while time.monotonic() < deadline:
+            if popen.poll() is not None:
+                tail = log.read_text(errors="replace").splitlines()[-15:]
+                raise NiveshError(f"{name} exited with {popen.returncode}:\n" + "\n".join(tail))
+            try:
+                if httpx.get(url + health, timeout=2.0).status_code == 200:
+                    return proc
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise NiveshError(f"{name} did not become healthy at {url}{health} within {timeout:.0f}s; see {log}")
+    except BaseException:  # unhealthy, or Ctrl-C / SIGTERM while waiting: no orphan is left behind
+        proc.stop()
+        raise
 
 
 def start_pushgateway(log: Path) -> Process:
@@ -92,3 +96,10 @@ def start_pushgateway(log: Path) -> Process:
     port = free_port()
     cmd = [exe, f"--web.listen-address=127.0.0.1:{port}", "--persistence.file="]
     return start("pushgateway", cmd, f"http://127.0.0.1:{port}", "/-/ready", log)
+
+
+def start_retrain_webhook(log: Path, env: dict[str, str] | None = None) -> Process:
+    """`nivesh retrain-webhook` (the console script beside this interpreter) on a free port."""
+    port = free_port()
+    cmd = [str(Path(sys.executable).with_name("nivesh")), "retrain-webhook", "--port", str(port)]
+    return start("retrain-webhook", cmd, f"http://127.0.0.1:{port}", "/healthz", log, env=env)

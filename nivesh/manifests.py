@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from nivesh import catalog, images, k8s
+from nivesh import catalog, images, k8s, k8s_network
 from nivesh.monitoring import dashboards
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +47,7 @@ def alertmanager_config_map() -> dict[str, Any]:
 
 STATIC_RESOURCES = (
     "platform/serviceaccounts.yaml",
+    "platform/rbac.yaml",
     "platform/postgres.yaml",
     "platform/mlflow.yaml",
     "platform/redis.yaml",
@@ -91,6 +92,11 @@ def rendered() -> dict[Path, dict[str, Any]]:
             spec, storage, semver="production"
         )
         out[Path(f"base/monitoring/{spec.name}-drift-monitor.yaml")] = k8s.monitor_cronjob(spec)
+    for policy in k8s_network.all_policies():
+        out[Path(f"base/network/{policy['metadata']['name']}.yaml")] = policy
+    for spec in catalog.MODELS.values():
+        for budget in k8s_network.disruption_budgets(spec):
+            out[Path(f"base/models/{spec.name}/pdb-{budget['metadata']['name']}.yaml")] = budget
     out[Path("base/kustomization.yaml")] = kustomization(sorted(out))
     return out
 

@@ -56,6 +56,36 @@ def compile_pipeline(name: str, out: Path | None = None) -> Path:
     return target
 
 
+def submit(name: str, host: str, run_name: str, experiment: str, arguments: dict[str, str], timeout_s: float) -> str:
+    """Create a run of the compiled pipeline with the KFP API at `host`; returns its run id.
+    The kfp Client has no timeout of its own: creation is bounded by a thread."""
+    import concurrent.futures
+
+    import kfp
+
+    given = {k: v for k, v in arguments.items() if v != ""}
+    if unknown := set(given) - set(accepted(name, given)):  # also rejects an unknown pipeline name
+        raise NiveshError(f"pipeline {name} takes no argument(s) {sorted(unknown)}")
+    path = compiled_path(name)
+    if not path.is_file():
+        raise NiveshError(f"{path} is missing; run `nivesh pipeline compile {name}`")
+
+    def create() -> str:
+        client = kfp.Client(host=host)
+        run = client.create_run_from_pipeline_package(
+            str(path), arguments=given, run_name=run_name, experiment_name=experiment, enable_caching=False
+        )
+        return str(run.run_id)
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(create).result(timeout=timeout_s)
+    except concurrent.futures.TimeoutError:
+        raise NiveshError(f"KFP API {host} did not create the run in {timeout_s:.0f} s") from None
+    finally:
+        pool.shutdown(wait=False)
+
+
 def run_local(name: str, ws: Workspace, **arguments: Any) -> None:
     """Run the whole pipeline with kfp.local's SubprocessRunner in this environment."""
     from kfp import local

@@ -37,6 +37,14 @@ def id_column() -> sa.Column[int]:
     return sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
 
 
+def insert_row(engine: sa.Engine, table: sa.Table, row: dict[str, Any]) -> int:
+    """Insert one row of a table keyed by id_column(); returns its id."""
+    with engine.begin() as conn:
+        key = conn.execute(table.insert().values(**row)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 metadata = sa.MetaData()
 model_predictions = sa.Table(
     "model_predictions",

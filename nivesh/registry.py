@@ -55,19 +55,27 @@ def _experiment(client: MlflowClient, workspace: Workspace, name: str) -> str:
     return str(client.create_experiment(name, artifact_location=location))
 
 
-def _versions(client: MlflowClient, name: str) -> list[ModelVersion]:
+def versions(client: MlflowClient, name: str) -> list[ModelVersion]:
     try:
         return list(client.search_model_versions(f"name='{name}'"))
     except MlflowException:
         return []
 
 
+def aliases(client: MlflowClient, name: str) -> dict[str, str]:
+    """alias -> MLflow version number; empty for a model never registered."""
+    try:
+        return {str(k): str(v) for k, v in client.get_registered_model(name).aliases.items()}
+    except MlflowException:
+        return {}
+
+
 def next_semver(client: MlflowClient, name: str, inputs: list[str]) -> str:
     """v1.0.0 first; minor bump for the same inputs, major bump when inputs change."""
-    versions = [v for v in _versions(client, name) if "semver" in v.tags]
-    if not versions:
+    tagged = [v for v in versions(client, name) if "semver" in v.tags]
+    if not tagged:
         return "v1.0.0"
-    latest = max(versions, key=lambda v: int(v.version))
+    latest = max(tagged, key=lambda v: int(v.version))
     major, minor, _ = (int(x) for x in latest.tags["semver"].lstrip("v").split("."))
     if json.loads(latest.tags.get("inputs", "[]")) != inputs:
         return f"v{major + 1}.0.0"
@@ -122,7 +130,7 @@ def resolve(workspace: Workspace, name: str, ref: str = STAGING) -> RegisteredVe
     client = connect(workspace)
     try:
         if ref.startswith("v"):
-            matches = [v for v in _versions(client, name) if v.tags.get("semver") == ref]
+            matches = [v for v in versions(client, name) if v.tags.get("semver") == ref]
             if not matches:
                 raise NiveshError(f"{name} has no version tagged {ref}")
             mv = matches[0]

@@ -47,3 +47,8 @@ VERTEX = SecretEnv(
 )
 # The tuning pipeline also needs the bucket its datasets go to.
 VERTEX_TUNING = SecretEnv(VERTEX.name, (*VERTEX.keys, ("staging-uri", "NIVESH_VERTEX_STAGING_URI")))
+# Where no Workload Identity is set up for the pipeline's runner, a service-account key
+# may be mounted from this optional Secret (key `key.json`); Vertex code reads it there.
+GOOGLE_KEY_SECRET = "nivesh-google-credentials"  # noqa: S105 - a Secret name, not a value
+GOOGLE_KEY_DIR = "/var/secrets/google"
+GOOGLE_KEY_FILE = "key.json"

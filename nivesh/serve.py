@@ -83,7 +83,7 @@ def serve(
                 f"/v2/models/{spec.name}/ready",
                 logs / f"{model}-transformer.log",
             )
-        except Exception:
+        except BaseException:  # includes Ctrl-C / SIGTERM during start-up
             predictor.stop()
             raise
     return Served(model, version.semver, predictor, transformer)

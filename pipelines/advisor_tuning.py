@@ -14,7 +14,7 @@ from components.upload_tuning_data import upload_tuning_data
 from components.wait_for_tuning_job import wait_for_tuning_job
 from nivesh import secrets
 from nivesh.catalog import FINANCIAL_ADVISOR as SPEC
-from pipelines.training import publish_steps, use_secret
+from pipelines.training import on_training_nodes, publish_steps, step_resources, use_google_key, use_secret
 
 
 @dsl.pipeline(name="financial-advisor-tuning", description="Tune Gemini on Vertex AI and register the tuned advisor")
@@ -37,5 +37,8 @@ def advisor_tuning_pipeline(source: str = "", params: str = "", display_name: st
     published = publish_steps(SPEC, waited.outputs["tuned_model"], prepared, evaluated, "")
     for task in (uploaded, started, waited):
         use_secret(task, secrets.VERTEX_TUNING)
+        use_google_key(task)
+    on_training_nodes(trained, SPEC.train_cpu, SPEC.train_memory)
+    step_resources(prepared, uploaded, started, waited, evaluated)
     for task in (prepared, trained, uploaded, started, waited, evaluated, *published):
         task.set_caching_options(False)

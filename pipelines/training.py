@@ -16,13 +16,37 @@ from components.evaluate_model import evaluate_model
 from components.prepare_training_data import prepare_training_data
 from components.register_model import register_model
 from components.train_model import train_model
-from nivesh import secrets
+from nivesh import k8s, secrets
 from nivesh.catalog import ModelSpec
 
 
 def use_secret(task: dsl.PipelineTask, secret: secrets.SecretEnv) -> None:
     """Fill the task's environment from a Secret (kfp-kubernetes), keys as nivesh.secrets says."""
     kubernetes.use_secret_as_env(task, secret_name=secret.name, secret_key_to_env=secret.key_to_env)
+
+
+def use_google_key(task: dsl.PipelineTask) -> None:
+    """The optional service-account key Secret, for clusters without Workload Identity
+    (nivesh.advisor.vertex reads it from this path)."""
+    kubernetes.use_secret_as_volume(
+        task, secret_name=secrets.GOOGLE_KEY_SECRET, mount_path=secrets.GOOGLE_KEY_DIR, optional=True
+    )
+
+
+def on_training_nodes(task: dsl.PipelineTask, cpu: str, memory: str) -> dsl.PipelineTask:
+    """A heavy task: the tainted training pool, with its requests and limits."""
+    label, value = k8s.TRAINING_NODE_LABEL
+    kubernetes.add_node_selector(task, label_key=label, label_value=value)
+    kubernetes.add_toleration(task, key=k8s.TRAINING_TAINT_KEY, operator="Exists", effect="NoSchedule")
+    return task.set_cpu_request(cpu).set_cpu_limit(cpu).set_memory_request(memory).set_memory_limit(memory)
+
+
+def step_resources(*tasks: dsl.PipelineTask) -> None:
+    """Requests and limits of the light steps (no step runs unbounded)."""
+    r = k8s.STEP_RESOURCES
+    for task in tasks:
+        task.set_cpu_request(r["cpu"]).set_cpu_limit(r["cpu_limit"])
+        task.set_memory_request(r["memory"]).set_memory_limit(r["memory_limit"])
 
 
 def publish_steps(
@@ -48,6 +72,7 @@ def publish_steps(
     ).set_display_name("champion / challenger: promote if better than production")
     for task in (registered, emitted, compared):
         use_secret(task, secrets.MLFLOW)
+    step_resources(registered, emitted, compared)
     return [registered, emitted, compared]
 
 
@@ -67,13 +92,14 @@ def build(spec: ModelSpec) -> Callable[..., None]:
         ).set_display_name("prepare" + (" (Feast point-in-time join)" if spec.trains_on_features else ""))
         trained = train_model(model_name=spec.name, params=params, train_data=prepared.outputs["train_data"])
         trained.set_display_name(f"train ({spec.framework})")
-        trained.set_cpu_request(spec.train_cpu).set_memory_request(spec.train_memory).set_cpu_limit(spec.train_cpu)
+        on_training_nodes(trained, spec.train_cpu, spec.train_memory)
         evaluated = evaluate_model(
             model_name=spec.name,
             model=trained.outputs["model"],
             test_data=prepared.outputs["test_data"],
         ).set_display_name(f"evaluate + quality gate ({spec.gate})")
         published = publish_steps(spec, trained.outputs["model"], prepared, evaluated, manifest_dir)
+        step_resources(prepared, evaluated)
         if spec.trains_on_features:
             use_secret(prepared, secrets.REDIS)
         for task in (prepared, trained, evaluated, *published):

@@ -37,6 +37,9 @@ def serve_json(handle: Handle) -> Iterator[str]:
         def do_POST(self) -> None:
             self._reply("POST")
 
+        def do_PATCH(self) -> None:
+            self._reply("PATCH")
+
         def log_message(self, *args: Any) -> None:
             pass
 

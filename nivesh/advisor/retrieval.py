@@ -68,7 +68,9 @@ class Encoder:
     def __init__(self, model: str | None = "packaged", threads: int = 1, max_length: int = 256) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a local load takes a second; its bar only clutters logs
         torch.set_num_threads(threads)
         self.name = resolve_base_model(model)
         self.tokenizer = AutoTokenizer.from_pretrained(self.name)

@@ -10,11 +10,14 @@ a fixed interval up to a deadline, and a failed or cancelled job raises
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from nivesh import secrets
 from nivesh.advisor.prompt import SYSTEM_INSTRUCTION, build_prompt
 from nivesh.advisor.retrieval import Passage
 from nivesh.errors import NiveshError, UpstreamUnavailable
@@ -58,13 +61,19 @@ def client(settings: VertexSettings, credentials: Any = None) -> Any:
 
 
 def default_credentials() -> Any:
-    """Workload Identity in the cluster, or the key file GOOGLE_APPLICATION_CREDENTIALS
-    names; a clear error at start-up when there are none, not a 500 per request."""
+    """Workload Identity in the cluster, the key file GOOGLE_APPLICATION_CREDENTIALS names, or
+    the key the pipelines mount from the optional Secret (nivesh.secrets.GOOGLE_KEY_SECRET);
+    a clear error at start-up when there are none, not a 500 per request."""
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError
 
+    scopes = ["https://www.googleapis.com/auth/cloud-platform"]
+    mounted = Path(secrets.GOOGLE_KEY_DIR) / secrets.GOOGLE_KEY_FILE
+    if "GOOGLE_APPLICATION_CREDENTIALS" not in os.environ and mounted.is_file():
+        credentials, _ = google.auth.load_credentials_from_file(str(mounted), scopes=scopes)
+        return credentials
     try:
-        credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+        credentials, _ = google.auth.default(scopes=scopes)
     except DefaultCredentialsError as exc:
         raise NiveshError(
             "NIVESH_VERTEX_PROJECT is set but there are no Google credentials: use Workload Identity, or mount a "

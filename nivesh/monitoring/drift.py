@@ -20,11 +20,14 @@ from evidently import DataDefinition, Dataset, Report
 from evidently.presets import DataDriftPreset
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
+from nivesh.monitoring import series
 from nivesh.monitoring.text import TextProfile, shape
 from nivesh.predlog import PredictionStore, rows_to_frame
 
 log = logging.getLogger(__name__)
 PUSH_JOB = "nivesh-monitor"
+SMALL_SAMPLE = 1000  # rows; where Evidently itself switches from p-values to distances
+SMALL_SAMPLE_TESTS = {"num_method": "ks", "cat_method": "chisquare"}  # both p-value tests
 
 
 @dataclass
@@ -59,13 +62,15 @@ class DriftResult:
 class MonitorView:
     """Which columns of the reference (and of the logged traffic) the monitor compares.
 
-    Columns are logged input names, logged output names (prediction drift), or text
-    descriptors of `text_input` (text models): the artifact's manifest says which.
+    Columns are logged input names, logged output names (prediction drift), text
+    descriptors of `text_input` (text models) or series descriptors of `series_input`
+    (the spending forecaster): the artifact's manifest says which.
     """
 
     numerical: list[str]
     categorical: list[str]
     text_input: str | None = None
+    series_input: str | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -75,7 +80,17 @@ class MonitorView:
     def from_manifest(cls, extra: dict[str, object]) -> MonitorView:
         monitor = extra["monitor"]
         assert isinstance(monitor, dict)
-        return cls(list(monitor["numerical"]), list(monitor["categorical"]), monitor.get("text_input"))
+        return cls(
+            list(monitor["numerical"]),
+            list(monitor["categorical"]),
+            monitor.get("text_input"),
+            monitor.get("series_input"),
+        )
+
+    @property
+    def described_input(self) -> str | None:
+        """The logged input whose descriptors (not its raw value) are compared."""
+        return self.text_input or self.series_input
 
 
 def current_window(
@@ -89,19 +104,24 @@ def current_window(
     version: str | None = None,
 ) -> pd.DataFrame:
     """Logged predictor traffic of the last `hours` as the view's columns, at most `max_rows` rows
-    (text models: the descriptors of the logged text, with the artifact's `profile`); with
+    (text and series inputs: their descriptors, a text's with the artifact's `profile`); with
     `version`, only that version's requests (its reference is the one compared with)."""
     since = (now or datetime.now(UTC)) - timedelta(hours=hours)
     rows = store.window(model, since, limit=max_rows)
     if version is not None:
         rows = [r for r in rows if r["version"] == version]
-    if view.text_input is None:
+    source = view.described_input
+    if source is None:
         frame = rows_to_frame(rows, view.columns)
     else:
-        logged = rows_to_frame(rows, [view.text_input, *view.categorical])
-        texts = logged[view.text_input].tolist()
-        described = profile.describe(texts) if profile is not None else shape(texts)
-        frame = described[view.numerical].join(logged[view.categorical])
+        raw = rows_to_frame(rows, [source])[source].tolist()
+        if view.series_input is not None:
+            described = series.describe(raw)
+        else:
+            described = profile.describe(raw) if profile is not None else shape(raw)
+        logged = [c for c in view.columns if c not in described.columns]
+        frame = described[[c for c in view.columns if c in described.columns]].join(rows_to_frame(rows, logged))
+        frame = frame[view.columns]
     if len(frame) > max_rows:
         frame = frame.sample(max_rows, random_state=0)
     return frame.reset_index(drop=True)
@@ -114,6 +134,17 @@ def _typed(frame: pd.DataFrame, view: MonitorView) -> pd.DataFrame:
     for name in view.categorical:
         out[name] = frame[name].astype("string")
     return out
+
+
+def stat_tests(reference_rows: int, current_rows: int) -> dict[str, str]:
+    """Evidently picks its tests by the reference's size alone: distances (Wasserstein,
+    Jensen-Shannon) above 1,000 rows, which on a window of a few hundred rows are mostly
+    sampling noise and alert on unchanged traffic. Choose by the smaller sample instead:
+    p-value tests (K-S, chi-square) while either side is small, Evidently's distances once
+    both are large (where p-values flag differences too small to matter)."""
+    if min(reference_rows, current_rows) <= SMALL_SAMPLE:
+        return dict(SMALL_SAMPLE_TESTS)
+    return {}
 
 
 def compute(
@@ -131,7 +162,7 @@ def compute(
         log.warning("%s: no logged predictions to compare", model)
         return result
     definition = DataDefinition(numerical_columns=view.numerical, categorical_columns=view.categorical)
-    snapshot = Report([DataDriftPreset(drift_share=threshold)]).run(
+    snapshot = Report([DataDriftPreset(drift_share=threshold, **stat_tests(len(reference), len(current)))]).run(
         Dataset.from_pandas(_typed(current, view), data_definition=definition),
         Dataset.from_pandas(_typed(reference, view), data_definition=definition),
     )
@@ -143,8 +174,10 @@ def compute(
             score = float(metric["value"])
             method = str(config["method"])
             limit = float(config["threshold"])
-            # p-value tests drift when small; distances drift when large
-            drifted = score < limit if "p_value" in method else score > limit
+            # p-value tests drift when small, distances when large; Evidently names its own
+            # choice by display name ("K-S p_value"), a chosen one by id ("ks")
+            p_value = "p_value" in method or method in SMALL_SAMPLE_TESTS.values()
+            drifted = score < limit if p_value else score > limit
             result.columns[str(config["column"])] = ColumnDrift(score, method, drifted)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,12 +3,10 @@ cluster, a kfp.local run on one machine. Both run the same compiled / defined pi
 
 from __future__ import annotations
 
-import concurrent.futures
 from dataclasses import dataclass
 from typing import Protocol
 
 from nivesh import pipelines, registry
-from nivesh.errors import NiveshError
 from nivesh.settings import RetrainSettings, Workspace
 
 
@@ -31,28 +29,11 @@ class KfpLauncher:
         self.settings = settings
 
     def launch(self, model: str, run_name: str) -> Outcome:
-        import kfp
-
-        def create() -> str:
-            client = kfp.Client(host=self.settings.kfp_host)
-            run = client.create_run_from_pipeline_package(
-                str(pipelines.compiled_path(model)),
-                arguments={},
-                run_name=run_name,
-                experiment_name=self.settings.experiment,
-                enable_caching=False,
-            )
-            return str(run.run_id)
-
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-        try:
-            return Outcome(pool.submit(create).result(timeout=self.settings.kfp_timeout_s), finished=False)
-        except concurrent.futures.TimeoutError:
-            raise NiveshError(
-                f"KFP API {self.settings.kfp_host} did not create the run in {self.settings.kfp_timeout_s:.0f} s"
-            ) from None
-        finally:
-            pool.shutdown(wait=False)
+        assert self.settings.kfp_host is not None
+        run_id = pipelines.submit(
+            model, self.settings.kfp_host, run_name, self.settings.experiment, {}, self.settings.kfp_timeout_s
+        )
+        return Outcome(run_id, finished=False)
 
 
 class LocalLauncher:

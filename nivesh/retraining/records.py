@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nivesh.predlog import engine_for, id_column
+from nivesh.predlog import engine_for, id_column, insert_row
 
 STARTED, SUCCEEDED, FAILED, COOLDOWN = "started", "succeeded", "failed", "skipped-cooldown"
 
@@ -66,11 +66,7 @@ class RetrainingLog:
         return last is not None and now - last < cooldown
 
     def add(self, trigger: Trigger, status: str, now: datetime) -> int:
-        row = {**trigger.__dict__, "status": status, "received_at": now}
-        with self.engine.begin() as conn:
-            key = conn.execute(retraining_runs.insert().values(**row)).inserted_primary_key
-        assert key is not None
-        return int(key[0])
+        return insert_row(self.engine, retraining_runs, {**trigger.__dict__, "status": status, "received_at": now})
 
     def update(self, run: int, **values: Any) -> None:
         with self.engine.begin() as conn:

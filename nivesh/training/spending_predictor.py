@@ -20,6 +20,7 @@ from nivesh.data.loaders import read_table
 from nivesh.errors import NiveshError
 from nivesh.evaluation import Evaluation
 from nivesh.families import forecast as fc
+from nivesh.monitoring import series as series_monitor
 from nivesh.settings import Workspace
 from nivesh.training.steps_common import write_trained
 
@@ -31,8 +32,10 @@ OUTPUTS = [
     {"name": "forecast_mean", "datatype": "FP64", "shape": [-1]},
     {"name": "backtest_mape", "datatype": "FP64", "shape": [-1]},
 ]
-MONITORED_NUMBERS = ["forecast_mean", "backtest_mape"]  # prediction drift, read from logged outputs
+# input drift: descriptors of the logged spend_history; prediction drift: logged outputs
+MONITORED_NUMBERS = [*series_monitor.DESCRIPTORS, "forecast_mean", "backtest_mape"]
 MONITORED_CATEGORIES = ["method"]
+REFERENCE_FORECASTS = 10  # each fits Prophet five times: outputs for a sample, descriptors for every series
 
 
 def series_of(frame: pd.DataFrame) -> dict[str, tuple[pd.DatetimeIndex, np.ndarray]]:
@@ -56,6 +59,27 @@ def frame_from_feast(ws: Workspace) -> pd.DataFrame:
     if not parts:
         raise NiveshError("no spending histories in Feast; run `nivesh generate` and `nivesh features materialize`")
     return pd.concat(parts, ignore_index=True)
+
+
+def monitor_reference(
+    lstm: fc.LstmForecaster, series: Mapping[str, tuple[pd.DatetimeIndex, np.ndarray]]
+) -> pd.DataFrame:
+    """The drift reference: every training series' descriptors, and what the model says on
+    the first REFERENCE_FORECASTS of them (the output columns are empty on the rest)."""
+    reference = pd.DataFrame(
+        [series_monitor.describe_values(v) for _, v in series.values()], columns=list(series_monitor.DESCRIPTORS)
+    )
+    outputs = []
+    for months, values in list(series.values())[:REFERENCE_FORECASTS]:
+        f = fc.forecast(lstm, months, values, DEFAULT_HORIZON)
+        outputs.append(
+            {
+                "forecast_mean": float(np.mean(f.yhat)),
+                "backtest_mape": f.backtest_mape.get(f.method, 0.0),
+                "method": f.method,
+            }
+        )
+    return reference.join(pd.DataFrame(outputs))
 
 
 class SpendingTrainer:
@@ -96,23 +120,13 @@ class SpendingTrainer:
         lstm = fc.LstmForecaster.fit(list(series.values()), config)
         out.mkdir(parents=True, exist_ok=True)
         lstm.save(out)
-        sample = list(series.items())[:10]  # reference outputs: what the model says on training series
-        rows = []
-        for _, (months, values) in sample:
-            f = fc.forecast(lstm, months, values, DEFAULT_HORIZON)
-            rows.append(
-                {
-                    "forecast_mean": float(np.mean(f.yhat)),
-                    "backtest_mape": f.backtest_mape.get(f.method, 0.0),
-                    "method": f.method,
-                }
-            )
         extra: dict[str, Any] = {
             "series": len(series),
             "lstm_file": fc.LSTM_FILE,
             "backtest_lstm_file": fc.BACKTEST_LSTM_FILE,
         }
-        extra |= write_reference(out, pd.DataFrame(rows), MONITORED_NUMBERS, MONITORED_CATEGORIES)
+        extra |= write_reference(out, monitor_reference(lstm, series), MONITORED_NUMBERS, MONITORED_CATEGORIES)
+        extra["monitor"]["series_input"] = sp.HISTORY
         write_trained(
             out,
             SPEC,

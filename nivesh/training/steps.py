@@ -21,7 +21,7 @@ from nivesh.errors import NiveshError, QualityGateError
 from nivesh.evaluation import Evaluation
 from nivesh.jsonobj import parse_json_object as parse_json_object  # components call steps.parse_json_object
 from nivesh.reports import evaluation_html
-from nivesh.settings import Workspace
+from nivesh.settings import RegistrySettings, Workspace
 from nivesh.training.base import trainer
 from nivesh.training.steps_common import UNREGISTERED
 
@@ -107,16 +107,12 @@ def publish(
         return registry.register(ws, staged, params=params)
 
 
-def render(
-    model: str,
-    version: registry.RegisteredVersion,
-    storage_uri: str | None = None,
-    namespace: str | None = None,
-) -> dict[str, Any]:
-    return k8s.inference_service(
-        catalog.get(model),
-        storage_uri or version.source,
-        version.semver,
-        version.version,
-        namespace,
-    )
+def storage_uri(version: registry.RegisteredVersion) -> str:
+    """Where the cluster's storage initializer fetches the version: under
+    NIVESH_STORAGE_URI_PREFIX (s3://, gs://, pvc://) when set, else the registered artifact."""
+    prefix = RegistrySettings().storage_uri_prefix
+    return f"{prefix.rstrip('/')}/{version.name}/{version.semver}" if prefix else version.source
+
+
+def render(model: str, version: registry.RegisteredVersion, namespace: str | None = None) -> dict[str, Any]:
+    return k8s.inference_service(catalog.get(model), storage_uri(version), version.semver, version.version, namespace)

@@ -35,3 +35,22 @@ def test_retraining_creates_a_run_in_the_retraining_experiment() -> None:
     assert run["display_name"] == "retrain-x-1"
     assert run["pipeline_spec"]["pipeline_spec"]["pipelineInfo"]["name"] == "anomaly-detector"
     assert [e["display_name"] for e in fake.experiments.values()] == ["nivesh-retraining"]
+
+
+def test_pipeline_submit_creates_a_run_with_its_arguments() -> None:
+    import pytest
+
+    from nivesh.errors import NiveshError
+
+    with serve(FakeKfp()) as fake:
+        run_id = pipelines.submit(
+            "credit-risk", fake.url, "cr-manual", "nivesh", {"params": '{"max_depth": 3}', "source": ""}, 30
+        )
+        with pytest.raises(NiveshError, match="takes no argument"):
+            pipelines.submit("spending-batch", fake.url, "x", "nivesh", {"params": "{}"}, 30)
+        with pytest.raises(NiveshError, match="no pipeline named"):
+            pipelines.submit("credit", fake.url, "x", "nivesh", {}, 30)
+    [run] = fake.created("runs")
+    assert run_id and run["display_name"] == "cr-manual"
+    assert run["runtime_config"]["parameters"] == {"params": '{"max_depth": 3}'}
+    assert run["pipeline_spec"]["pipeline_spec"]["pipelineInfo"]["name"] == "credit-risk"

@@ -93,6 +93,10 @@ def test_example_requests_are_answered_and_logged(workspace, served: Served) -> 
 
     result = job.run(model, workspace, MonitorSettings(window_hours=1, min_rows=5), push=False)
     assert result.rows_compared >= 5 and result.columns and result.report and result.report.is_file()
+    if model == catalog.SPENDING_PREDICTOR.name:  # the history's descriptors beside the outputs
+        from nivesh.monitoring.series import DESCRIPTORS
+
+        assert set(DESCRIPTORS) < set(result.columns) and "forecast_mean" in result.columns
 
 
 def _check_advisor_transformer(served: Served) -> None:

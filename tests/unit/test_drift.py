@@ -96,3 +96,48 @@ def test_language_mix_vocabulary_and_meaning_drift_with_the_same_shape(tmp_path)
     assert any(topic.columns[f"emb_{i}"].drifted for i in (1, 2, 3))  # another meaning
     same = compute("intent-classifier", "v1", view, reference, saved.describe(english[::-1]), 0.3, None)
     assert not same.alert and same.drifted_columns == 0
+
+
+def test_spending_histories_drift_on_a_jump_and_not_on_other_users() -> None:
+    """The reference describes training histories (their last six months held out); other
+    users' whole histories do not drift, histories whose last six months jumped do."""
+    from nivesh.data import spending as sp
+    from nivesh.monitoring import series
+
+    def histories(seed: int, cut: int = 0, jump: float = 0.0) -> list[str]:
+        out = []
+        for text in sp.generate(300, seed=seed).histories[sp.HISTORY]:
+            months, values = sp.parse_history(text)
+            months, values = (months[:-cut], values[:-cut]) if cut else (months, values)
+            values[-6:] *= 1 + jump
+            out.append(sp.history_json(months, values))
+        return out
+
+    view = MonitorView(list(series.DESCRIPTORS), [], series_input=sp.HISTORY)
+    reference = series.describe(histories(1, cut=6))
+    same = compute("spending-predictor", "v1", view, reference, series.describe(histories(2)[:40]), 0.3, None)
+    assert not same.alert, same.columns
+    jumped = compute(
+        "spending-predictor", "v1", view, reference, series.describe(histories(3, jump=1.5)[:40]), 0.3, None
+    )
+    assert jumped.alert and jumped.columns["recent_mean"].drifted and jumped.columns["yoy_growth"].drifted
+    assert series.describe(["not json", None]).isna().all().all()  # an unreadable row is empty, not an error
+
+
+def test_a_small_window_against_a_large_reference_does_not_alert_on_unchanged_traffic(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Evidently picks distances for a 5,000-row reference; on 40 logged rows those are
+    mostly sampling noise and alert on unchanged traffic. The p-value tests used while a side
+    is small stay quiet on the same windows, and still find a real shift."""
+    from nivesh.monitoring import drift
+    from nivesh.monitoring.drift import SMALL_SAMPLE_TESTS, stat_tests
+
+    assert stat_tests(5000, 40) == SMALL_SAMPLE_TESTS and stat_tests(5000, 5000) == {}
+    reference = _frame(5000, 0.0, 1)
+    windows = [_frame(40, 0.0, seed) for seed in (2, 3, 4, 5)]
+    ours = [compute("credit-risk", "v1", VIEW, reference, w, 0.3, None) for w in windows]
+    assert not any(r.alert for r in ours), [r.drift_share for r in ours]
+    shifted = compute("credit-risk", "v1", VIEW, reference, _frame(40, 1.0, 6), 0.3, None)
+    assert shifted.alert and shifted.columns["loan_amnt"].method == "ks"
+    monkeypatch.setattr(drift, "stat_tests", lambda reference_rows, current_rows: {})  # Evidently's own choice
+    theirs = [compute("credit-risk", "v1", VIEW, reference, w, 0.3, None) for w in windows]
+    assert all(r.alert for r in theirs), [r.drift_share for r in theirs]

@@ -13,6 +13,7 @@ import yaml
 
 from nivesh import catalog, k8s, manifests
 from nivesh.catalog import MODELS
+from nivesh.pipelines import PIPELINES as PIPELINE_NAMES
 from tests.conftest import PROJECT
 
 OVERLAYS = sorted(p.name for p in (PROJECT / "manifests" / "overlays").iterdir() if p.is_dir())
@@ -161,3 +162,139 @@ def test_compiled_pipeline_is_a_kfp_ir_with_the_component_image() -> None:
         "emit-inference-service",
         "compare-with-production",
     }
+
+
+def test_deploy_renders_serverless_canaries_that_pass_the_schema() -> None:
+    from nivesh import deploy, registry
+    from nivesh.errors import NiveshError
+
+    version = registry.RegisteredVersion(catalog.CREDIT_RISK.name, "3", "v1.2.0", "s3://b/credit-risk/v1.2.0", "r")
+    body = deploy.render(catalog.CREDIT_RISK.name, version, deploy.environment("prod"), canary=10)
+    assert body["spec"]["predictor"]["canaryTrafficPercent"] == 10 and body["metadata"]["namespace"] == "nivesh"
+    assert body["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "Serverless"
+    if ISVC_SCHEMA.is_file():
+        jsonschema.Draft7Validator(strict(json.loads(ISVC_SCHEMA.read_text()))).validate(body)
+    advisor = registry.RegisteredVersion(catalog.FINANCIAL_ADVISOR.name, "1", "v1.0.0", "s3://b/a/v1.0.0", "r")
+    assert (
+        deploy.render(advisor.name, advisor, deploy.environment("prod"), None)["spec"]["predictor"]["minReplicas"] == 0
+    )
+    assert body["spec"]["predictor"]["minReplicas"] >= 1  # latency-critical: never scaled to zero
+    local = deploy.render(catalog.CREDIT_RISK.name, version, deploy.environment("local"), canary=None)
+    assert "canaryTrafficPercent" not in local["spec"]["predictor"]
+    with pytest.raises(NiveshError, match="Serverless"):
+        deploy.render(catalog.CREDIT_RISK.name, version, deploy.environment("local"), canary=10)
+    for bad in (0, 100):
+        with pytest.raises(NiveshError, match="1 to 99"):
+            deploy.render(catalog.CREDIT_RISK.name, version, deploy.environment("staging"), canary=bad)
+    with pytest.raises(NiveshError, match="local, staging, prod"):
+        deploy.environment("production")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_matches_its_environment_and_the_catalogue(overlay: str) -> None:
+    """Namespace and serving mode are the ones `nivesh deploy --env` renders; only models the
+    catalogue lets scale to zero may, and only where KServe can (Serverless)."""
+    from nivesh import deploy
+
+    env = deploy.environment(overlay)
+    docs = build(overlay)
+    (ns,) = [d for d in docs if d["kind"] == "Namespace"]
+    assert ns["metadata"]["name"] == env.namespace
+    assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert {d["metadata"].get("namespace") for d in docs if d["kind"] != "Namespace"} == {env.namespace}
+    for isvc in (d for d in docs if d["kind"] == "InferenceService"):
+        spec = catalog.get(isvc["metadata"]["name"])
+        mode = isvc["metadata"]["annotations"]["serving.kserve.io/deploymentMode"]
+        assert mode == ("Serverless" if env.serverless else "RawDeployment")
+        for part in ("predictor", "transformer"):
+            if part in isvc["spec"]:
+                replicas = isvc["spec"][part]["minReplicas"]
+                if spec.scale_to_zero and env.serverless:
+                    assert replicas == 0, (overlay, spec.name, part)
+                else:  # latency-critical: a warm replica always (prod keeps two for credit-risk)
+                    assert replicas >= 1, (overlay, spec.name, part)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_and_disruption_budgets(overlay: str) -> None:
+    """Ingress denied by default; a predictor admits only its transformer's pods (and the
+    ingress / Prometheus namespaces); Redis and PostgreSQL only their clients; every serving
+    component has a disruption budget."""
+    from nivesh import k8s_network
+
+    docs = build(overlay)
+    policies = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "NetworkPolicy"}
+    assert policies["default-deny-ingress"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+
+    def pod_sources(name: str) -> list[dict[str, Any]]:
+        return [s["podSelector"] for rule in policies[name]["ingress"] for s in rule["from"] if "podSelector" in s]
+
+    def namespaces(name: str) -> set[str]:
+        return {
+            s["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+            for rule in policies[name]["ingress"]
+            for s in rule["from"]
+            if "namespaceSelector" in s
+        }
+
+    budgets = [d["spec"]["selector"] for d in docs if d["kind"] == "PodDisruptionBudget"]
+    for spec in catalog.MODELS.values():
+        predictor = f"{spec.name}-predictor"
+        assert policies[predictor]["podSelector"] == k8s_network.component(spec.name, "predictor")
+        own = [k8s_network.component(spec.name, "transformer")] if spec.feature_service else []
+        assert pod_sources(predictor) == own
+        assert namespaces(predictor) == {*k8s_network.INGRESS_NAMESPACES, k8s_network.MONITORING_NAMESPACE}
+        for part in ["predictor", *(["transformer"] if spec.feature_service else [])]:
+            assert k8s_network.component(spec.name, part) in budgets, (spec.name, part)
+    assert pod_sources("redis") == [k8s_network.ANY_TRANSFORMER, k8s_network.MATERIALIZE] and not namespaces("redis")
+    assert k8s_network.ANY_ISVC_POD in pod_sources("postgres") and not namespaces("postgres")
+    materialize = next(d for d in docs if d["metadata"]["name"] == "feast-materialize")
+    pod_labels = materialize["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    assert k8s_network.MATERIALIZE["matchLabels"].items() <= pod_labels.items()
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_rbac_is_least_privilege(overlay: str) -> None:
+    """Only the deployer is bound to a Role, and it may read and apply InferenceServices only;
+    every other ServiceAccount mounts no API token; the webhook mounts only a KFP-audience token."""
+    docs = build(overlay)
+    roles = {d["metadata"]["name"]: d for d in docs if d["kind"] in ("Role", "ClusterRole")}
+    assert set(roles) == {"nivesh-deployer"} and not [d for d in docs if d["kind"] == "ClusterRoleBinding"]
+    (rule,) = roles["nivesh-deployer"]["rules"]
+    assert rule["resources"] == ["inferenceservices"] and not {"delete", "*", "deletecollection"} & set(rule["verbs"])
+    bound = {s["name"] for d in docs if d["kind"] == "RoleBinding" for s in d["subjects"]}
+    assert bound == {"nivesh-deployer"}
+    for sa in (d for d in docs if d["kind"] == "ServiceAccount" and d["metadata"]["name"] != "nivesh-deployer"):
+        assert sa["automountServiceAccountToken"] is False, sa["metadata"]["name"]
+    webhook = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == k8s.RETRAIN_WEBHOOK)
+    (token,) = [v for v in webhook["spec"]["template"]["spec"]["volumes"] if "projected" in v]
+    assert token["projected"]["sources"][0]["serviceAccountToken"]["audience"] == "pipelines.kubeflow.org"
+
+
+HEAVY_EXECUTORS = ("exec-train-model", "exec-forecast-shard")  # the training node pool's tasks
+
+
+@pytest.mark.parametrize("name", [n for n in PIPELINE_NAMES if n != "all-models"])
+def test_every_pipeline_task_is_bounded_and_placed_with_kfp_kubernetes(name: str) -> None:
+    """Every step has requests and limits; training runs on the tainted training pool; the
+    Secrets tasks read are the ones nivesh.secrets names, MLflow for every registry step."""
+    from nivesh import pipelines, secrets
+
+    ir, platform = yaml.safe_load_all(pipelines.compiled_path(name).read_text())
+    k8s_execs = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    known = {s.name for s in vars(secrets).values() if isinstance(s, secrets.SecretEnv)} | {secrets.GOOGLE_KEY_SECRET}
+    for executor, spec in ir["deploymentSpec"]["executors"].items():
+        resources = spec["container"].get("resources", {})
+        for field in ("resourceCpuRequest", "resourceCpuLimit", "resourceMemoryRequest", "resourceMemoryLimit"):
+            assert field in resources, (name, executor, field)
+        placed = k8s_execs.get(executor, {})
+        if executor in HEAVY_EXECUTORS:
+            label, value = k8s.TRAINING_NODE_LABEL
+            assert placed["nodeSelector"]["labels"] == {label: value}, (name, executor)
+            assert placed["tolerations"][0]["key"] == k8s.TRAINING_TAINT_KEY
+        used = {s["secretName"] for s in placed.get("secretAsEnv", []) + placed.get("secretAsVolume", [])}
+        assert used <= known, (name, executor, used)
+        if executor.startswith(("exec-register-model", "exec-emit-inference-service", "exec-compare-with-production")):
+            assert secrets.MLFLOW.name in used, (name, executor)
+    if name != "spending-batch":
+        assert "exec-train-model" in ir["deploymentSpec"]["executors"]

@@ -1,0 +1,167 @@
+"""`nivesh deploy` / `nivesh rollback`: put a registered version in an environment.
+
+One command does what a promotion needs: resolve the version, render its
+InferenceService (storage URI, version labels, `canaryTrafficPercent`), apply it with
+server-side apply (or write the YAML for GitOps), point the environment's MLflow alias
+at it, and record the deployment in `model_deployments`, failed ones too.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nivesh import catalog, k8s, registry
+from nivesh.deployments import APPLIED, DEPLOY, FAILED, RENDERED, ROLLBACK, Deployment, DeploymentLog
+from nivesh.errors import NiveshError
+from nivesh.settings import StoreSettings, Workspace
+from nivesh.training import steps
+
+FIELD_MANAGER = "nivesh-deploy"
+APPLY_TIMEOUT_S = 30
+ACTOR_ENV = "NIVESH_DEPLOY_ACTOR"  # CI sets the pipeline's identity; else the login name
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    namespace: str  # the overlay's namespace
+    alias: str  # the MLflow alias that names what this environment runs
+    # KServe splits traffic between revisions (canaryTrafficPercent) only in Serverless mode.
+    serverless: bool
+
+
+ENVIRONMENTS = {
+    e.name: e
+    for e in (
+        Environment("local", "nivesh-local", "local", serverless=False),
+        Environment("staging", "nivesh-staging", registry.STAGING, serverless=True),
+        Environment("prod", "nivesh", registry.PRODUCTION, serverless=True),
+    )
+}
+
+
+def environment(name: str) -> Environment:
+    if name not in ENVIRONMENTS:
+        raise NiveshError(f"--env {name!r} is not an environment; choose one of {', '.join(ENVIRONMENTS)}")
+    return ENVIRONMENTS[name]
+
+
+def render(model: str, version: registry.RegisteredVersion, env: Environment, canary: int | None) -> dict[str, Any]:
+    """The version's InferenceService for `env`; with `canary`, the new predictor revision
+    gets that share of traffic and the last rolled-out one the rest."""
+    body = steps.render(model, version, env.namespace)
+    if env.serverless:
+        body["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] = "Serverless"
+        if catalog.get(model).scale_to_zero:
+            for part in ("predictor", "transformer"):
+                if part in body["spec"]:
+                    body["spec"][part]["minReplicas"] = 0
+    if canary is not None:
+        if not env.serverless:
+            raise NiveshError(f"--canary needs KServe's Serverless mode; --env {env.name} runs RawDeployment")
+        if not 1 <= canary <= 99:
+            raise NiveshError(f"--canary must be a percentage from 1 to 99, got {canary}")
+        body["spec"]["predictor"]["canaryTrafficPercent"] = canary
+    return body
+
+
+def apply(body: dict[str, Any]) -> None:
+    """Server-side apply with the Kubernetes API (the pod's ServiceAccount, else kubeconfig):
+    one PATCH of the whole object, so fields another manager owns are taken over (force)."""
+    from kubernetes import client, config
+
+    try:
+        config.load_incluster_config()
+    except config.ConfigException:
+        try:  # KUBECONFIG read now: the client library reads it once, when first imported
+            config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
+        except (config.ConfigException, FileNotFoundError) as exc:
+            raise NiveshError(f"no Kubernetes cluster configured ({exc}); use --output DIR for GitOps") from exc
+    group, version = body["apiVersion"].split("/")
+    meta = body["metadata"]
+    path = f"/apis/{group}/{version}/namespaces/{meta['namespace']}/{body['kind'].lower()}s/{meta['name']}"
+    with client.ApiClient() as api:
+        api.call_api(
+            path,
+            "PATCH",
+            query_params=[("fieldManager", FIELD_MANAGER), ("force", "true")],
+            header_params={"Content-Type": "application/apply-patch+yaml", "Accept": "application/json"},
+            body=body,
+            auth_settings=["BearerToken"],
+            response_type="object",
+            _request_timeout=APPLY_TIMEOUT_S,
+        )
+
+
+def actor() -> str:
+    return os.environ.get(ACTOR_ENV) or getpass.getuser()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    deployment: Deployment
+    manifest: str
+    status: str
+    record_id: int | None
+    path: Path | None = None
+
+
+def deploy(
+    ws: Workspace,
+    model: str,
+    ref: str,
+    env_name: str,
+    canary: int | None = None,
+    dry_run: bool = False,
+    output: Path | None = None,
+    action: str = DEPLOY,
+) -> Outcome:
+    """Render, then apply (or write to `output`, or, with `dry_run`, only render); the alias
+    moves and a row is recorded unless it is a dry run. A failed apply is recorded and raised."""
+    catalog.get(model)  # an unknown name fails here, naming the models, not as "not registered"
+    env = environment(env_name)
+    version = registry.resolve(ws, model, ref)
+    body = render(model, version, env, canary)
+    manifest = k8s.dump(body)
+    log = DeploymentLog(StoreSettings().resolved_url(ws))
+    current = log.current(model, env.name)
+    deployment = Deployment(
+        model=model,
+        version=version.semver,
+        mlflow_version=version.version,
+        environment=env.name,
+        namespace=env.namespace,
+        canary_percent=canary,
+        action=action,
+        previous_version=current["version"] if current else None,
+        storage_uri=steps.storage_uri(version),
+        deployed_by=actor(),
+    )
+    if dry_run:
+        return Outcome(deployment, manifest, "dry-run", None)
+    path = None
+    if output is not None:
+        path = k8s.write(body, output / env.name / f"{model}.yaml")
+        status, detail = RENDERED, str(path)
+    else:
+        try:
+            apply(body)
+        except Exception as exc:  # the record says why; the caller sees the error
+            log.add(deployment, FAILED, f"{type(exc).__name__}: {exc}")
+            raise NiveshError(f"{model} {version.semver} was not applied to {env.name}: {exc}") from exc
+        status, detail = APPLIED, None
+    registry.connect(ws).set_registered_model_alias(model, env.alias, version.version)
+    return Outcome(deployment, manifest, status, log.add(deployment, status, detail), path)
+
+
+def rollback(ws: Workspace, model: str, env_name: str, output: Path | None = None) -> Outcome:
+    """Back to the version that ran before the current one, with all traffic."""
+    env = environment(env_name)
+    previous = DeploymentLog(StoreSettings().resolved_url(ws)).before_current(model, env.name)
+    if previous is None:
+        raise NiveshError(f"{model} has no earlier version deployed to {env.name} to roll back to")
+    return deploy(ws, model, previous["version"], env.name, output=output, action=ROLLBACK)

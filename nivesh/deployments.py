@@ -1,0 +1,87 @@
+"""`model_deployments`: what version of which model runs where, who put it there and when.
+
+In the prediction store's database, beside the prediction log, so "what served this
+request?" and "who deployed it?" are joins. A rollback reads it to find the version that
+ran before; `nivesh status` shows the latest row per environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from nivesh.predlog import engine_for, id_column, insert_row
+
+APPLIED, RENDERED, FAILED = "applied", "rendered", "failed"  # rendered = YAML written for GitOps
+LIVE = (APPLIED, RENDERED)  # rows that changed what runs (or will, once GitOps syncs)
+DEPLOY, ROLLBACK = "deploy", "rollback"
+
+metadata = sa.MetaData()
+model_deployments = sa.Table(
+    "model_deployments",
+    metadata,
+    id_column(),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("version", sa.String(32), nullable=False),  # semver
+    sa.Column("mlflow_version", sa.String(16), nullable=False),
+    sa.Column("environment", sa.String(32), nullable=False),
+    sa.Column("namespace", sa.String(63), nullable=False),
+    sa.Column("canary_percent", sa.Integer, nullable=True),  # None = all traffic
+    sa.Column("action", sa.String(16), nullable=False),  # deploy | rollback
+    sa.Column("previous_version", sa.String(32), nullable=True),
+    sa.Column("storage_uri", sa.Text, nullable=False),
+    sa.Column("deployed_by", sa.String(128), nullable=False),
+    sa.Column("deployed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text, nullable=True),  # the error, or where the YAML went
+    sa.Index("ix_model_deployments_model_env", "model", "environment", "id"),
+)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    model: str
+    version: str
+    mlflow_version: str
+    environment: str
+    namespace: str
+    canary_percent: int | None
+    action: str
+    previous_version: str | None
+    storage_uri: str
+    deployed_by: str
+
+
+class DeploymentLog:
+    def __init__(self, url: str) -> None:
+        self.engine = engine_for(url)
+        metadata.create_all(self.engine)
+
+    def add(self, deployment: Deployment, status: str, detail: str | None = None) -> int:
+        row = {**deployment.__dict__, "status": status, "detail": detail, "deployed_at": datetime.now(UTC)}
+        return insert_row(self.engine, model_deployments, row)
+
+    def history(self, model: str, environment: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Newest first."""
+        t = model_deployments
+        q = sa.select(t).where(t.c.model == model).order_by(t.c.id.desc()).limit(limit)
+        if environment is not None:
+            q = q.where(t.c.environment == environment)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def live(self, model: str, environment: str) -> list[dict[str, Any]]:
+        """The rows that changed what runs in `environment`, newest first."""
+        return [r for r in self.history(model, environment, limit=500) if r["status"] in LIVE]
+
+    def current(self, model: str, environment: str) -> dict[str, Any] | None:
+        rows = self.live(model, environment)
+        return rows[0] if rows else None
+
+    def before_current(self, model: str, environment: str) -> dict[str, Any] | None:
+        """The newest live row of another version than the current one: what a rollback restores."""
+        rows = self.live(model, environment)
+        return next((r for r in rows[1:] if r["version"] != rows[0]["version"]), None) if rows else None

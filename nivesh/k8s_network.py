@@ -1,0 +1,158 @@
+"""NetworkPolicies and PodDisruptionBudgets, rendered from the catalogue.
+
+Ingress is denied by default in the namespace; each server then admits only its
+clients: a predictor its own transformer and the ingress gateway, Redis the Feast
+readers, PostgreSQL the prediction-log writers, MLflow and the monitors, and so on.
+Pods are selected by the labels KServe puts on InferenceService pods
+(`serving.kserve.io/inferenceservice`, `component`) and by the labels our own
+workloads carry, so a new model gets its policies from its catalogue entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nivesh import catalog
+from nivesh.catalog import ModelSpec
+from nivesh.k8s import HTTP_PORT, MONITOR_COMPONENT, RETRAIN_PORT, RETRAIN_WEBHOOK
+
+ISVC_LABEL = "serving.kserve.io/inferenceservice"
+# Namespaces outside ours whose pods are clients (names of a standard KServe + Kubeflow install).
+INGRESS_NAMESPACES = ("istio-system", "knative-serving")  # the gateway; Knative's activator (Serverless)
+MONITORING_NAMESPACE = "monitoring"  # Prometheus scrapes, Alertmanager calls the webhook
+PIPELINES_NAMESPACE = "kubeflow"  # KFP component pods register models in MLflow
+
+Selector = dict[str, Any]
+
+
+def component(model: str, kind: str) -> Selector:
+    return {"matchLabels": {ISVC_LABEL: model, "component": kind}}
+
+
+ANY_ISVC_POD: Selector = {"matchExpressions": [{"key": ISVC_LABEL, "operator": "Exists"}]}
+ANY_TRANSFORMER: Selector = {**ANY_ISVC_POD, "matchLabels": {"component": "transformer"}}
+MONITORS: Selector = {"matchLabels": {"app.kubernetes.io/component": MONITOR_COMPONENT}}
+WEBHOOK: Selector = {"matchLabels": {"app.kubernetes.io/name": RETRAIN_WEBHOOK}}
+MATERIALIZE: Selector = {"matchLabels": {"app.kubernetes.io/name": "feast-materialize"}}
+
+
+def app(name: str) -> Selector:
+    return {"matchLabels": {"app.kubernetes.io/name": name}}
+
+
+def pods(selector: Selector) -> dict[str, Any]:
+    return {"podSelector": selector}
+
+
+def namespace(name: str) -> dict[str, Any]:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+
+def _policy(name: str, target: Selector, sources: list[dict[str, Any]], port: int, why: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "annotations": {"description": why}},
+        "spec": {
+            "podSelector": target,
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": sources, "ports": [{"protocol": "TCP", "port": port}]}],
+        },
+    }
+
+
+def model_policies(spec: ModelSpec) -> list[dict[str, Any]]:
+    """The predictor admits its transformer (if any), the ingress and Prometheus; a
+    transformer admits the ingress and Prometheus."""
+    ingress = [namespace(n) for n in INGRESS_NAMESPACES]
+    scrape = namespace(MONITORING_NAMESPACE)
+    from_transformer = [pods(component(spec.name, "transformer"))] if spec.feature_service else []
+    out = [
+        _policy(
+            f"{spec.name}-predictor",
+            component(spec.name, "predictor"),
+            [*from_transformer, *ingress, scrape],
+            HTTP_PORT,
+            f"{spec.name} predictor: its transformer, the ingress gateway, Prometheus",
+        )
+    ]
+    if spec.feature_service:
+        out.append(
+            _policy(
+                f"{spec.name}-transformer",
+                component(spec.name, "transformer"),
+                [*ingress, scrape],
+                HTTP_PORT,
+                f"{spec.name} transformer: the ingress gateway, Prometheus",
+            )
+        )
+    return out
+
+
+def platform_policies() -> list[dict[str, Any]]:
+    deny = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": "default-deny-ingress",
+            "annotations": {"description": "nothing is reachable unless allowed"},
+        },
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+    }
+    return [
+        deny,
+        _policy(
+            "redis",
+            app("redis"),
+            [pods(ANY_TRANSFORMER), pods(MATERIALIZE)],
+            6379,
+            "Feast online store: transformers read, materialize writes",
+        ),
+        _policy(
+            "postgres",
+            app("postgres"),
+            [pods(app("mlflow")), pods(ANY_ISVC_POD), pods(MONITORS), pods(WEBHOOK)],
+            5432,
+            "MLflow's store; the prediction log (servers write, monitors read) and the records tables",
+        ),
+        _policy(
+            "mlflow",
+            app("mlflow"),
+            [pods(MONITORS), pods(WEBHOOK), namespace(PIPELINES_NAMESPACE)],
+            5000,
+            "the registry: monitors and the webhook read, pipeline components register",
+        ),
+        _policy(
+            "pushgateway",
+            app("pushgateway"),
+            [pods(MONITORS), namespace(MONITORING_NAMESPACE)],
+            9091,
+            "monitors push, Prometheus scrapes",
+        ),
+        _policy(
+            "retrain-webhook",
+            WEBHOOK,
+            [namespace(MONITORING_NAMESPACE)],
+            RETRAIN_PORT,
+            "Alertmanager's webhook calls",
+        ),
+    ]
+
+
+def disruption_budgets(spec: ModelSpec) -> list[dict[str, Any]]:
+    """At most one pod of each serving component evicted at a time (a drain never takes
+    a scaled-out model down at once, and never blocks on a one-replica one)."""
+    kinds = ["predictor", *(["transformer"] if spec.feature_service else [])]
+    return [
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": f"{spec.name}-{kind}"},
+            "spec": {"maxUnavailable": 1, "selector": component(spec.name, kind)},
+        }
+        for kind in kinds
+    ]
+
+
+def all_policies() -> list[dict[str, Any]]:
+    return [*platform_policies(), *(p for spec in catalog.MODELS.values() for p in model_policies(spec))]
