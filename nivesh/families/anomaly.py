@@ -5,6 +5,12 @@ transform to a normal shape (robust to the heavy tails of amounts), categories a
 one-hot encoded and also given as their training frequency (an unseen category is
 frequency 0: the strongest signal a one-hot column alone would lose).
 
+A quantile transform clips at the fitted range, so Rs 85,000 and Rs 8.5 lakh would
+look alike; each number therefore also gets a "beyond" column: how far past the
+smallest or largest value seen in training, in IQRs on a log scale (0 inside the
+range). It is 0 on every fitted row, so the autoencoder learns to reconstruct 0
+and its error grows with how far out a value is.
+
 Each detector's raw score is put on a robust z scale (median and IQR over normal
 calibration rows; the autoencoder's error in logs), which does not saturate for
 extreme rows as a CDF would; the combined score is the mean of the two, and the
@@ -78,7 +84,7 @@ def _autoencoder(width: int) -> Any:
     )
 
 
-def _preprocessor(numeric: list[str], categorical: list[str]) -> Any:
+def _preprocessor(numeric: list[str], categorical: list[str], beyond: list[str]) -> Any:
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
@@ -93,6 +99,8 @@ def _preprocessor(numeric: list[str], categorical: list[str]) -> Any:
             ]
         )
         parts.append(("num", num, numeric))
+    if beyond:  # already on their scale, and constant while fitting: a quantile transform would map them to one value
+        parts.append(("beyond", "passthrough", beyond))
     if categorical:
         parts.append(("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False, min_frequency=5), categorical))
     return ColumnTransformer(parts, sparse_threshold=0.0)
@@ -181,8 +189,8 @@ class Detector:
         return self.numeric + self.categorical
 
     def _matrix(self, frame: pd.DataFrame) -> np.ndarray:
-        with_freq = _with_frequencies(frame[self.features], self.calibration["frequencies"])
-        return np.asarray(self.preprocessor.transform(with_freq), dtype=np.float32)
+        widened = _widen(frame[self.features], self.calibration["frequencies"], self.calibration.get("ranges", {}))
+        return np.asarray(self.preprocessor.transform(widened), dtype=np.float32)
 
     def _raw(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         import torch
@@ -227,12 +235,32 @@ def _plain(value: Any) -> Any:
 
 
 FREQ = "__freq"
+BEYOND = "__beyond"
 
 
-def _with_frequencies(frame: pd.DataFrame, frequencies: dict[str, dict[str, float]]) -> pd.DataFrame:
+def _widen(
+    frame: pd.DataFrame, frequencies: dict[str, dict[str, float]], ranges: dict[str, list[float]]
+) -> pd.DataFrame:
+    """Add each category's training frequency and each number's distance beyond its training range."""
     out = frame.copy()
     for col, freq in frequencies.items():
         out[col + FREQ] = out[col].astype(str).map(freq).fillna(0.0).astype("float64")
+    for col, (lo, hi, scale) in ranges.items():
+        x = pd.to_numeric(out[col], errors="coerce").to_numpy(dtype="float64")
+        excess = np.where(x > hi, x - hi, np.where(x < lo, x - lo, 0.0))
+        out[col + BEYOND] = np.nan_to_num(np.sign(excess) * np.log1p(np.abs(excess) / scale))
+    return out
+
+
+def _ranges(frame: pd.DataFrame, numeric: list[str]) -> dict[str, list[float]]:
+    """Per number: [min, max, IQR] of the fitted rows (the IQR floored so a near-constant column stays finite)."""
+    out = {}
+    for col in numeric:
+        x = pd.to_numeric(frame[col], errors="coerce").dropna().to_numpy(dtype="float64")
+        if len(x):
+            q1, q3 = np.quantile(x, [0.25, 0.75])
+            spread = float(q3 - q1) or float(x.max() - x.min()) or 1.0
+            out[col] = [float(x.min()), float(x.max()), spread]
     return out
 
 
@@ -257,8 +285,10 @@ def fit(frame: pd.DataFrame, numeric: list[str], categorical: list[str], config:
     n_cal = max(20, int(len(frame) * config.calibration_fraction))
     cal, fit_rows = frame.iloc[order[:n_cal]], frame.iloc[order[n_cal:]]
     frequencies = {c: fit_rows[c].astype(str).value_counts(normalize=True).round(6).to_dict() for c in categorical}
-    widened = _with_frequencies(fit_rows[numeric + categorical], frequencies)
-    pre = _preprocessor(numeric + [c + FREQ for c in categorical], categorical).fit(widened)
+    ranges = _ranges(fit_rows, numeric)
+    widened = _widen(fit_rows[numeric + categorical], frequencies, ranges)
+    pre = _preprocessor(numeric + [c + FREQ for c in categorical], categorical, [c + BEYOND for c in ranges])
+    pre = pre.fit(widened)
     x = np.asarray(pre.transform(widened), dtype=np.float32)
     forest = IsolationForest(n_estimators=config.trees, random_state=config.seed, n_jobs=1).fit(x)
     torch.manual_seed(config.seed)
@@ -281,6 +311,7 @@ def fit(frame: pd.DataFrame, numeric: list[str], categorical: list[str], config:
         "threshold": 0.0,
         "column_owners": owners,
         "frequencies": frequencies,
+        "ranges": ranges,
     }
     det = Detector(pre, forest, ae, provisional)
     f_raw, errors = det._raw(det._matrix(cal))
@@ -305,6 +336,8 @@ def _column_owners(pre: Any, numeric: list[str], categorical: list[str]) -> list
         kind, _, rest = str(out).partition("__")
         if kind == "num":
             owners.append(rest.removesuffix(FREQ))
+        elif kind == "beyond":
+            owners.append(rest.removesuffix(BEYOND))
         else:  # cat__<feature>_<category>: the longest feature name that prefixes it
             owners.append(max((c for c in categorical if rest.startswith(c + "_")), key=len))
     return owners

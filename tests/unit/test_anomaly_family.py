@@ -52,6 +52,20 @@ def test_calibrated_fpr_and_frauds_stand_out(frame: pd.DataFrame, tmp_path) -> N
     assert np.allclose(again.score(held)[0], held_score, atol=1e-5)
 
 
+def test_amounts_past_the_training_range_keep_raising_the_score(frame: pd.DataFrame) -> None:
+    """The quantile transform clips at the fitted range; the beyond columns carry on past it."""
+    normal = frame[frame.is_fraud == 0]
+    numeric = [c for c in frame.columns if c not in ("merchant_category", "channel", "is_fraud")]
+    det = anomaly.fit(normal, numeric, ["merchant_category", "channel"], anomaly.AnomalyConfig(ae_epochs=10, trees=100))
+    row = normal.iloc[[0]]
+    top = float(normal.amount.max())
+    scores = [float(det.score(row.assign(amount=a))[0][0]) for a in (top, top * 10, top * 100)]
+    assert scores[0] < scores[1] < scores[2]
+    assert (
+        det.drivers(det.score(row.assign(amount=top * 100))[1], row.reset_index(drop=True))[0][0]["feature"] == "amount"
+    )
+
+
 def test_unexpected_types_in_a_skops_file_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import skops.io as sio
     from sklearn.ensemble import IsolationForest
