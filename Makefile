@@ -67,15 +67,13 @@ bench-speed: $(SETUP) ## models' speed beside their baselines (needs `make demo`
 bench-load: $(SETUP) ## wrk load test: predictor, transformer+Feast+predictor, MLServer baseline
 	$(PY) benchmarks/load.py
 
-lock: ## re-resolve requirements.lock from pyproject.toml
+lock: ## re-resolve requirements.lock from pyproject.toml, then cut the per-image sets from it
 	$(VENV)/bin/uv pip compile --python-version 3.11 --extra dev --generate-hashes --find-links $${TORCH_WHEELS:-/opt/wheels} pyproject.toml -o requirements.lock
+	$(MAKE) setup
+	$(NIVESH) images lock
 
-images: ## build container images (needs a Docker engine)
-	@if docker info >/dev/null 2>&1; then \
-	  docker build -f docker/Dockerfile --target component -t $$($(PY) -c 'from nivesh.images import COMPONENT_IMAGE as i; print(i)') . && \
-	  docker build -f docker/Dockerfile --target serving -t $$($(PY) -c 'from nivesh.images import SERVING_IMAGE as i; print(i)') . && \
-	  docker build -f docker/Dockerfile --target component -t $$($(PY) -c 'from nivesh.images import MONITOR_IMAGE as i; print(i)') . ; \
-	else echo "no Docker engine here: images are described by docker/Dockerfile; build them where Docker runs"; fi
+images: $(SETUP) ## build every image in nivesh/images.py (needs a Docker engine)
+	@if ! docker info >/dev/null 2>&1; then 	  echo "no Docker engine here: the images are described by docker/Dockerfile (targets: $$($(NIVESH) images list --names))"; 	  echo "build them where Docker runs: make images"; exit 0; fi; 	$(NIVESH) images list --names | tr ' ' '\n' | while read -r name; do 	  ref=$$($(NIVESH) images list --reference $$name) && 	  docker build -f docker/Dockerfile --target $$name -t $$ref . || exit 1; 	done
 
 clean: ## remove local state (var/, generated data); keeps .venv
 	rm -rf var feature_repo/data manifests/generated benchmarks/out

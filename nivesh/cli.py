@@ -31,6 +31,8 @@ app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(features_app, name="features")
 advisor_app = typer.Typer(no_args_is_help=True, help="financial-advisor: tuning data and offline answers.")
 app.add_typer(advisor_app, name="advisor")
+images_app = typer.Typer(no_args_is_help=True, help="Container images: references and requirement sets.")
+app.add_typer(images_app, name="images")
 console = Console(stderr=True, soft_wrap=True)  # long paths and URLs stay on one line
 
 ModelArg = Annotated[str, typer.Argument(help=f"model name: {', '.join(catalog.MODELS)}")]
@@ -153,6 +155,49 @@ def pipeline_compile(
     names = list(pipelines.PIPELINES) if name == "all" else [name]
     for n in names:
         console.print(f"{n}: {pipelines.compile_pipeline(n, out if len(names) == 1 else None)}")
+
+
+@images_app.command("list")
+def images_list(
+    names: Annotated[bool, typer.Option(help="only the names (Dockerfile targets), space-separated")] = False,
+    reference: Annotated[str, typer.Option(help="only this image's reference")] = "",
+) -> None:
+    """Each image's reference, requirement file and purpose."""
+    from nivesh import images
+
+    if names:
+        print(" ".join(i.name for i in images.IMAGES))
+    elif reference:
+        try:
+            print(images.get(reference).reference)
+        except KeyError as e:
+            raise NiveshError(str(e.args[0])) from e
+    else:
+        for image in images.IMAGES:
+            console.print(f"{image.reference}  {image.requirements_file}  ({image.purpose})")
+
+
+@images_app.command("lock")
+def images_lock(
+    check: Annotated[bool, typer.Option(help="fail if a committed file differs, write nothing")] = False,
+) -> None:
+    """Cut docker/requirements/<image>.txt from requirements.lock (run after `make lock`)."""
+    from nivesh import image_locks, images
+    from nivesh.settings import PROJECT_ROOT as root
+
+    stale = []
+    for image in images.IMAGES:
+        path = root / image.requirements_file
+        text = image_locks.render(image, root)
+        if check:
+            if not path.is_file() or path.read_text() != text:
+                stale.append(image.requirements_file)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        console.print(f"{image.name}: {path} ({text.count('==')} packages)")
+    if stale:
+        raise NiveshError(f"out of date: {', '.join(stale)}; run `nivesh images lock`")
 
 
 @pipeline_app.command("run")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nivesh import catalog, k8s, registry
+from nivesh import catalog, k8s, overlays, registry
 from nivesh.deployments import APPLIED, DEPLOY, FAILED, RENDERED, ROLLBACK, Deployment, DeploymentLog
 from nivesh.errors import NiveshError
 from nivesh.settings import StoreSettings, Workspace
@@ -28,20 +28,24 @@ ACTOR_ENV = "NIVESH_DEPLOY_ACTOR"  # CI sets the pipeline's identity; else the l
 @dataclass(frozen=True)
 class Environment:
     name: str
-    namespace: str  # the overlay's namespace
+    namespace: str  # the overlay's namespace (a test checks they agree)
     alias: str  # the MLflow alias that names what this environment runs
-    # KServe splits traffic between revisions (canaryTrafficPercent) only in Serverless mode.
-    serverless: bool
+    overlay: str = ""  # manifests/overlays/<overlay> (default: the name); its patches shape the object
+
+    @property
+    def overlay_name(self) -> str:
+        return self.overlay or self.name
 
 
 ENVIRONMENTS = {
     e.name: e
     for e in (
-        Environment("local", "nivesh-local", "local", serverless=False),
-        Environment("staging", "nivesh-staging", registry.STAGING, serverless=True),
-        Environment("prod", "nivesh", registry.PRODUCTION, serverless=True),
+        Environment("local", "nivesh-local", "local"),
+        Environment("staging", "nivesh-staging", registry.STAGING),
+        Environment("prod", "nivesh", registry.PRODUCTION),
     )
 }
+MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 
 
 def environment(name: str) -> Environment:
@@ -51,18 +55,14 @@ def environment(name: str) -> Environment:
 
 
 def render(model: str, version: registry.RegisteredVersion, env: Environment, canary: int | None) -> dict[str, Any]:
-    """The version's InferenceService for `env`; with `canary`, the new predictor revision
-    gets that share of traffic and the last rolled-out one the rest."""
-    body = steps.render(model, version, env.namespace)
-    if env.serverless:
-        body["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] = "Serverless"
-        if catalog.get(model).scale_to_zero:
-            for part in ("predictor", "transformer"):
-                if part in body["spec"]:
-                    body["spec"][part]["minReplicas"] = 0
+    """The version's InferenceService shaped by `env`'s overlay (mode, replicas); with
+    `canary`, the new predictor revision gets that share of traffic and the last
+    rolled-out one the rest."""
+    body = overlays.apply(steps.render(model, version, env.namespace), env.overlay_name)
     if canary is not None:
-        if not env.serverless:
-            raise NiveshError(f"--canary needs KServe's Serverless mode; --env {env.name} runs RawDeployment")
+        mode = body["metadata"]["annotations"].get(MODE_ANNOTATION)
+        if mode != "Serverless":
+            raise NiveshError(f"--canary needs KServe's Serverless mode; --env {env.name} runs {mode}")
         if not 1 <= canary <= 99:
             raise NiveshError(f"--canary must be a percentage from 1 to 99, got {canary}")
         body["spec"]["predictor"]["canaryTrafficPercent"] = canary

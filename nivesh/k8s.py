@@ -14,7 +14,7 @@ import yaml
 
 from nivesh import secrets
 from nivesh.catalog import ModelSpec
-from nivesh.images import MONITOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, SERVING_IMAGE
+from nivesh.images import MONITOR_IMAGE, PREDICTOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, TRANSFORMER_IMAGE
 
 MODEL_MOUNT = "/mnt/models"
 HTTP_PORT = 8080
@@ -69,7 +69,7 @@ def inference_service(
     common_env = [{"name": "NIVESH_MODEL_VERSION", "value": semver}, *secrets.PREDICTION_STORE.env()]
     predictor_container = {
         "name": "kserve-container",
-        "image": SERVING_IMAGE,
+        "image": PREDICTOR_IMAGE,
         "command": ["python", "-m", f"inference_services.{spec.python_name}"],
         "args": [f"--model_name={spec.name}", f"--model_dir={MODEL_MOUNT}", "--enable_grpc=false"],
         "env": [
@@ -120,7 +120,7 @@ def inference_service(
             "containers": [
                 {
                     "name": "kserve-container",
-                    "image": SERVING_IMAGE,
+                    "image": TRANSFORMER_IMAGE,
                     "command": ["python", "-m", f"transformers_kserve.{spec.python_name}"],
                     "args": [
                         f"--model_name={spec.name}",

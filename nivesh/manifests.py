@@ -10,8 +10,8 @@ import yaml
 
 from nivesh import catalog, images, k8s, k8s_network
 from nivesh.monitoring import dashboards
+from nivesh.settings import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = PROJECT_ROOT / "monitors" / "alerts"
 DASHBOARDS_DIR = PROJECT_ROOT / "monitors" / "dashboards"  # the same dashboards as JSON, for Grafana's import
 # Where the promotion step copies a version for the cluster's storage initializer.
@@ -59,11 +59,7 @@ STATIC_RESOURCES = (
 def kustomization(generated: list[Path]) -> dict[str, Any]:
     """base/kustomization.yaml: static files name images by short name (nivesh-component);
     the `images` block maps them to the references in nivesh.images."""
-    refs = {
-        "nivesh-component": images.COMPONENT_IMAGE,
-        "nivesh-serving": images.SERVING_IMAGE,
-        "nivesh-monitor": images.MONITOR_IMAGE,
-    }
+    refs = {image.name: image.reference for image in images.IMAGES}
     return {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",

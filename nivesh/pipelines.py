@@ -13,9 +13,8 @@ from typing import Any
 
 from nivesh import catalog
 from nivesh.errors import NiveshError
-from nivesh.settings import Workspace
+from nivesh.settings import PROJECT_ROOT, Workspace
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COMPILED_DIR = PROJECT_ROOT / "pipelines" / "compiled"
 # Every catalogue model with a trainer has pipelines/<python_name>.py defining <python_name>_pipeline.
 PIPELINES: dict[str, str] = {

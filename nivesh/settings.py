@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout (or site-packages in an image)
 
 
 class Workspace(BaseSettings):
@@ -20,7 +20,7 @@ class Workspace(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NIVESH_", extra="ignore")
 
     home: Path = Field(default_factory=lambda: Path.cwd() / "var")
-    feature_repo: Path = _PROJECT_ROOT / "feature_repo"
+    feature_repo: Path = PROJECT_ROOT / "feature_repo"
     # redis://host:port/db; when set, Feast uses feature_store.redis.yaml.
     redis_url: str | None = None
 

@@ -17,7 +17,7 @@ from nivesh.data.transactions import TRANSACTION_SCHEMA
 from nivesh.families import anomaly
 from nivesh.serving import v2
 from nivesh.serving.predictor import ArtifactPredictor
-from nivesh.training.anomaly_detector import SCORE
+from nivesh.signatures import ANOMALY_SCORE as SCORE
 
 INLINE_ROWS = 16
 

@@ -22,7 +22,7 @@ from nivesh.errors import SchemaError
 from nivesh.families import forecast as fc
 from nivesh.serving import v2
 from nivesh.serving.predictor import ArtifactPredictor
-from nivesh.training.spending_predictor import DEFAULT_HORIZON
+from nivesh.signatures import DEFAULT_HORIZON
 
 MAX_ROWS = 16  # each row fits Prophet several times; more belongs in the batch pipeline
 

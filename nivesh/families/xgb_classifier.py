@@ -21,6 +21,8 @@ from nivesh.artifact import Manifest, fingerprint_frame, load_manifest, write_ma
 from nivesh.errors import SchemaError
 from nivesh.evaluation import Evaluation
 from nivesh.families.tabular import TabularEncoder
+from nivesh.signatures import CREDIT_RISK_OUTPUTS as OUTPUTS
+from nivesh.signatures import PROBABILITY
 
 MODEL_FILE = "model.json"  # what mlflow.xgboost writes for model_format="json"
 REFERENCE_ROWS = 5000
@@ -36,12 +38,6 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "seed": 17,
 }
 MAX_ROUNDS = 800
-PROBABILITY = "probability"
-OUTPUTS = [
-    {"name": PROBABILITY, "datatype": "FP32", "shape": [-1]},
-    {"name": "decision", "datatype": "BYTES", "shape": [-1]},
-    {"name": "reason_codes", "datatype": "BYTES", "shape": [-1]},
-]
 EARLY_STOPPING = 40
 
 

@@ -24,15 +24,11 @@ from nivesh.errors import NiveshError, SchemaError
 from nivesh.evaluation import Evaluation
 from nivesh.families import anomaly
 from nivesh.settings import Workspace
+from nivesh.signatures import ANOMALY_OUTPUTS as OUTPUTS
+from nivesh.signatures import ANOMALY_SCORE as SCORE
 from nivesh.training.steps_common import write_trained
 
 REFERENCE_ROWS = 5000
-SCORE = "score"  # the output the monitor follows for prediction drift
-OUTPUTS = [
-    {"name": SCORE, "datatype": "FP32", "shape": [-1]},
-    {"name": "anomaly", "datatype": "BOOL", "shape": [-1]},
-    {"name": "drivers", "datatype": "BYTES", "shape": [-1]},
-]
 
 
 def feature_columns(frame: pd.DataFrame, label: str) -> tuple[list[str], list[str]]:

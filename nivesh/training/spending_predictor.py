@@ -22,16 +22,11 @@ from nivesh.evaluation import Evaluation
 from nivesh.families import forecast as fc
 from nivesh.monitoring import series as series_monitor
 from nivesh.settings import Workspace
+from nivesh.signatures import DEFAULT_HORIZON
+from nivesh.signatures import SPENDING_OUTPUTS as OUTPUTS
 from nivesh.training.steps_common import write_trained
 
 HOLDOUT = "holdout"
-DEFAULT_HORIZON = 6
-OUTPUTS = [
-    {"name": "forecast", "datatype": "BYTES", "shape": [-1]},
-    {"name": "method", "datatype": "BYTES", "shape": [-1]},
-    {"name": "forecast_mean", "datatype": "FP64", "shape": [-1]},
-    {"name": "backtest_mape", "datatype": "FP64", "shape": [-1]},
-]
 # input drift: descriptors of the logged spend_history; prediction drift: logged outputs
 MONITORED_NUMBERS = [*series_monitor.DESCRIPTORS, "forecast_mean", "backtest_mape"]
 MONITORED_CATEGORIES = ["method"]

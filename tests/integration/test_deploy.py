@@ -97,7 +97,7 @@ def test_deploy_canary_rollback_and_apply_are_recorded(workspace, tmp_path: Path
         assert call["body"]["metadata"]["labels"]["nivesh.in/model-version"] == v2.semver
 
         monkeypatch.setitem(
-            deploy.ENVIRONMENTS, "forbidden", deploy.Environment("forbidden", "forbid", "forbidden", True)
+            deploy.ENVIRONMENTS, "forbidden", deploy.Environment("forbidden", "forbid", "forbidden", overlay="prod")
         )
         with pytest.raises(NiveshError, match="was not applied"):
             deploy.deploy(ws, MODEL, v1.semver, "forbidden")

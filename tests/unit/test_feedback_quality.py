@@ -59,8 +59,8 @@ def test_quality_joins_rows_and_labels_and_scores() -> None:
 
 
 def test_feedback_reads_an_output_the_model_really_returns() -> None:
-    from nivesh.families.xgb_classifier import OUTPUTS as CLASSIFIER_OUTPUTS
-    from nivesh.training.anomaly_detector import OUTPUTS as ANOMALY_OUTPUTS
+    from nivesh.signatures import ANOMALY_OUTPUTS
+    from nivesh.signatures import CREDIT_RISK_OUTPUTS as CLASSIFIER_OUTPUTS
     from nivesh.training.intent_classifier import SIGNATURE as INTENT_SIGNATURE
 
     outputs = {

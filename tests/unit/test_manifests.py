@@ -125,13 +125,14 @@ def test_every_container_is_restricted_limited_and_uses_secret_refs(overlay: str
 
 
 def test_emitted_isvc_uses_the_version_storage_and_images() -> None:
-    from nivesh.images import SERVING_IMAGE
+    from nivesh.images import PREDICTOR_IMAGE, TRANSFORMER_IMAGE
 
     body = k8s.inference_service(catalog.CREDIT_RISK, "s3://bucket/credit-risk/v1.2.0", "v1.2.0", "3")
     predictor = body["spec"]["predictor"]["containers"][0]
     assert {"name": "STORAGE_URI", "value": "s3://bucket/credit-risk/v1.2.0"} in predictor["env"]
-    assert predictor["image"] == SERVING_IMAGE
-    assert "--predictor_protocol=v2" in body["spec"]["transformer"]["containers"][0]["args"]
+    transformer = body["spec"]["transformer"]["containers"][0]
+    assert predictor["image"] == PREDICTOR_IMAGE and transformer["image"] == TRANSFORMER_IMAGE
+    assert "--predictor_protocol=v2" in transformer["args"]
     assert body["metadata"]["labels"]["nivesh.in/model-version"] == "v1.2.0"
 
 
@@ -190,6 +191,34 @@ def test_deploy_renders_serverless_canaries_that_pass_the_schema() -> None:
         deploy.environment("production")
 
 
+VERSIONED_ENV = ("STORAGE_URI", "NIVESH_MODEL_VERSION")
+
+
+def _unversioned(isvc: dict[str, Any]) -> dict[str, Any]:
+    """The object without what names one version (labels, storage URI)."""
+    out = copy.deepcopy(isvc)
+    out["metadata"]["labels"].pop("nivesh.in/model-version")
+    out["metadata"]["annotations"].pop("nivesh.in/mlflow-version")
+    for part in ("predictor", "transformer"):
+        for container in out["spec"].get(part, {}).get("containers", []):
+            container["env"] = [e for e in container.get("env", []) if e["name"] not in VERSIONED_ENV]
+    return out
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deploy_renders_what_the_overlay_builds(overlay: str) -> None:
+    """`nivesh deploy --env X` force-applies one object: it must be the overlay's, or a deploy
+    would undo the environment's settings (prod's credit-risk replicas, Serverless, scale to zero)."""
+    from nivesh import deploy, registry
+
+    built = {d["metadata"]["name"]: d for d in build(overlay) if d["kind"] == "InferenceService"}
+    assert set(built) == set(catalog.MODELS)
+    for name, isvc in built.items():
+        version = registry.RegisteredVersion(name, "7", "v9.9.9", f"s3://b/{name}/v9.9.9", "run")
+        ours = deploy.render(name, version, deploy.environment(overlay), None)
+        assert _unversioned(ours) == _unversioned(isvc), (overlay, name)
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_overlay_matches_its_environment_and_the_catalogue(overlay: str) -> None:
     """Namespace and serving mode are the ones `nivesh deploy --env` renders; only models the
@@ -204,12 +233,12 @@ def test_overlay_matches_its_environment_and_the_catalogue(overlay: str) -> None
     assert {d["metadata"].get("namespace") for d in docs if d["kind"] != "Namespace"} == {env.namespace}
     for isvc in (d for d in docs if d["kind"] == "InferenceService"):
         spec = catalog.get(isvc["metadata"]["name"])
-        mode = isvc["metadata"]["annotations"]["serving.kserve.io/deploymentMode"]
-        assert mode == ("Serverless" if env.serverless else "RawDeployment")
+        serverless = isvc["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "Serverless"
+        assert serverless == (overlay != "local")  # Knative where a canary and scale to zero are wanted
         for part in ("predictor", "transformer"):
             if part in isvc["spec"]:
                 replicas = isvc["spec"][part]["minReplicas"]
-                if spec.scale_to_zero and env.serverless:
+                if spec.scale_to_zero and serverless:
                     assert replicas == 0, (overlay, spec.name, part)
                 else:  # latency-critical: a warm replica always (prod keeps two for credit-risk)
                     assert replicas >= 1, (overlay, spec.name, part)

@@ -4,7 +4,7 @@ TTL) + the transaction. No stored row means no activity in the last hour, not an
 from nivesh.catalog import ANOMALY_DETECTOR
 from nivesh.data import transactions as txd
 from nivesh.serving.feast_transformer import Assembly
-from nivesh.training.anomaly_detector import OUTPUTS
+from nivesh.signatures import ANOMALY_OUTPUTS as OUTPUTS
 
 ASSEMBLY = Assembly(
     spec=ANOMALY_DETECTOR,

@@ -2,8 +2,8 @@
 
 from nivesh.catalog import CREDIT_RISK
 from nivesh.data import credit_risk as cr
-from nivesh.families.xgb_classifier import OUTPUTS
 from nivesh.serving.feast_transformer import Assembly
+from nivesh.signatures import CREDIT_RISK_OUTPUTS as OUTPUTS
 
 ASSEMBLY = Assembly(
     spec=CREDIT_RISK,

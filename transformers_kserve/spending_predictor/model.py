@@ -7,7 +7,7 @@ from typing import Any
 from nivesh.catalog import SPENDING_PREDICTOR
 from nivesh.data import spending as sp
 from nivesh.serving.feast_transformer import Assembly
-from nivesh.training.spending_predictor import OUTPUTS
+from nivesh.signatures import SPENDING_OUTPUTS as OUTPUTS
 
 
 def assemble(cols: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
