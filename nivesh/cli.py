@@ -351,6 +351,11 @@ def status(
                 f"  {env_name}: {d['version']} {d['action']} {d['status']} ({traffic}) "
                 f"by {d['deployed_by']} at {d['deployed_at']:%Y-%m-%d %H:%M}"
             )
+        for env_name, d in st.failed_attempts.items():
+            console.print(
+                f"  {env_name}: [red]{d['action']} of {d['version']} failed[/red] at {d['deployed_at']:%Y-%m-%d %H:%M}"
+                f" by {d['deployed_by']}: {d['detail'] or ''}"[:200]
+            )
         for semver, gauges in sorted(st.monitor.items()):
             console.print(f"  monitor {semver}: {model_status.describe_monitor(gauges)}")
         if not st.monitor and st.monitor_error:

@@ -11,7 +11,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from nivesh import catalog, registry
-from nivesh.deployments import DeploymentLog
+from nivesh.deployments import FAILED, DeploymentLog
 from nivesh.settings import StoreSettings, Workspace
 
 # The monitor gauges status shows (the drift and quality jobs push them).
@@ -28,7 +28,9 @@ MONITOR_GAUGES = (
 class ModelStatus:
     model: str
     versions: list[dict[str, Any]] = field(default_factory=list)  # newest first
-    deployments: dict[str, dict[str, Any]] = field(default_factory=dict)  # environment -> latest row
+    deployments: dict[str, dict[str, Any]] = field(default_factory=dict)  # environment -> what runs there
+    # environment -> the newest attempt when it failed after what runs there (it changed nothing)
+    failed_attempts: dict[str, dict[str, Any]] = field(default_factory=dict)
     monitor: dict[str, dict[str, float]] = field(default_factory=dict)  # version -> gauge -> value
     monitor_error: str | None = None
 
@@ -90,7 +92,14 @@ def gather(ws: Workspace, models: list[str], gateway: str | None, timeout_s: flo
                     "promotion": mv.tags.get("promotion.decision"),
                 }
             )
+        latest: dict[str, dict[str, Any]] = {}
         for row in log.history(model, limit=200):
-            status.deployments.setdefault(row["environment"], row)
+            latest.setdefault(row["environment"], row)
+        for env, row in latest.items():
+            current = row if row["status"] != FAILED else log.current(model, env)
+            if current is not None:
+                status.deployments[env] = current
+            if row["status"] == FAILED:
+                status.failed_attempts[env] = row
         out.append(status)
     return out

@@ -116,4 +116,7 @@ def test_deploy_canary_rollback_and_apply_are_recorded(workspace, tmp_path: Path
     by_semver = {v["semver"]: v for v in st.versions}
     assert "production" in by_semver[v2.semver]["aliases"] and "staging" in by_semver[v1.semver]["aliases"]
     assert st.deployments["staging"]["action"] == "rollback" and st.deployments["prod"]["status"] == "applied"
+    # a failed attempt is shown as one, not as what runs there
+    assert "forbidden" not in st.deployments and st.failed_attempts["forbidden"]["version"] == v1.semver
+    assert set(st.failed_attempts) == {"forbidden"}
     assert st.monitor_error and "NIVESH_PUSHGATEWAY_URL" in st.monitor_error
