@@ -12,6 +12,7 @@ checks the result against `kubectl kustomize` of the overlay for every model.
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +21,26 @@ import yaml
 from nivesh.errors import NiveshError
 from nivesh.settings import PROJECT_ROOT
 
-OVERLAYS_DIR = PROJECT_ROOT / "manifests" / "overlays"
+OVERLAYS_ENV = "NIVESH_OVERLAYS_DIR"  # the images set it: their copy of manifests/overlays
+
+
+def overlays_dir() -> Path:
+    return Path(os.environ.get(OVERLAYS_ENV) or PROJECT_ROOT / "manifests" / "overlays")
 
 
 def _kustomization(folder: Path) -> dict[str, Any]:
     path = folder / "kustomization.yaml"
     if not path.is_file():
-        raise NiveshError(f"{path} not found: run `nivesh deploy` from the project checkout (it reads the overlays)")
+        raise NiveshError(
+            f"{path} not found: run from the project checkout or set {OVERLAYS_ENV} to manifests/overlays"
+        )
     loaded = yaml.safe_load(path.read_text()) or {}
     return loaded if isinstance(loaded, dict) else {}
 
 
 def patches(env: str) -> list[dict[str, Any]]:
     """The overlay's patches, its components' first."""
-    folder = OVERLAYS_DIR / env
+    folder = overlays_dir() / env
     root = _kustomization(folder)
     found: list[dict[str, Any]] = []
     for component in root.get("components", []):
@@ -60,11 +67,14 @@ def _pointer(path: str) -> list[str]:
 def _apply_op(body: dict[str, Any], op: dict[str, Any]) -> None:
     *parents, last = _pointer(op["path"])
     node: Any = body
-    for key in parents:
-        node = node[int(key)] if isinstance(node, list) else node[key]
     kind = op["op"]
-    if kind == "replace" and last not in node:
-        raise NiveshError(f"overlay patch replaces {op['path']}, which the InferenceService does not have")
+    try:
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        if kind in ("replace", "remove") and last not in node:
+            raise KeyError(last)
+    except (KeyError, IndexError, ValueError) as e:
+        raise NiveshError(f"overlay patch: {kind} {op['path']}, which the InferenceService does not have") from e
     if kind in ("add", "replace"):
         node[last] = copy.deepcopy(op["value"])
     elif kind == "remove":
