@@ -191,6 +191,12 @@ def generate(n_users: int = 400, seed: int = 5, end: datetime | None = None, day
     return TransactionData(tx, activity)
 
 
+def joined_frame(data: TransactionData) -> pd.DataFrame:
+    """Each transaction with the activity strictly before it, assembled in schema order:
+    what the Feast point-in-time join gives training, without a feature store."""
+    return assemble(pd.concat([data.transactions, _activity_before(data.transactions)], axis=1))
+
+
 def _current(tx: pd.DataFrame, end: datetime) -> pd.DataFrame:
     now = pd.Timestamp(end) - pd.Timedelta(minutes=1)
     hour = tx[tx["event_timestamp"] >= now - pd.Timedelta(hours=1)].groupby("user_id")["amount"]

@@ -66,6 +66,7 @@ class AnomalyConfig:
     ae_epochs: int = 25
     ae_batch: int = 256
     seed: int = 3
+    beyond_range: bool = True  # the "beyond" columns; off = the quantile transform alone (the earlier model)
 
 
 def _autoencoder(width: int) -> Any:
@@ -285,7 +286,7 @@ def fit(frame: pd.DataFrame, numeric: list[str], categorical: list[str], config:
     n_cal = max(20, int(len(frame) * config.calibration_fraction))
     cal, fit_rows = frame.iloc[order[:n_cal]], frame.iloc[order[n_cal:]]
     frequencies = {c: fit_rows[c].astype(str).value_counts(normalize=True).round(6).to_dict() for c in categorical}
-    ranges = _ranges(fit_rows, numeric)
+    ranges = _ranges(fit_rows, numeric) if config.beyond_range else {}
     widened = _widen(fit_rows[numeric + categorical], frequencies, ranges)
     pre = _preprocessor(numeric + [c + FREQ for c in categorical], categorical, [c + BEYOND for c in ranges])
     pre = pre.fit(widened)

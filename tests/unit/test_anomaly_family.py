@@ -11,9 +11,7 @@ from nivesh.families import anomaly
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    data = txd.generate(250, seed=3, end=datetime(2026, 11, 1, tzinfo=UTC))
-    tx = data.transactions
-    return txd.assemble(pd.concat([tx, txd._activity_before(tx)], axis=1))
+    return txd.joined_frame(txd.generate(250, seed=3, end=datetime(2026, 11, 1, tzinfo=UTC)))
 
 
 def test_activity_is_strictly_before_each_transaction() -> None:
