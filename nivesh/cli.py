@@ -313,6 +313,8 @@ def rollback(
 
 def _print_deployment(outcome: Outcome) -> None:
     d = outcome.deployment
+    for warning in outcome.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     if outcome.status == "dry-run":
         print(outcome.manifest, end="")
         return

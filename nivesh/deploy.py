@@ -108,6 +108,7 @@ class Outcome:
     status: str
     record_id: int | None
     path: Path | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def deploy(
@@ -141,8 +142,9 @@ def deploy(
         storage_uri=steps.storage_uri(version),
         deployed_by=actor(),
     )
+    warnings = storage_warnings(deployment.storage_uri)
     if dry_run:
-        return Outcome(deployment, manifest, "dry-run", None)
+        return Outcome(deployment, manifest, "dry-run", None, warnings=warnings)
     path = None
     if output is not None:
         path = k8s.write(body, output / env.name / f"{model}.yaml")
@@ -155,7 +157,22 @@ def deploy(
             raise NiveshError(f"{model} {version.semver} was not applied to {env.name}: {exc}") from exc
         status, detail = APPLIED, None
     registry.connect(ws).set_registered_model_alias(model, env.alias, version.version)
-    return Outcome(deployment, manifest, status, log.add(deployment, status, detail), path)
+    return Outcome(deployment, manifest, status, log.add(deployment, status, detail), path, warnings)
+
+
+# what KServe's storage initializer fetches from; anything else (a local path) a pod cannot read
+CLUSTER_STORAGE_SCHEMES = ("s3://", "gs://", "pvc://", "hdfs://", "webhdfs://", "https://", "http://", "oci://")
+
+
+def storage_warnings(storage_uri: str) -> tuple[str, ...]:
+    """A storage URI no pod can read is allowed (a dry run, a test cluster with a hostPath)
+    but said out loud: the registry here stores artifacts locally."""
+    if storage_uri.startswith(CLUSTER_STORAGE_SCHEMES):
+        return ()
+    return (
+        f"STORAGE_URI {storage_uri} is local to this machine: the cluster's storage initializer cannot fetch it; "
+        "set NIVESH_STORAGE_URI_PREFIX (s3://, gs://, pvc://) to where the artifacts are published",
+    )
 
 
 def rollback(ws: Workspace, model: str, env_name: str, output: Path | None = None) -> Outcome:

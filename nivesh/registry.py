@@ -130,9 +130,11 @@ def resolve(workspace: Workspace, name: str, ref: str = STAGING) -> RegisteredVe
     client = connect(workspace)
     try:
         if ref.startswith("v"):
-            matches = [v for v in versions(client, name) if v.tags.get("semver") == ref]
+            known = versions(client, name)
+            matches = [v for v in known if v.tags.get("semver") == ref]
             if not matches:
-                raise NiveshError(f"{name} has no version tagged {ref}")
+                tags = sorted({str(v.tags.get("semver")) for v in known if v.tags.get("semver")})
+                raise NiveshError(f"{name} has no version tagged {ref}; registered: {', '.join(tags) or 'none'}")
             mv = matches[0]
         elif ref.isdigit():
             mv = client.get_model_version(name, ref)

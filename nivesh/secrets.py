@@ -35,7 +35,12 @@ class SecretEnv:
         return out
 
 
-MLFLOW = SecretEnv("nivesh-mlflow", (("tracking-uri", "MLFLOW_TRACKING_URI"),))
+# artifacts-destination: the object store behind the server's mlflow-artifacts:/ URIs, so the
+# InferenceServices a pipeline or `nivesh deploy` writes name a URI the storage initializer reads
+MLFLOW = SecretEnv(
+    "nivesh-mlflow",
+    (("tracking-uri", "MLFLOW_TRACKING_URI"), ("artifacts-destination", "NIVESH_ARTIFACTS_DESTINATION")),
+)
 REDIS = SecretEnv("nivesh-redis", (("url", "NIVESH_REDIS_URL"),))
 PREDICTION_STORE = SecretEnv("nivesh-prediction-store", (("url", "NIVESH_PREDICTION_STORE_URL"),))
 # Vertex AI for the advisor: project and region (a tuned endpoint comes with the model

@@ -48,6 +48,11 @@ class RegistrySettings(BaseSettings):
     # Storage prefix the cluster's storage initializer can read (s3://, gs://, pvc://).
     # When unset, the registered artifact's own location is used as storageUri.
     storage_uri_prefix: str | None = Field(default=None, validation_alias=AliasChoices("NIVESH_STORAGE_URI_PREFIX"))
+    # The tracking server's --artifacts-destination (s3://...): its proxied mlflow-artifacts:/PATH
+    # URIs are PATH under it, which is what a storage initializer can fetch.
+    artifacts_destination: str | None = Field(
+        default=None, validation_alias=AliasChoices("NIVESH_ARTIFACTS_DESTINATION")
+    )
 
     def resolved_tracking_uri(self, workspace: Workspace) -> str:
         if self.tracking_uri:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pandas as pd
 
@@ -109,9 +110,17 @@ def publish(
 
 def storage_uri(version: registry.RegisteredVersion) -> str:
     """Where the cluster's storage initializer fetches the version: under
-    NIVESH_STORAGE_URI_PREFIX (s3://, gs://, pvc://) when set, else the registered artifact."""
-    prefix = RegistrySettings().storage_uri_prefix
-    return f"{prefix.rstrip('/')}/{version.name}/{version.semver}" if prefix else version.source
+    NIVESH_STORAGE_URI_PREFIX (s3://, gs://, pvc://) when set, else the registered artifact,
+    with a tracking server's proxied mlflow-artifacts:/PATH turned into PATH under its
+    artifacts destination (KServe cannot fetch through MLflow)."""
+    settings = RegistrySettings()
+    if settings.storage_uri_prefix:
+        return f"{settings.storage_uri_prefix.rstrip('/')}/{version.name}/{version.semver}"
+    source = version.source
+    if source.startswith("mlflow-artifacts:") and settings.artifacts_destination:
+        path = urlparse(source).path.lstrip("/")  # mlflow-artifacts://host:port/PATH or mlflow-artifacts:/PATH
+        return f"{settings.artifacts_destination.rstrip('/')}/{path}"
+    return source
 
 
 def render(model: str, version: registry.RegisteredVersion, namespace: str | None = None) -> dict[str, Any]:

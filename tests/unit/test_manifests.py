@@ -327,3 +327,22 @@ def test_every_pipeline_task_is_bounded_and_placed_with_kfp_kubernetes(name: str
             assert secrets.MLFLOW.name in used, (name, executor)
     if name != "spending-batch":
         assert "exec-train-model" in ir["deploymentSpec"]["executors"]
+
+
+def test_storage_uri_is_one_a_storage_initializer_can_fetch(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A tracking server with --serve-artifacts records mlflow-artifacts:/PATH, which KServe cannot
+    fetch: it becomes PATH under the server's artifacts destination (the nivesh-mlflow Secret)."""
+    from nivesh import deploy, registry, secrets
+    from nivesh.training import steps
+
+    monkeypatch.delenv("NIVESH_STORAGE_URI_PREFIX", raising=False)
+    monkeypatch.setenv("NIVESH_ARTIFACTS_DESTINATION", "s3://nivesh-mlflow/artifacts/")
+    for source in ("mlflow-artifacts:/4/abc/artifacts/model", "mlflow-artifacts://mlflow:5000/4/abc/artifacts/model"):
+        version = registry.RegisteredVersion("credit-risk", "3", "v1.2.0", source, "r")
+        assert steps.storage_uri(version) == "s3://nivesh-mlflow/artifacts/4/abc/artifacts/model"
+        assert deploy.storage_warnings(steps.storage_uri(version)) == ()
+    assert "NIVESH_ARTIFACTS_DESTINATION" in secrets.MLFLOW.key_to_env.values()  # components and monitors get it
+    monkeypatch.setenv("NIVESH_STORAGE_URI_PREFIX", "gs://models")
+    assert steps.storage_uri(version) == "gs://models/credit-risk/v1.2.0"
+    (warning,) = deploy.storage_warnings("file:///home/me/var/mlflow/artifacts/x")
+    assert "NIVESH_STORAGE_URI_PREFIX" in warning
