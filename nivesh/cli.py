@@ -311,6 +311,10 @@ def rollback(
     _print_deployment(promotion.rollback(_workspace(), model, env, output))
 
 
+def _traffic(canary_percent: int | None) -> str:
+    return f"{canary_percent}% canary" if canary_percent is not None else "all traffic"
+
+
 def _print_deployment(outcome: Outcome) -> None:
     d = outcome.deployment
     for warning in outcome.warnings:
@@ -318,10 +322,10 @@ def _print_deployment(outcome: Outcome) -> None:
     if outcome.status == "dry-run":
         print(outcome.manifest, end="")
         return
-    traffic = f"{d.canary_percent}% canary" if d.canary_percent is not None else "all traffic"
     where = f" -> {outcome.path}" if outcome.path else ""
     console.print(
-        f"{d.action} {d.model} {d.version} to {d.environment} ({d.namespace}, {traffic}): {outcome.status}{where}; "
+        f"{d.action} {d.model} {d.version} to {d.environment} ({d.namespace}, {_traffic(d.canary_percent)}): "
+        f"{outcome.status}{where}; "
         f"previous {d.previous_version or 'none'}; record #{outcome.record_id} by {d.deployed_by}"
     )
 
@@ -348,9 +352,8 @@ def status(
             table.add_row(v["semver"], v["mlflow_version"], ", ".join(v["aliases"]), metric or "", v["promotion"] or "")
         console.print(table if st.versions else f"[bold]{st.model}[/bold]: not registered")
         for env_name, d in st.deployments.items():
-            traffic = f"{d['canary_percent']}% canary" if d["canary_percent"] is not None else "all traffic"
             console.print(
-                f"  {env_name}: {d['version']} {d['action']} {d['status']} ({traffic}) "
+                f"  {env_name}: {d['version']} {d['action']} {d['status']} ({_traffic(d['canary_percent'])}) "
                 f"by {d['deployed_by']} at {d['deployed_at']:%Y-%m-%d %H:%M}"
             )
         for env_name, d in st.failed_attempts.items():

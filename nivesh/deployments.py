@@ -2,7 +2,7 @@
 
 In the prediction store's database, beside the prediction log, so "what served this
 request?" and "who deployed it?" are joins. A rollback reads it to find the version that
-ran before; `nivesh status` shows the latest row per environment.
+ran before; `nivesh status` shows the last live row per environment and a newer failed one.
 """
 
 from __future__ import annotations

@@ -35,10 +35,8 @@ def locked_entries(lock_text: str) -> dict[str, str]:
         if m:
             current = entries.setdefault(canonicalize_name(m.group(1)), [])
             current.append(line)
-        elif current is not None and line.startswith("    --hash="):
+        elif current is not None and line.startswith("    --hash="):  # hashes follow their entry
             current.append(line)
-        else:
-            current = None if not line.startswith("    ") else current
     return {name: "\n".join(lines) for name, lines in entries.items()}
 
 

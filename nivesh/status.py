@@ -11,7 +11,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from nivesh import catalog, registry
-from nivesh.deployments import FAILED, DeploymentLog
+from nivesh.deployments import LIVE, DeploymentLog
 from nivesh.settings import StoreSettings, Workspace
 
 # The monitor gauges status shows (the drift and quality jobs push them).
@@ -92,14 +92,11 @@ def gather(ws: Workspace, models: list[str], gateway: str | None, timeout_s: flo
                     "promotion": mv.tags.get("promotion.decision"),
                 }
             )
-        latest: dict[str, dict[str, Any]] = {}
-        for row in log.history(model, limit=200):
-            latest.setdefault(row["environment"], row)
-        for env, row in latest.items():
-            current = row if row["status"] != FAILED else log.current(model, env)
-            if current is not None:
-                status.deployments[env] = current
-            if row["status"] == FAILED:
-                status.failed_attempts[env] = row
+        for row in log.history(model, limit=500):  # newest first
+            env = row["environment"]
+            if row["status"] in LIVE:
+                status.deployments.setdefault(env, row)
+            elif env not in status.deployments:  # newer than what runs there
+                status.failed_attempts.setdefault(env, row)
         out.append(status)
     return out
