@@ -72,7 +72,7 @@ lock: ## re-resolve requirements.lock from pyproject.toml, then cut the per-imag
 	$(MAKE) setup
 	$(NIVESH) images lock
 
-images: $(SETUP) ## build every image in nivesh/images.py (needs a Docker engine)
+images: $(SETUP) ## build every image in nivesh/cluster/images.py (needs a Docker engine)
 	@if ! docker info >/dev/null 2>&1; then 	  echo "no Docker engine here: the images are described by docker/Dockerfile (targets: $$($(NIVESH) images list --names))"; 	  echo "build them where Docker runs: make images"; exit 0; fi; 	$(NIVESH) images list --names | tr ' ' '\n' | while read -r name; do 	  ref=$$($(NIVESH) images list --reference $$name) && 	  docker build -f docker/Dockerfile --target $$name -t $$ref . || exit 1; 	done
 
 clean: ## remove local state (var/, generated data); keeps .venv

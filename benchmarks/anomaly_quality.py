@@ -29,7 +29,7 @@ from nivesh.catalog import ANOMALY_DETECTOR
 from nivesh.data import transactions as txd
 from nivesh.settings import Workspace
 from nivesh.training import steps
-from nivesh.training.base import trainer
+from nivesh.training.trainer import trainer
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "anomaly" / "creditcard_small.csv"
 

@@ -19,7 +19,7 @@ from nivesh.catalog import CREDIT_RISK
 from nivesh.families import xgb_classifier as xc
 from nivesh.settings import Workspace
 from nivesh.training import steps
-from nivesh.training.base import trainer
+from nivesh.training.trainer import trainer
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "credit_risk" / "credit_risk_dataset.csv"
 

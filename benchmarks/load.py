@@ -21,11 +21,12 @@ from pathlib import Path
 
 import httpx
 
-from nivesh import demo_traffic, features, localsvc, registry
+from nivesh import features, registry
 from nivesh.catalog import CREDIT_RISK
 from nivesh.data.credit_risk import assemble_columns, generate
 from nivesh.families.xgb_classifier import ClassifierModel
-from nivesh.serve import serve
+from nivesh.local import processes, traffic
+from nivesh.local.servers import serve
 from nivesh.settings import Workspace
 from nivesh.training import steps
 
@@ -54,7 +55,7 @@ def workspace() -> Workspace:
     return ws
 
 
-def mlserver(model_dir: Path) -> localsvc.Process:
+def mlserver(model_dir: Path) -> processes.Process:
     """The baseline: MLServer's XGBoost runtime on the same model.json, in-process inference."""
     if not (BENCH_VENV / "bin" / "mlserver").exists():
         subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True, timeout=120)
@@ -78,7 +79,7 @@ def mlserver(model_dir: Path) -> localsvc.Process:
     shutil.rmtree(folder, ignore_errors=True)
     (folder / NAME).mkdir(parents=True)
     shutil.copy(model_dir / "model.json", folder / NAME / "model.json")
-    http, grpc, metrics = localsvc.free_port(), localsvc.free_port(), localsvc.free_port()
+    http, grpc, metrics = processes.free_port(), processes.free_port(), processes.free_port()
     (folder / "settings.json").write_text(
         json.dumps(
             {
@@ -100,7 +101,7 @@ def mlserver(model_dir: Path) -> localsvc.Process:
             }
         )
     )
-    return localsvc.start(
+    return processes.start(
         "mlserver",
         [str(BENCH_VENV / "bin" / "mlserver"), "start", str(folder)],
         f"http://127.0.0.1:{http}",
@@ -149,7 +150,7 @@ def main() -> None:
     model_dir = registry.download(ws, version, ws.path("bench-model"))[0]
     baseline = mlserver(model_dir)
     try:
-        rows = demo_traffic.sample_applications(ws, APPLICATIONS, seed=11)
+        rows = traffic.sample_applications(ws, APPLICATIONS, seed=11)
         transformer_bodies, predictor_bodies, baseline_bodies = [], [], []
         model = ClassifierModel(model_dir)
         store = features.open_store(ws)
@@ -157,7 +158,7 @@ def main() -> None:
         service = store.get_feature_service(CREDIT_RISK.feature_service)
         for i in range(len(rows)):
             row = rows.iloc[[i]]
-            transformer_bodies.append(demo_traffic.v2_body(row))
+            transformer_bodies.append(traffic.v2_body(row))
             # the predictor's input for the same application: what the transformer sends it
             online = features.online(store, service, "user_id", row["user_id"].tolist())
             cols = assemble_columns({**online, **{k: row[k].tolist() for k in CREDIT_RISK.request_fields}})

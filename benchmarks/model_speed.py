@@ -28,12 +28,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from nivesh import catalog, features, localsvc, registry
+from nivesh import catalog, features, registry
 from nivesh.artifact import load_manifest
 from nivesh.data import intents, ner, spending, transactions
 from nivesh.families import anomaly, forecast
 from nivesh.families import ner as ner_family
-from nivesh.serve import start_predictor
+from nivesh.local import processes
+from nivesh.local.servers import start_predictor
 from nivesh.settings import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -60,7 +61,7 @@ def intent(folder: Path, duration: int, connections: int, logs: Path) -> dict[st
         "texts": "BANKING77 test" if BANKING77_TEST.is_file() else "generated",
     }
     for runtime in ("torch-fp32", "onnx-int8"):
-        port = localsvc.free_port()
+        port = processes.free_port()
         proc = start_predictor(
             spec, folder, port, logs, env={"NIVESH_TEXT_RUNTIME": runtime, "NIVESH_PREDICTION_LOG": "false"}
         )
@@ -88,7 +89,7 @@ def ner_speed(folder: Path, duration: int, connections: int, logs: Path) -> dict
     seconds = time.monotonic() - started
     out: dict[str, object] = {"pipe_words_per_second": round(sum(len(t.split()) for t in texts) / seconds)}
     spec = catalog.FINANCIAL_NER
-    proc = start_predictor(spec, folder, localsvc.free_port(), logs, env={"NIVESH_PREDICTION_LOG": "false"})
+    proc = start_predictor(spec, folder, processes.free_port(), logs, env={"NIVESH_PREDICTION_LOG": "false"})
     try:
         out["request"] = wrk(
             f"{proc.url}/v2/models/{spec.name}/infer", _text_bodies(texts[:500]), duration, connections, "ner"
@@ -116,7 +117,7 @@ def anomaly_speed(ws: Workspace, folder: Path, duration: int, connections: int, 
         }
         for r in rows.head(500).to_dict("records")
     ]
-    proc = start_predictor(spec, folder, localsvc.free_port(), logs, env={"NIVESH_PREDICTION_LOG": "false"})
+    proc = start_predictor(spec, folder, processes.free_port(), logs, env={"NIVESH_PREDICTION_LOG": "false"})
     try:
         out["request"] = wrk(f"{proc.url}/v2/models/{spec.name}/infer", bodies, duration, connections, "anomaly")
     finally:
@@ -151,7 +152,7 @@ def advisor_speed(folder: Path, duration: int, connections: int, logs: Path) -> 
     spec = catalog.FINANCIAL_ADVISOR
     url = f"/v2/models/{spec.name}/infer"
     out: dict[str, object] = {}
-    proc = start_predictor(spec, folder, localsvc.free_port(), logs, env={"NIVESH_PREDICTION_LOG": "false"})
+    proc = start_predictor(spec, folder, processes.free_port(), logs, env={"NIVESH_PREDICTION_LOG": "false"})
     try:
         for name, texts in (("refused (baseline: guardrails only)", refused), ("answered (extractive)", questions)):
             bodies = [{"inputs": [{"name": "question", "shape": [1], "datatype": "BYTES", "data": [t]}]} for t in texts]

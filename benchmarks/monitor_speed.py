@@ -28,8 +28,8 @@ from nivesh.data import credit_risk as cr
 from nivesh.data import intents
 from nivesh.monitoring import drift
 from nivesh.monitoring.text import DESCRIPTORS, TextProfile
-from nivesh.predlog import PredictionStore, rows_to_frame
 from nivesh.settings import MonitorSettings
+from nivesh.store.predictions import PredictionStore, rows_to_frame
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import OUT

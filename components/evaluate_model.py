@@ -4,7 +4,7 @@ has them, an HTML report; fails the run when the catalogue's quality gate is not
 from kfp import dsl
 from kfp.dsl import HTML, ClassificationMetrics, Dataset, Input, Metrics, Model, Output
 
-from nivesh.images import COMPONENT_IMAGE
+from nivesh.cluster.images import COMPONENT_IMAGE
 
 
 @dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)

@@ -4,7 +4,7 @@ then the model's own held-out split."""
 from kfp import dsl
 from kfp.dsl import Dataset, Output
 
-from nivesh.images import COMPONENT_IMAGE
+from nivesh.cluster.images import COMPONENT_IMAGE
 
 
 @dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)

@@ -2,7 +2,7 @@
 
 from kfp import dsl
 
-from nivesh.images import COMPONENT_IMAGE
+from nivesh.cluster.images import COMPONENT_IMAGE
 
 
 @dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)

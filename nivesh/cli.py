@@ -18,11 +18,11 @@ from rich.console import Console
 from nivesh import catalog
 from nivesh.errors import NiveshError
 from nivesh.logs import route_warnings_to_logging
-from nivesh.settings import Workspace
+from nivesh.settings import RegistrySettings, StoreSettings, Workspace
 
 if TYPE_CHECKING:
-    from nivesh.deploy import Outcome
-    from nivesh.serve import Served
+    from nivesh.cluster.deploy import Outcome
+    from nivesh.local.servers import Served
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 pipeline_app = typer.Typer(no_args_is_help=True, help="Compile or run KFP pipelines.")
@@ -150,11 +150,11 @@ def pipeline_compile(
     out: Annotated[Path | None, typer.Option(help="output file (default pipelines/compiled/)")] = None,
 ) -> None:
     """Compile to the YAML that `kfp run create` and the Kubeflow UI take."""
-    from nivesh import pipelines
+    from nivesh.training import runs
 
-    names = list(pipelines.PIPELINES) if name == "all" else [name]
+    names = list(runs.PIPELINES) if name == "all" else [name]
     for n in names:
-        console.print(f"{n}: {pipelines.compile_pipeline(n, out if len(names) == 1 else None)}")
+        console.print(f"{n}: {runs.compile_pipeline(n, out if len(names) == 1 else None)}")
 
 
 @images_app.command("list")
@@ -163,7 +163,7 @@ def images_list(
     reference: Annotated[str, typer.Option(help="only this image's reference")] = "",
 ) -> None:
     """Each image's reference, requirement file and purpose."""
-    from nivesh import images
+    from nivesh.cluster import images
 
     if names:
         print(" ".join(i.name for i in images.IMAGES))
@@ -182,7 +182,7 @@ def images_lock(
     check: Annotated[bool, typer.Option(help="fail if a committed file differs, write nothing")] = False,
 ) -> None:
     """Cut docker/requirements/<image>.txt from requirements.lock (run after `make lock`)."""
-    from nivesh import image_locks, images
+    from nivesh.cluster import image_locks, images
     from nivesh.settings import PROJECT_ROOT as root
 
     stale = []
@@ -210,7 +210,8 @@ def pipeline_run(
     verbose: Annotated[bool, typer.Option(help="stream kfp.local's task logs here")] = False,
 ) -> None:
     """Run the pipeline end to end on this machine (kfp.local SubprocessRunner)."""
-    from nivesh import pipelines, registry
+    from nivesh import registry
+    from nivesh.training import runs
 
     ws = _workspace()
     target = manifest_dir or Path("manifests/generated")
@@ -220,14 +221,14 @@ def pipeline_run(
 
     parse_json_object(options, "--options")  # fail here, not in the third task
     parse_json_object(params, "--params")
-    arguments = pipelines.accepted(
+    arguments = runs.accepted(
         name, {"source": source, "options": options, "params": params, "manifest_dir": str(target.resolve())}
     )
     if verbose:
-        pipelines.run_local(name, ws, **arguments)
+        runs.run_local(name, ws, **arguments)
     else:
         with console.status(f"running pipeline {name} locally (kfp.local); task logs: {log}"):
-            pipelines.run_local_logged(name, ws, log, arguments)
+            runs.run_local_logged(name, ws, log, arguments)
     if name not in catalog.MODELS:
         console.print(f"{name}: finished in {time.monotonic() - started:.0f}s; outputs under {ws.path('kfp', 'root')}")
         return
@@ -251,12 +252,12 @@ def pipeline_submit(
     """Create a run of the compiled pipeline in a Kubeflow Pipelines cluster (the kfp Client)."""
     from datetime import UTC, datetime
 
-    from nivesh import pipelines
     from nivesh.settings import RetrainSettings
+    from nivesh.training import runs
 
     arguments = {"source": source, "options": options, "params": params}
     run_name = run_name or f"{name}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-    run_id = pipelines.submit(name, host, run_name, experiment, arguments, RetrainSettings().kfp_timeout_s)
+    run_id = runs.submit(name, host, run_name, experiment, arguments, RetrainSettings().kfp_timeout_s)
     console.print(f"{name}: run {run_id} ({run_name}) in experiment {experiment} at {host}")
 
 
@@ -293,9 +294,11 @@ def deploy(
 ) -> None:
     """Deploy a registered version: InferenceService applied with server-side apply (or
     written for GitOps), the environment's MLflow alias moved, the deployment recorded."""
-    from nivesh import deploy as promotion
+    from nivesh.cluster import deploy as promotion
 
-    outcome = promotion.deploy(_workspace(), model, version, env, canary, dry_run, output)
+    ws = _workspace()
+    store_url = StoreSettings().resolved_url(ws)
+    outcome = promotion.deploy(ws, model, version, env, RegistrySettings(), store_url, canary, dry_run, output)
     _print_deployment(outcome)
 
 
@@ -306,9 +309,10 @@ def rollback(
     output: Annotated[Path | None, typer.Option(help="write the YAML for GitOps instead of applying")] = None,
 ) -> None:
     """Return MODEL in ENV to the version that ran before the current one (all traffic)."""
-    from nivesh import deploy as promotion
+    from nivesh.cluster import deploy as promotion
 
-    _print_deployment(promotion.rollback(_workspace(), model, env, output))
+    ws = _workspace()
+    _print_deployment(promotion.rollback(ws, model, env, RegistrySettings(), StoreSettings().resolved_url(ws), output))
 
 
 def _traffic(canary_percent: int | None) -> str:
@@ -338,7 +342,7 @@ def status(
     monitor figures (from NIVESH_PUSHGATEWAY_URL)."""
     from rich.table import Table
 
-    from nivesh import status as model_status
+    from nivesh.cluster import status as model_status
     from nivesh.settings import MonitorSettings
 
     settings = MonitorSettings()
@@ -375,7 +379,7 @@ def serve(
     transformer_port: Annotated[int, typer.Option(help="0 = any free port")] = 0,
 ) -> None:
     """Start the predictor and transformer on loopback and keep them running until Ctrl-C."""
-    from nivesh.serve import serve as start
+    from nivesh.local.servers import serve as start
 
     served = start(model, _workspace(), version, predictor_port or None, transformer_port or None)
     _print_endpoints(served)
@@ -445,7 +449,7 @@ def retrain_webhook(
     import uvicorn
 
     from nivesh.retraining import launch, records, webhook
-    from nivesh.settings import RetrainSettings, StoreSettings
+    from nivesh.settings import RetrainSettings
 
     ws, settings = _workspace(), RetrainSettings()
     runs = records.RetrainingLog(StoreSettings().resolved_url(ws))
@@ -461,9 +465,9 @@ def render(
     out: Annotated[Path, typer.Option(help="manifests folder")] = Path("manifests"),
 ) -> None:
     """Regenerate manifests that are rendered from code (InferenceService, CronJob, PrometheusRule)."""
-    from nivesh import manifests
+    from nivesh.cluster import render as rendering
 
-    for path in manifests.render_all(out):
+    for path in rendering.render_all(out):
         console.print(str(path))
 
 
@@ -474,7 +478,7 @@ def demo(
     models: Annotated[str, typer.Option(help="comma-separated models; default all")] = "",
 ) -> None:
     """The whole loop on this machine: data, features, pipelines, servers, traffic, monitors."""
-    from nivesh import demo as run_demo
+    from nivesh.local import demo as run_demo
 
     chosen = [catalog.get(m.strip()).name for m in models.split(",") if m.strip()]
     run_demo.run(_workspace(), users, keep_running, console, chosen or None)

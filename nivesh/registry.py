@@ -28,6 +28,8 @@ STAGING = "staging"
 PRODUCTION = "production"
 ARTIFACT_PATH = "model"
 
+FIRST_SEMVER = "v1.0.0"  # a model's first registered version
+
 
 @dataclass(frozen=True)
 class RegisteredVersion:
@@ -74,7 +76,7 @@ def next_semver(client: MlflowClient, name: str, inputs: list[str]) -> str:
     """v1.0.0 first; minor bump for the same inputs, major bump when inputs change."""
     tagged = [v for v in versions(client, name) if "semver" in v.tags]
     if not tagged:
-        return "v1.0.0"
+        return FIRST_SEMVER
     latest = max(tagged, key=lambda v: int(v.version))
     major, minor, _ = (int(x) for x in latest.tags["semver"].lstrip("v").split("."))
     if json.loads(latest.tags.get("inputs", "[]")) != inputs:

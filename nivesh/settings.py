@@ -80,7 +80,7 @@ class ServingSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NIVESH_", extra="ignore")
 
-    # KServe listens on 0.0.0.0 in a pod; local servers (nivesh.localsvc) set 127.0.0.1.
+    # KServe listens on 0.0.0.0 in a pod; local servers (nivesh.local.processes) set 127.0.0.1.
     serve_host: str = "0.0.0.0"  # noqa: S104
     prediction_log: bool = True
     # intent-classifier runtime: onnx-int8 (served) or torch-fp32 (the baseline it is measured against)

@@ -12,8 +12,8 @@ from components.start_tuning_job import start_tuning_job
 from components.train_model import train_model
 from components.upload_tuning_data import upload_tuning_data
 from components.wait_for_tuning_job import wait_for_tuning_job
-from nivesh import secrets
 from nivesh.catalog import FINANCIAL_ADVISOR as SPEC
+from nivesh.cluster import secrets
 from pipelines.training import on_training_nodes, publish_steps, step_resources, use_google_key, use_secret
 
 

@@ -3,7 +3,7 @@
 from kfp import dsl
 
 from nivesh import catalog
-from nivesh.pipelines import load
+from nivesh.training.runs import load
 
 
 @dsl.pipeline(name="all-models", description="Train, evaluate, register and emit every model (in parallel)")

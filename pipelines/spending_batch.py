@@ -3,7 +3,7 @@
 from kfp import dsl
 
 from components.spending_batch import collect_forecasts, forecast_shard, list_shards
-from nivesh import secrets
+from nivesh.cluster import secrets
 from pipelines.training import on_training_nodes, step_resources, use_secret
 
 PARALLELISM = 4  # shards forecast at once (a compile-time setting in KFP)

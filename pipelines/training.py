@@ -16,12 +16,12 @@ from components.evaluate_model import evaluate_model
 from components.prepare_training_data import prepare_training_data
 from components.register_model import register_model
 from components.train_model import train_model
-from nivesh import k8s, secrets
 from nivesh.catalog import ModelSpec
+from nivesh.cluster import k8s, secrets
 
 
 def use_secret(task: dsl.PipelineTask, secret: secrets.SecretEnv) -> None:
-    """Fill the task's environment from a Secret (kfp-kubernetes), keys as nivesh.secrets says."""
+    """Fill the task's environment from a Secret (kfp-kubernetes), keys as nivesh.cluster.secrets says."""
     kubernetes.use_secret_as_env(task, secret_name=secret.name, secret_key_to_env=secret.key_to_env)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
-from nivesh.advisor import engine, retrieval, wire
+from nivesh.advisor import api, engine, retrieval
 from nivesh.advisor.signature import CONTEXT, QUESTION
 from nivesh.artifact import Manifest
 from nivesh.catalog import FINANCIAL_ADVISOR
@@ -52,7 +52,7 @@ class AdvisorPredictor(ArtifactPredictor):
         response_headers: dict[str, str] | None = None,
     ) -> Any:
         if isinstance(payload, dict):  # the v1 route
-            rows = wire.v1_rows(payload, self.settings.max_text_chars)
+            rows = api.v1_rows(payload, self.settings.max_text_chars)
             answers = await asyncio.to_thread(self._answer_all, rows)
             return {"predictions": [a.to_dict() for a in answers], "model_version": self.served_version}
         return await super().predict(payload, headers, response_headers)
@@ -60,13 +60,13 @@ class AdvisorPredictor(ArtifactPredictor):
     async def answer(self, request: InferRequest) -> InferResponse:
         cols = v2.columns(request, INPUTS)
         questions = v2.texts(cols[QUESTION], QUESTION, self.settings.max_text_chars)
-        wire.check_rows(len(questions), QUESTION)
+        api.check_rows(len(questions), QUESTION)
         contexts = [
-            wire.context_of(v, f"{CONTEXT}[{i}]") for i, v in enumerate(cols.get(CONTEXT, [None] * len(questions)))
+            api.context_of(v, f"{CONTEXT}[{i}]") for i, v in enumerate(cols.get(CONTEXT, [None] * len(questions)))
         ]
         answers = await asyncio.to_thread(self._answer_all, list(zip(questions, contexts, strict=True)))
         generator = self.advisor.generator.name if self.advisor.generator else "extractive"
-        return self.respond(request, wire.answer_tensors(answers), generator=generator)
+        return self.respond(request, api.answer_tensors(answers), generator=generator)
 
     def _answer_all(self, rows: list[tuple[str, dict[str, Any]]]) -> list[engine.Answer]:
         return [self.advisor.answer(q, c) for q, c in rows]

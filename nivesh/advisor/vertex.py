@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nivesh import secrets
 from nivesh.advisor.prompt import SYSTEM_INSTRUCTION, build_prompt
 from nivesh.advisor.retrieval import Passage
+from nivesh.cluster import secrets
 from nivesh.errors import NiveshError, UpstreamUnavailable
 from nivesh.settings import VertexSettings
 
@@ -62,7 +62,7 @@ def client(settings: VertexSettings, credentials: Any = None) -> Any:
 
 def default_credentials() -> Any:
     """Workload Identity in the cluster, the key file GOOGLE_APPLICATION_CREDENTIALS names, or
-    the key the pipelines mount from the optional Secret (nivesh.secrets.GOOGLE_KEY_SECRET);
+    the key the pipelines mount from the optional Secret (nivesh.cluster.secrets.GOOGLE_KEY_SECRET);
     a clear error at start-up when there are none, not a 500 per request."""
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError

@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
 from nivesh.monitoring import series
 from nivesh.monitoring.text import TextProfile, shape
-from nivesh.predlog import PredictionStore, rows_to_frame
+from nivesh.store.predictions import PredictionStore, rows_to_frame
 
 log = logging.getLogger(__name__)
 PUSH_JOB = "nivesh-monitor"

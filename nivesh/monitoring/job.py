@@ -13,11 +13,11 @@ import pandas as pd
 
 from nivesh import catalog, registry
 from nivesh.errors import NiveshError
-from nivesh.feedback import FeedbackStore
 from nivesh.monitoring import drift, quality
 from nivesh.monitoring.text import TextProfile
-from nivesh.predlog import PredictionStore
 from nivesh.settings import MonitorSettings, StoreSettings, Workspace
+from nivesh.store.feedback import FeedbackStore
+from nivesh.store.predictions import PredictionStore
 
 log = logging.getLogger(__name__)
 

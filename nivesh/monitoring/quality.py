@@ -1,5 +1,5 @@
 """Quality on labelled traffic: the logged predictions of the served version joined with the
-labels clients posted later (nivesh.feedback), scored with the metric the version was
+labels clients posted later (nivesh.store.feedback), scored with the metric the version was
 registered with, and pushed beside that registered value, so the alert
 NiveshQualityBelowRegistered needs no threshold of its own."""
 

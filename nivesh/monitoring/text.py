@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nivesh.predlog import mask_text
+from nivesh.store.predictions import mask_text
 
 SHAPE = ("text_length", "word_count", "digit_share", "non_ascii_share", "upper_share")
 EMBEDDING_DIMS = 3

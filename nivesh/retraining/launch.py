@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from nivesh import pipelines, registry
+from nivesh import registry
 from nivesh.settings import RetrainSettings, Workspace
+from nivesh.training import runs
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class KfpLauncher:
 
     def launch(self, model: str, run_name: str) -> Outcome:
         assert self.settings.kfp_host is not None
-        run_id = pipelines.submit(
+        run_id = runs.submit(
             model, self.settings.kfp_host, run_name, self.settings.experiment, {}, self.settings.kfp_timeout_s
         )
         return Outcome(run_id, finished=False)
@@ -45,7 +46,7 @@ class LocalLauncher:
 
     def launch(self, model: str, run_name: str) -> Outcome:
         log = self.ws.path("logs", f"{run_name}.log")
-        pipelines.run_local_logged(model, self.ws, log, {}, timeout_s=self.settings.local_timeout_s)
+        runs.run_local_logged(model, self.ws, log, {}, timeout_s=self.settings.local_timeout_s)
         version = registry.resolve(self.ws, model, registry.STAGING)
         tags = registry.connect(self.ws).get_model_version(model, version.version).tags
         decision = f"{tags.get('promotion.decision', '?')}: {tags.get('promotion.reason', '')}"

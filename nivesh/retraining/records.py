@@ -9,28 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nivesh.predlog import engine_for, id_column, insert_row
+from nivesh.store.tables import engine_for, insert_row, metadata, retraining_runs
 
 STARTED, SUCCEEDED, FAILED, COOLDOWN = "started", "succeeded", "failed", "skipped-cooldown"
-
-metadata = sa.MetaData()
-retraining_runs = sa.Table(
-    "retraining_runs",
-    metadata,
-    id_column(),
-    sa.Column("model", sa.String(64), nullable=False),
-    sa.Column("trigger", sa.String(64), nullable=False),  # the alert name, or "schedule" / "manual"
-    sa.Column("incident", sa.String(128), nullable=False),  # alert fingerprint @ startsAt
-    sa.Column("reason", sa.Text, nullable=False),  # the alert's summary
-    sa.Column("status", sa.String(32), nullable=False),
-    sa.Column("run_id", sa.String(256), nullable=True),  # KFP run id, or the local run's log
-    sa.Column("version", sa.String(32), nullable=True),  # what the run registered
-    sa.Column("decision", sa.Text, nullable=True),  # champion / challenger outcome
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Index("ix_retraining_runs_model_time", "model", "received_at"),
-    sa.Index("ix_retraining_runs_incident", "incident"),
-)
 
 
 @dataclass(frozen=True)

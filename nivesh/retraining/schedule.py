@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nivesh import catalog, pipelines
+from nivesh import catalog
+from nivesh.training import runs
 
 EXPERIMENT = "nivesh-scheduled"
 FIRST_HOUR_UTC = 20  # Saturday 20:30 UTC = Sunday 02:00 IST
@@ -55,7 +56,7 @@ def create(host: str, dry_run: bool = False) -> list[dict[str, Any]]:
             cron_expression=plan["cron"],
             max_concurrency=1,
             no_catchup=True,  # a paused schedule resumes without replaying missed weeks
-            pipeline_package_path=str(pipelines.compiled_path(plan["pipeline"])),
+            pipeline_package_path=str(runs.compiled_path(plan["pipeline"])),
             enable_caching=False,
         )
         plan["recurring_run_id"] = run.recurring_run_id

@@ -1,5 +1,5 @@
 """POST /v2/models/<name>/feedback on a model's server: ground-truth labels for the rows of a
-response, stored for the quality monitor (nivesh.feedback). Module-level imports: FastAPI
+response, stored for the quality monitor (nivesh.store.feedback). Module-level imports: FastAPI
 resolves the handler's annotations (Request) from this module's globals."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from nivesh import feedback
 from nivesh.catalog import ModelSpec
 from nivesh.errors import NiveshError
 from nivesh.settings import StoreSettings, Workspace
+from nivesh.store import feedback
 
 
 def add_feedback_route(app: Any, spec: ModelSpec) -> None:

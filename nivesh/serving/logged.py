@@ -9,7 +9,7 @@ from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from nivesh.errors import UpstreamUnavailable
-from nivesh.predlog import PredictionLogger, PredictionRecord, new_id
+from nivesh.store.predictions import PredictionLogger, PredictionRecord, new_id
 
 
 def _named(obj: Any) -> dict[str, Any]:

@@ -57,8 +57,8 @@ def parse_args(model_name: str, extra: list[tuple[str, dict[str, Any]]] | None =
 
 def prediction_logger(identifiers: tuple[str, ...]) -> Any:
     """The prediction store logger, or None when NIVESH_PREDICTION_LOG=false."""
-    from nivesh.predlog import PredictionLogger, PredictionStore
     from nivesh.settings import ServingSettings, StoreSettings, Workspace
+    from nivesh.store.predictions import PredictionLogger, PredictionStore
 
     if not ServingSettings().prediction_log:
         return None

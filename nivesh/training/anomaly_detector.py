@@ -26,7 +26,7 @@ from nivesh.families import anomaly
 from nivesh.settings import Workspace
 from nivesh.signatures import ANOMALY_OUTPUTS as OUTPUTS
 from nivesh.signatures import ANOMALY_SCORE as SCORE
-from nivesh.training.steps_common import write_trained
+from nivesh.training.trainer import write_trained
 
 REFERENCE_ROWS = 5000
 

@@ -20,7 +20,7 @@ import pandas as pd
 from nivesh import catalog, registry
 from nivesh.errors import NiveshError
 from nivesh.settings import Workspace
-from nivesh.training.base import trainer
+from nivesh.training.trainer import trainer
 
 log = logging.getLogger(__name__)
 PROMOTED, KEPT = registry.PRODUCTION, registry.STAGING

@@ -16,7 +16,7 @@ from nivesh.data.loaders import load_labelled
 from nivesh.evaluation import Evaluation
 from nivesh.families import xgb_classifier as xgbc
 from nivesh.settings import Workspace
-from nivesh.training.steps_common import UNREGISTERED
+from nivesh.training.trainer import UNREGISTERED
 
 
 def frame_from_feast(workspace: Workspace, applications: Path) -> tuple[pd.DataFrame, str]:

@@ -28,7 +28,7 @@ from nivesh.catalog import FINANCIAL_ADVISOR as SPEC
 from nivesh.evaluation import Evaluation
 from nivesh.monitoring.text import text_reference
 from nivesh.settings import Workspace
-from nivesh.training.steps_common import write_trained
+from nivesh.training.trainer import write_trained
 
 log = logging.getLogger(__name__)
 TARGET, HELD_OUT = "passage_id", "held_out"

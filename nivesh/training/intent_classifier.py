@@ -22,7 +22,7 @@ from nivesh.evaluation import Evaluation
 from nivesh.families import text_classifier as tc
 from nivesh.monitoring.text import text_reference
 from nivesh.settings import Workspace
-from nivesh.training.steps_common import write_trained
+from nivesh.training.trainer import write_trained
 
 log = logging.getLogger(__name__)
 TEXT, LABEL = "text", "label"

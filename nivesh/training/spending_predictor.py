@@ -24,7 +24,7 @@ from nivesh.monitoring import series as series_monitor
 from nivesh.settings import Workspace
 from nivesh.signatures import DEFAULT_HORIZON
 from nivesh.signatures import SPENDING_OUTPUTS as OUTPUTS
-from nivesh.training.steps_common import write_trained
+from nivesh.training.trainer import write_trained
 
 HOLDOUT = "holdout"
 # input drift: descriptors of the logged spend_history; prediction drift: logged outputs

@@ -1,4 +1,5 @@
-"""The steps of a training run: prepare -> fit -> assess -> publish -> render.
+"""The steps of a training run: prepare -> fit -> assess -> publish (rendering the
+InferenceService is the cluster's: nivesh.cluster.storage).
 
 KFP components and `nivesh train` call these same functions, so a model trained
 from the CLI on a user's file and one trained by the pipeline differ only in data.
@@ -12,19 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pandas as pd
 
-from nivesh import catalog, k8s, registry
+from nivesh import catalog, registry
 from nivesh.artifact import load_manifest, restamp
 from nivesh.errors import NiveshError, QualityGateError
 from nivesh.evaluation import Evaluation
 from nivesh.jsonobj import parse_json_object as parse_json_object  # components call steps.parse_json_object
 from nivesh.reports import evaluation_html
-from nivesh.settings import RegistrySettings, Workspace
-from nivesh.training.base import trainer
-from nivesh.training.steps_common import UNREGISTERED
+from nivesh.settings import Workspace
+from nivesh.training.trainer import UNREGISTERED, trainer
 
 MIN_ROWS = 50
 
@@ -106,22 +105,3 @@ def publish(
         shutil.copytree(artifact, staged)
         restamp(staged, semver, metrics)
         return registry.register(ws, staged, params=params)
-
-
-def storage_uri(version: registry.RegisteredVersion) -> str:
-    """Where the cluster's storage initializer fetches the version: under
-    NIVESH_STORAGE_URI_PREFIX (s3://, gs://, pvc://) when set, else the registered artifact,
-    with a tracking server's proxied mlflow-artifacts:/PATH turned into PATH under its
-    artifacts destination (KServe cannot fetch through MLflow)."""
-    settings = RegistrySettings()
-    if settings.storage_uri_prefix:
-        return f"{settings.storage_uri_prefix.rstrip('/')}/{version.name}/{version.semver}"
-    source = version.source
-    if source.startswith("mlflow-artifacts:") and settings.artifacts_destination:
-        path = urlparse(source).path.lstrip("/")  # mlflow-artifacts://host:port/PATH or mlflow-artifacts:/PATH
-        return f"{settings.artifacts_destination.rstrip('/')}/{path}"
-    return source
-
-
-def render(model: str, version: registry.RegisteredVersion, namespace: str | None = None) -> dict[str, Any]:
-    return k8s.inference_service(catalog.get(model), storage_uri(version), version.semver, version.version, namespace)

@@ -17,11 +17,13 @@ import httpx
 import pytest
 import yaml
 
-from nivesh import catalog, demo_traffic, localsvc, pipelines, registry
-from nivesh.manifests import RULES_DIR
-from nivesh.monitoring import dashboards, job, stack
-from nivesh.serve import serve
+from nivesh import catalog, registry
+from nivesh.local import processes, stack, traffic
+from nivesh.local.servers import serve
+from nivesh.monitoring import dashboards, job
+from nivesh.monitoring.alerting import RULES_DIR
 from nivesh.settings import MonitorSettings
+from nivesh.training import runs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(2400)]
 MODEL = catalog.CREDIT_RISK.name
@@ -58,20 +60,20 @@ def _rules() -> list[dict[str, Any]]:
 
 def test_drift_alert_reaches_the_webhook_and_retrains(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     for tool in ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway"):
-        if not localsvc.shutil.which(tool):
+        if not processes.shutil.which(tool):
             pytest.skip(f"{tool} not installed: sudo apt-get install {tool}")
-    pipelines.run_local_logged(MODEL, workspace, workspace.path("logs", "alert-loop-pipeline.log"), {})
+    runs.run_local_logged(MODEL, workspace, workspace.path("logs", "alert-loop-pipeline.log"), {})
     first = registry.resolve(workspace, MODEL, registry.STAGING)
     served = serve(MODEL, workspace)
-    hook = localsvc.start_retrain_webhook(tmp_path / "webhook.log")
+    hook = processes.start_retrain_webhook(tmp_path / "webhook.log")
     assert served.transformer is not None
     targets = {MODEL: [served.predictor.url, served.transformer.url]}
     try:
         with stack.running(tmp_path / "stack", targets, f"{hook.url}/alerts") as s:
             responses = []
             for shift, seed in ((0.0, 1), (1.5, 2)):
-                bodies = demo_traffic.credit_risk(workspace, 48, shift, seed)
-                responses += demo_traffic.send(served.endpoint, MODEL, bodies)
+                bodies = traffic.credit_risk(workspace, 48, shift, seed)
+                responses += traffic.send(served.endpoint, MODEL, bodies)
             time.sleep(1.5)  # the prediction logger's batch
             settings = MonitorSettings(window_hours=1, min_rows=30, pushgateway_url=s.pushgateway.url)
             result = job.run(MODEL, workspace, settings, push=True)
@@ -94,8 +96,8 @@ def test_drift_alert_reaches_the_webhook_and_retrains(workspace, tmp_path: Path)
             assert alert["labels"]["model"] == MODEL and alert["labels"]["action"] == "retrain"
 
             def retrained() -> list[dict[str, Any]]:
-                runs = httpx.get(f"{hook.url}/runs", params={"model": MODEL}, timeout=5).json()
-                return [r for r in runs if r["status"] in ("succeeded", "failed")]
+                listed = httpx.get(f"{hook.url}/runs", params={"model": MODEL}, timeout=5).json()
+                return [r for r in listed if r["status"] in ("succeeded", "failed")]
 
             run = _wait("the retraining run to finish", retrained, 900, every=3)[0]
             assert run["status"] == "succeeded", run
@@ -104,13 +106,13 @@ def test_drift_alert_reaches_the_webhook_and_retrains(workspace, tmp_path: Path)
             assert run["decision"].startswith("staging: no production version")
 
             def both_alerts() -> list[dict[str, Any]]:
-                runs = httpx.get(f"{hook.url}/runs", params={"model": MODEL}, timeout=5).json()
-                return runs if len(runs) >= 2 else []
+                listed = httpx.get(f"{hook.url}/runs", params={"model": MODEL}, timeout=5).json()
+                return listed if len(listed) >= 2 else []
 
-            runs = _wait("the second alert's notification", both_alerts, 120, every=2)
-            by_status = {r["status"]: r for r in runs}
-            assert set(by_status) == {"succeeded", "skipped-cooldown"}, runs  # one run per model per cool-down
-            assert {r["trigger"] for r in runs} == {"NiveshInputDrift", "NiveshQualityBelowRegistered"}
+            listed = _wait("the second alert's notification", both_alerts, 120, every=2)
+            by_status = {r["status"]: r for r in listed}
+            assert set(by_status) == {"succeeded", "skipped-cooldown"}, listed  # one run per model per cool-down
+            assert {r["trigger"] for r in listed} == {"NiveshInputDrift", "NiveshQualityBelowRegistered"}
 
             overview = dashboards.all_dashboards()
             panel_queries = [
@@ -123,7 +125,7 @@ def test_drift_alert_reaches_the_webhook_and_retrains(workspace, tmp_path: Path)
             # a predictor outage: the transformer answers 5xx, which the SLO rules count
             served.predictor.stop()
             codes = set()
-            for body in demo_traffic.credit_risk(workspace, 32, 0.0, 3):
+            for body in traffic.credit_risk(workspace, 32, 0.0, 3):
                 codes.add(httpx.post(f"{served.endpoint}/v2/models/{MODEL}/infer", json=body, timeout=30).status_code)
                 time.sleep(1.5)  # a counter's first scrape sets its baseline: rates need increments after it
             assert codes and all(c >= 500 for c in codes), codes

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from nivesh import localsvc
+from nivesh.local import processes
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +21,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     exe = shutil.which("redis-server")
     if exe is None:
         pytest.skip("redis-server not installed: sudo apt-get install redis-server")
-    port = localsvc.free_port()
+    port = processes.free_port()
     folder = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen(
         [
@@ -76,6 +76,6 @@ def pg_dsn() -> Iterator[str]:
 def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if shutil.which("prometheus-pushgateway") is None:
         pytest.skip("prometheus-pushgateway not installed: sudo apt-get install prometheus-pushgateway")
-    proc = localsvc.start_pushgateway(Path(tmp_path_factory.mktemp("pgw")) / "log")
+    proc = processes.start_pushgateway(Path(tmp_path_factory.mktemp("pgw")) / "log")
     yield proc.url
     proc.stop()

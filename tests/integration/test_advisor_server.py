@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nivesh import catalog, localsvc
-from nivesh.serve import start_predictor
+from nivesh import catalog
+from nivesh.local import processes
+from nivesh.local.servers import start_predictor
 from nivesh.settings import Workspace
 from nivesh.training import steps
 from tests.fakes_vertex import FakeVertex, serve, service_account_key
@@ -41,7 +42,7 @@ def server(artifact: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "NIVESH_PREDICTION_LOG": "false",
             "GOOGLE_APPLICATION_CREDENTIALS": str(service_account_key(folder / "key.json", f"{fake.url}token")),
         }
-        proc = start_predictor(catalog.FINANCIAL_ADVISOR, artifact, localsvc.free_port(), folder, env)
+        proc = start_predictor(catalog.FINANCIAL_ADVISOR, artifact, processes.free_port(), folder, env)
         try:
             yield proc.url, fake
         finally:
@@ -98,7 +99,8 @@ def test_tuning_pipeline_uploads_tunes_and_registers_the_endpoint(
 ) -> None:  # type: ignore[no-untyped-def]
     """The compiled DAG's steps under kfp.local: Cloud Storage upload, tuning job, bounded
     wait, the endpoint recorded in the artifact and in the registry's tags."""
-    from nivesh import pipelines, registry
+    from nivesh import registry
+    from nivesh.training import runs
 
     with serve(FakeVertex(polls_until_done=2)) as fake:
         for key, value in {
@@ -112,7 +114,7 @@ def test_tuning_pipeline_uploads_tunes_and_registers_the_endpoint(
         }.items():
             monkeypatch.setenv(key, value)
         log = workspace.path("logs", "pipeline-advisor-tuning.log")
-        pipelines.run_local_logged("financial-advisor-tuning", workspace, log, {"display_name": "nivesh-advisor-t"})
+        runs.run_local_logged("financial-advisor-tuning", workspace, log, {"display_name": "nivesh-advisor-t"})
         uploaded = [uri for uri in fake.objects if uri.endswith("/train.jsonl")]
         assert uploaded and fake.objects[uploaded[0]].startswith(b'{"systemInstruction"')
         created = [body for method, path, body in fake.requests if path.endswith("/tuningJobs") and method == "POST"]

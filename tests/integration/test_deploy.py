@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
-from nivesh import catalog, deploy, registry, status
-from nivesh.deployments import DeploymentLog
+from nivesh import catalog, registry
+from nivesh.cluster import deploy, status, storage
+from nivesh.cluster.deploy_log import DeploymentLog
 from nivesh.errors import NiveshError
-from nivesh.settings import StoreSettings, Workspace
+from nivesh.settings import RegistrySettings, StoreSettings, Workspace
 from nivesh.training import steps
 from tests.fakes_http import serve_json
 
@@ -42,6 +43,7 @@ def test_deploy_canary_rollback_and_apply_are_recorded(workspace, tmp_path: Path
     # its own registry and store (an earlier test's mlflow.set_tracking_uri exported MLFLOW_TRACKING_URI)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     ws = Workspace(home=tmp_path / "var", feature_repo=workspace.feature_repo)
+    reg, store_url = RegistrySettings(), StoreSettings().resolved_url(ws)
     monkeypatch.setenv(deploy.ACTOR_ENV, "ci-bot")
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     prepared = steps.prepare(MODEL, ws)
@@ -53,22 +55,22 @@ def test_deploy_canary_rollback_and_apply_are_recorded(workspace, tmp_path: Path
     v1, v2 = versions
     log = DeploymentLog(StoreSettings().resolved_url(ws))
 
-    dry = deploy.deploy(ws, MODEL, v1.semver, "prod", dry_run=True)
+    dry = deploy.deploy(ws, MODEL, v1.semver, "prod", reg, store_url, dry_run=True)
     body = yaml.safe_load(dry.manifest)
     assert (
         body["metadata"]["namespace"] == "nivesh" and body["metadata"]["labels"]["nivesh.in/model-version"] == v1.semver
     )
     env = body["spec"]["predictor"]["containers"][0]["env"]
-    assert {"name": "STORAGE_URI", "value": steps.storage_uri(v1)} in env
+    assert {"name": "STORAGE_URI", "value": storage.storage_uri(v1, reg)} in env
     assert dry.record_id is None and log.history(MODEL) == []  # a dry run changes nothing
 
     out = tmp_path / "gitops"
-    first = deploy.deploy(ws, MODEL, v1.semver, "staging", output=out)
+    first = deploy.deploy(ws, MODEL, v1.semver, "staging", reg, store_url, output=out)
     assert first.path == out / "staging" / f"{MODEL}.yaml" and yaml.safe_load(first.path.read_text())["kind"]
-    canary = deploy.deploy(ws, MODEL, v2.semver, "staging", canary=10, output=out)
+    canary = deploy.deploy(ws, MODEL, v2.semver, "staging", reg, store_url, canary=10, output=out)
     assert yaml.safe_load(canary.path.read_text())["spec"]["predictor"]["canaryTrafficPercent"] == 10
     assert registry.resolve(ws, MODEL, registry.STAGING).semver == v2.semver
-    back = deploy.rollback(ws, MODEL, "staging", output=out)
+    back = deploy.rollback(ws, MODEL, "staging", reg, store_url, output=out)
     assert "canaryTrafficPercent" not in yaml.safe_load(back.path.read_text())["spec"]["predictor"]
     assert registry.resolve(ws, MODEL, registry.STAGING).semver == v1.semver
 
@@ -88,7 +90,7 @@ def test_deploy_canary_rollback_and_apply_are_recorded(workspace, tmp_path: Path
 
     with serve_json(kube) as url:
         monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "kubeconfig", url)))
-        applied = deploy.deploy(ws, MODEL, v2.semver, "prod")
+        applied = deploy.deploy(ws, MODEL, v2.semver, "prod", reg, store_url)
         assert applied.status == "applied" and registry.resolve(ws, MODEL, registry.PRODUCTION).semver == v2.semver
         call = calls[-1]
         assert call["method"] == "PATCH" and call["ctype"] == "application/apply-patch+yaml"
@@ -100,7 +102,7 @@ def test_deploy_canary_rollback_and_apply_are_recorded(workspace, tmp_path: Path
             deploy.ENVIRONMENTS, "forbidden", deploy.Environment("forbidden", "forbid", "forbidden", overlay="prod")
         )
         with pytest.raises(NiveshError, match="was not applied"):
-            deploy.deploy(ws, MODEL, v1.semver, "forbidden")
+            deploy.deploy(ws, MODEL, v1.semver, "forbidden", reg, store_url)
     failed = log.current(MODEL, "forbidden")
     assert failed is None  # a failed apply is recorded but is not what runs
     assert (
@@ -110,7 +112,7 @@ def test_deploy_canary_rollback_and_apply_are_recorded(workspace, tmp_path: Path
     assert registry.aliases(registry.connect(ws), MODEL).get("forbidden") is None
 
     with pytest.raises(NiveshError, match="no earlier version"):
-        deploy.rollback(ws, MODEL, "prod")
+        deploy.rollback(ws, MODEL, "prod", reg, store_url)
 
     (st,) = status.gather(ws, [MODEL], gateway=None)
     by_semver = {v["semver"]: v for v in st.versions}

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from nivesh import image_locks, images
+from nivesh.cluster import image_locks, images
 from nivesh.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 IMPORT_CHECK = """
 import importlib, importlib.metadata as md, json, sys
-from nivesh import images
+from nivesh.cluster import images
 image = images.get(sys.argv[1])
 for module in image.imports:
     importlib.import_module(module)

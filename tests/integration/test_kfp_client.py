@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import yaml
 
-from nivesh import catalog, pipelines
+from nivesh import catalog
 from nivesh.retraining import launch, schedule
 from nivesh.settings import RetrainSettings
+from nivesh.training import runs
 from tests.fakes_kfp import FakeKfp, serve
 
 
@@ -21,7 +22,7 @@ def test_weekly_recurring_runs_are_created_from_the_compiled_pipelines() -> None
     credit = by_name["credit-risk-weekly"]
     assert credit["trigger"]["cron_schedule"]["cron"] == "0 30 20 * * 6"
     assert credit["max_concurrency"] == 1 and credit["no_catchup"] is True and credit["mode"] == "ENABLE"
-    compiled, platform = yaml.safe_load_all(pipelines.compiled_path("credit-risk").read_text())
+    compiled, platform = yaml.safe_load_all(runs.compiled_path("credit-risk").read_text())
     assert credit["pipeline_spec"] == {"pipeline_spec": compiled, "platform_spec": platform}
     assert "nivesh-mlflow" in str(platform)  # kfp-kubernetes: the Secret travels with the spec
     assert all(c["experiment_id"] == next(iter(fake.experiments)) for c in created)
@@ -43,13 +44,13 @@ def test_pipeline_submit_creates_a_run_with_its_arguments() -> None:
     from nivesh.errors import NiveshError
 
     with serve(FakeKfp()) as fake:
-        run_id = pipelines.submit(
+        run_id = runs.submit(
             "credit-risk", fake.url, "cr-manual", "nivesh", {"params": '{"max_depth": 3}', "source": ""}, 30
         )
         with pytest.raises(NiveshError, match="takes no argument"):
-            pipelines.submit("spending-batch", fake.url, "x", "nivesh", {"params": "{}"}, 30)
+            runs.submit("spending-batch", fake.url, "x", "nivesh", {"params": "{}"}, 30)
         with pytest.raises(NiveshError, match="no pipeline named"):
-            pipelines.submit("credit", fake.url, "x", "nivesh", {}, 30)
+            runs.submit("credit", fake.url, "x", "nivesh", {}, 30)
     [run] = fake.created("runs")
     assert run_id and run["display_name"] == "cr-manual"
     assert run["runtime_config"]["parameters"] == {"params": '{"max_depth": 3}'}

@@ -13,10 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
-from nivesh import catalog, demo, demo_traffic, pipelines, registry
-from nivesh.predlog import PredictionStore
-from nivesh.serve import Served, serve
+from nivesh import catalog, registry
+from nivesh.local import demo, traffic
+from nivesh.local.servers import Served, serve
 from nivesh.settings import MonitorSettings, StoreSettings
+from nivesh.store.predictions import PredictionStore
+from nivesh.training import runs
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MODELS = [
@@ -38,7 +40,7 @@ def served(request, workspace) -> Iterator[Served]:  # type: ignore[no-untyped-d
     model = request.param
     run = PARAMS.get(model, {})
     arguments = {k: json.dumps(v) for k, v in run.items()} | {"manifest_dir": str(workspace.home / "manifests")}
-    pipelines.run_local_logged(model, workspace, workspace.path("logs", f"pipeline-{model}.log"), arguments)
+    runs.run_local_logged(model, workspace, workspace.path("logs", f"pipeline-{model}.log"), arguments)
     s = serve(model, workspace)
     yield s
     s.stop()
@@ -82,7 +84,7 @@ def test_example_requests_are_answered_and_logged(workspace, served: Served) -> 
     else:
         points = json.loads(out["forecast"][0])
         assert len(points) == 6 and all(p["lower"] <= p["yhat"] <= p["upper"] for p in points)
-    for body in demo_traffic.BUILDERS[model](workspace, 16, 0.0, 3):
+    for body in traffic.BUILDERS[model](workspace, 16, 0.0, 3):
         assert _infer(served, body).status_code == 200
     time.sleep(1.5)
     store = PredictionStore(StoreSettings().resolved_url(workspace))

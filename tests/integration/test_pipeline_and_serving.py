@@ -11,11 +11,13 @@ import httpx
 import pytest
 import yaml
 
-from nivesh import demo_traffic, pipelines, registry
+from nivesh import registry
 from nivesh.catalog import CREDIT_RISK
-from nivesh.predlog import PredictionStore
-from nivesh.serve import Served, serve
+from nivesh.local import traffic
+from nivesh.local.servers import Served, serve
 from nivesh.settings import MonitorSettings, StoreSettings
+from nivesh.store.predictions import PredictionStore
+from nivesh.training import runs
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 NAME = CREDIT_RISK.name
@@ -24,7 +26,7 @@ NAME = CREDIT_RISK.name
 @pytest.fixture(scope="module")
 def registered(workspace):  # type: ignore[no-untyped-def]
     out = workspace.home / "manifests"
-    pipelines.run_local_logged(NAME, workspace, workspace.path("logs", "pipeline.log"), {"manifest_dir": str(out)})
+    runs.run_local_logged(NAME, workspace, workspace.path("logs", "pipeline.log"), {"manifest_dir": str(out)})
     return registry.resolve(workspace, NAME, registry.STAGING)
 
 
@@ -65,8 +67,8 @@ def test_metadata_lists_inputs_and_outputs(served: Served) -> None:
 
 
 def test_transformer_fetches_features_and_predictor_explains(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
-    rows = demo_traffic.sample_applications(workspace, 12, seed=4)
-    r = _infer(served.endpoint, demo_traffic.v2_body(rows))
+    rows = traffic.sample_applications(workspace, 12, seed=4)
+    r = _infer(served.endpoint, traffic.v2_body(rows))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["model_version"] == served.semver
@@ -90,7 +92,7 @@ def test_transformer_fetches_features_and_predictor_explains(workspace, served: 
     ],
 )
 def test_bad_requests_are_400_naming_the_field(workspace, served: Served, mutate, field) -> None:  # type: ignore[no-untyped-def]
-    body = demo_traffic.v2_body(demo_traffic.sample_applications(workspace, 1, seed=5))
+    body = traffic.v2_body(traffic.sample_applications(workspace, 1, seed=5))
     mutate(body)
     r = _infer(served.endpoint, body)
     assert r.status_code == 400, r.text
@@ -100,7 +102,7 @@ def test_bad_requests_are_400_naming_the_field(workspace, served: Served, mutate
 def test_requests_are_logged_masked(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
     _infer(
         served.endpoint,
-        demo_traffic.v2_body(demo_traffic.sample_applications(workspace, 3, seed=6)),
+        traffic.v2_body(traffic.sample_applications(workspace, 3, seed=6)),
     )
     time.sleep(1.5)
     store = PredictionStore(StoreSettings().resolved_url(workspace))
@@ -118,7 +120,7 @@ def test_requests_are_logged_masked(workspace, served: Served) -> None:  # type:
 def test_monitor_detects_shifted_traffic_and_pushes(workspace, served: Served, pushgateway: str) -> None:  # type: ignore[no-untyped-def]
     from nivesh.monitoring import job
 
-    demo_traffic.send(served.endpoint, NAME, demo_traffic.credit_risk(workspace, 200, 1.5, 7))
+    traffic.send(served.endpoint, NAME, traffic.credit_risk(workspace, 200, 1.5, 7))
     time.sleep(1.5)
     settings = MonitorSettings(window_hours=1, pushgateway_url=pushgateway)
     result = job.run(NAME, workspace, settings)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from nivesh.predlog import PredictionRecord, PredictionStore
+from nivesh.store.predictions import PredictionRecord, PredictionStore
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from kserve.errors import InvalidInput
 
-from nivesh.advisor import context, wire
+from nivesh.advisor import api, context
 from nivesh.data.spending import HISTORY
 from nivesh.errors import NiveshError
 
@@ -89,11 +89,11 @@ def test_a_clients_context_is_held_to_the_contract(obj: dict[str, object], messa
 
 
 def test_wire_context_parses_json_and_names_the_row() -> None:
-    assert wire.context_of(None, "context[0]") == {}
-    assert wire.context_of('{"risk_profile": "moderate"}', "context[0]") == {"risk_profile": "moderate"}
+    assert api.context_of(None, "context[0]") == {}
+    assert api.context_of('{"risk_profile": "moderate"}', "context[0]") == {"risk_profile": "moderate"}
     with pytest.raises(InvalidInput, match=r"context\[1\]: not valid JSON"):
-        wire.context_of("{oops", "context[1]")
+        api.context_of("{oops", "context[1]")
     with pytest.raises(InvalidInput, match=r"context\[2\]: expected a JSON object"):
-        wire.context_of(42, "context[2]")
+        api.context_of(42, "context[2]")
     with pytest.raises(InvalidInput, match=r"context\[3\]\.pan: unknown context field"):
-        wire.context_of('{"pan": "ABCDE1234F"}', "context[3]")
+        api.context_of('{"pan": "ABCDE1234F"}', "context[3]")

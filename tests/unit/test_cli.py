@@ -39,12 +39,12 @@ def test_help_lists_the_commands() -> None:
 def test_every_model_has_a_trainer_pipeline_and_predictor() -> None:
     import importlib
 
-    from nivesh import pipelines
+    from nivesh.training import runs
 
     for spec in MODELS.values():
         assert importlib.util.find_spec(f"nivesh.training.{spec.python_name}"), spec.name
         assert importlib.util.find_spec(f"inference_services.{spec.python_name}.__main__"), spec.name
-        assert spec.name in pipelines.PIPELINES and pipelines.compiled_path(spec.name).is_file(), spec.name
+        assert spec.name in runs.PIPELINES and runs.compiled_path(spec.name).is_file(), spec.name
         if spec.feature_service:
             assert importlib.util.find_spec(f"transformers_kserve.{spec.python_name}.__main__"), spec.name
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from nivesh import catalog, feedback
+from nivesh import catalog
 from nivesh.errors import NiveshError
 from nivesh.monitoring import quality
+from nivesh.store import feedback
 
 CREDIT = catalog.CREDIT_RISK
 INTENT = catalog.INTENT_CLASSIFIER

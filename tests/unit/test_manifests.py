@@ -11,9 +11,10 @@ import jsonschema
 import pytest
 import yaml
 
-from nivesh import catalog, k8s, manifests
+from nivesh import catalog
 from nivesh.catalog import MODELS
-from nivesh.pipelines import PIPELINES as PIPELINE_NAMES
+from nivesh.cluster import k8s, render
+from nivesh.training.runs import PIPELINES as PIPELINE_NAMES
 from tests.conftest import PROJECT
 
 OVERLAYS = sorted(p.name for p in (PROJECT / "manifests" / "overlays").iterdir() if p.is_dir())
@@ -46,7 +47,7 @@ def strict(schema: Any) -> Any:
 
 
 def test_rendered_manifests_are_fresh() -> None:
-    for rel, obj in manifests.rendered().items():
+    for rel, obj in render.rendered().items():
         path = PROJECT / "manifests" / rel
         assert path.is_file(), f"{rel} missing: run `nivesh render`"
         assert yaml.safe_load(path.read_text()) == obj, f"{rel} is stale: run `nivesh render`"
@@ -55,7 +56,7 @@ def test_rendered_manifests_are_fresh() -> None:
 def test_dashboard_files_are_fresh_and_valid_json() -> None:
     import json
 
-    files = manifests.dashboard_files()
+    files = render.dashboard_files()
     assert len(files) == len(MODELS) + 1
     for path, text in files.items():
         assert path.is_file() and path.read_text() == text, f"{path} is stale: run `nivesh render`"
@@ -125,7 +126,7 @@ def test_every_container_is_restricted_limited_and_uses_secret_refs(overlay: str
 
 
 def test_emitted_isvc_uses_the_version_storage_and_images() -> None:
-    from nivesh.images import PREDICTOR_IMAGE, TRANSFORMER_IMAGE
+    from nivesh.cluster.images import PREDICTOR_IMAGE, TRANSFORMER_IMAGE
 
     body = k8s.inference_service(catalog.CREDIT_RISK, "s3://bucket/credit-risk/v1.2.0", "v1.2.0", "3")
     predictor = body["spec"]["predictor"]["containers"][0]
@@ -137,20 +138,20 @@ def test_emitted_isvc_uses_the_version_storage_and_images() -> None:
 
 
 def test_compiled_pipelines_are_fresh(tmp_path: Path) -> None:
-    from nivesh import pipelines
+    from nivesh.training import runs
 
-    for name in pipelines.PIPELINES:
-        fresh = pipelines.compile_pipeline(name, tmp_path / f"{name}.yaml").read_text()
-        committed = pipelines.compiled_path(name)
+    for name in runs.PIPELINES:
+        fresh = runs.compile_pipeline(name, tmp_path / f"{name}.yaml").read_text()
+        committed = runs.compiled_path(name)
         assert committed.is_file(), f"{committed} missing: run `make compile`"
         assert committed.read_text() == fresh, f"{committed} is stale: run `make compile`"
 
 
 def test_compiled_pipeline_is_a_kfp_ir_with_the_component_image() -> None:
-    from nivesh import pipelines
-    from nivesh.images import COMPONENT_IMAGE
+    from nivesh.cluster.images import COMPONENT_IMAGE
+    from nivesh.training import runs
 
-    docs = list(yaml.safe_load_all(pipelines.compiled_path("credit-risk").read_text()))
+    docs = list(yaml.safe_load_all(runs.compiled_path("credit-risk").read_text()))
     ir = docs[0]
     assert ir["pipelineInfo"]["name"] == "credit-risk" and ir["schemaVersion"] == "2.1.0"
     images = {e["container"]["image"] for e in ir["deploymentSpec"]["executors"].values()}
@@ -166,27 +167,29 @@ def test_compiled_pipeline_is_a_kfp_ir_with_the_component_image() -> None:
 
 
 def test_deploy_renders_serverless_canaries_that_pass_the_schema() -> None:
-    from nivesh import deploy, registry
+    from nivesh import registry
+    from nivesh.cluster import deploy
     from nivesh.errors import NiveshError
 
     version = registry.RegisteredVersion(catalog.CREDIT_RISK.name, "3", "v1.2.0", "s3://b/credit-risk/v1.2.0", "r")
-    body = deploy.render(catalog.CREDIT_RISK.name, version, deploy.environment("prod"), canary=10)
+    body = deploy.render(version, deploy.environment("prod"), canary=10, uri=version.source)
     assert body["spec"]["predictor"]["canaryTrafficPercent"] == 10 and body["metadata"]["namespace"] == "nivesh"
     assert body["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "Serverless"
     if ISVC_SCHEMA.is_file():
         jsonschema.Draft7Validator(strict(json.loads(ISVC_SCHEMA.read_text()))).validate(body)
     advisor = registry.RegisteredVersion(catalog.FINANCIAL_ADVISOR.name, "1", "v1.0.0", "s3://b/a/v1.0.0", "r")
     assert (
-        deploy.render(advisor.name, advisor, deploy.environment("prod"), None)["spec"]["predictor"]["minReplicas"] == 0
+        deploy.render(advisor, deploy.environment("prod"), None, uri=advisor.source)["spec"]["predictor"]["minReplicas"]
+        == 0
     )
     assert body["spec"]["predictor"]["minReplicas"] >= 1  # latency-critical: never scaled to zero
-    local = deploy.render(catalog.CREDIT_RISK.name, version, deploy.environment("local"), canary=None)
+    local = deploy.render(version, deploy.environment("local"), canary=None, uri=version.source)
     assert "canaryTrafficPercent" not in local["spec"]["predictor"]
     with pytest.raises(NiveshError, match="Serverless"):
-        deploy.render(catalog.CREDIT_RISK.name, version, deploy.environment("local"), canary=10)
+        deploy.render(version, deploy.environment("local"), canary=10, uri=version.source)
     for bad in (0, 100):
         with pytest.raises(NiveshError, match="1 to 99"):
-            deploy.render(catalog.CREDIT_RISK.name, version, deploy.environment("staging"), canary=bad)
+            deploy.render(version, deploy.environment("staging"), canary=bad, uri=version.source)
     with pytest.raises(NiveshError, match="local, staging, prod"):
         deploy.environment("production")
 
@@ -209,13 +212,14 @@ def _unversioned(isvc: dict[str, Any]) -> dict[str, Any]:
 def test_deploy_renders_what_the_overlay_builds(overlay: str) -> None:
     """`nivesh deploy --env X` force-applies one object: it must be the overlay's, or a deploy
     would undo the environment's settings (prod's credit-risk replicas, Serverless, scale to zero)."""
-    from nivesh import deploy, registry
+    from nivesh import registry
+    from nivesh.cluster import deploy
 
     built = {d["metadata"]["name"]: d for d in build(overlay) if d["kind"] == "InferenceService"}
     assert set(built) == set(catalog.MODELS)
     for name, isvc in built.items():
         version = registry.RegisteredVersion(name, "7", "v9.9.9", f"s3://b/{name}/v9.9.9", "run")
-        ours = deploy.render(name, version, deploy.environment(overlay), None)
+        ours = deploy.render(version, deploy.environment(overlay), None, uri=version.source)
         assert _unversioned(ours) == _unversioned(isvc), (overlay, name)
 
 
@@ -223,7 +227,7 @@ def test_deploy_renders_what_the_overlay_builds(overlay: str) -> None:
 def test_overlay_matches_its_environment_and_the_catalogue(overlay: str) -> None:
     """Namespace and serving mode are the ones `nivesh deploy --env` renders; only models the
     catalogue lets scale to zero may, and only where KServe can (Serverless)."""
-    from nivesh import deploy
+    from nivesh.cluster import deploy
 
     env = deploy.environment(overlay)
     docs = build(overlay)
@@ -249,7 +253,7 @@ def test_network_policies_and_disruption_budgets(overlay: str) -> None:
     """Ingress denied by default; a predictor admits only its transformer's pods (and the
     ingress / Prometheus namespaces); Redis and PostgreSQL only their clients; every serving
     component has a disruption budget."""
-    from nivesh import k8s_network
+    from nivesh.cluster import network
 
     docs = build(overlay)
     policies = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "NetworkPolicy"}
@@ -269,17 +273,17 @@ def test_network_policies_and_disruption_budgets(overlay: str) -> None:
     budgets = [d["spec"]["selector"] for d in docs if d["kind"] == "PodDisruptionBudget"]
     for spec in catalog.MODELS.values():
         predictor = f"{spec.name}-predictor"
-        assert policies[predictor]["podSelector"] == k8s_network.component(spec.name, "predictor")
-        own = [k8s_network.component(spec.name, "transformer")] if spec.feature_service else []
+        assert policies[predictor]["podSelector"] == network.component(spec.name, "predictor")
+        own = [network.component(spec.name, "transformer")] if spec.feature_service else []
         assert pod_sources(predictor) == own
-        assert namespaces(predictor) == {*k8s_network.INGRESS_NAMESPACES, k8s_network.MONITORING_NAMESPACE}
+        assert namespaces(predictor) == {*network.INGRESS_NAMESPACES, network.MONITORING_NAMESPACE}
         for part in ["predictor", *(["transformer"] if spec.feature_service else [])]:
-            assert k8s_network.component(spec.name, part) in budgets, (spec.name, part)
-    assert pod_sources("redis") == [k8s_network.ANY_TRANSFORMER, k8s_network.MATERIALIZE] and not namespaces("redis")
-    assert k8s_network.ANY_ISVC_POD in pod_sources("postgres") and not namespaces("postgres")
+            assert network.component(spec.name, part) in budgets, (spec.name, part)
+    assert pod_sources("redis") == [network.ANY_TRANSFORMER, network.MATERIALIZE] and not namespaces("redis")
+    assert network.ANY_ISVC_POD in pod_sources("postgres") and not namespaces("postgres")
     materialize = next(d for d in docs if d["metadata"]["name"] == "feast-materialize")
     pod_labels = materialize["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
-    assert k8s_network.MATERIALIZE["matchLabels"].items() <= pod_labels.items()
+    assert network.MATERIALIZE["matchLabels"].items() <= pod_labels.items()
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -306,10 +310,11 @@ HEAVY_EXECUTORS = ("exec-train-model", "exec-forecast-shard")  # the training no
 @pytest.mark.parametrize("name", [n for n in PIPELINE_NAMES if n != "all-models"])
 def test_every_pipeline_task_is_bounded_and_placed_with_kfp_kubernetes(name: str) -> None:
     """Every step has requests and limits; training runs on the tainted training pool; the
-    Secrets tasks read are the ones nivesh.secrets names, MLflow for every registry step."""
-    from nivesh import pipelines, secrets
+    Secrets tasks read are the ones nivesh.cluster.secrets names, MLflow for every registry step."""
+    from nivesh.cluster import secrets
+    from nivesh.training import runs
 
-    ir, platform = yaml.safe_load_all(pipelines.compiled_path(name).read_text())
+    ir, platform = yaml.safe_load_all(runs.compiled_path(name).read_text())
     k8s_execs = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
     known = {s.name for s in vars(secrets).values() if isinstance(s, secrets.SecretEnv)} | {secrets.GOOGLE_KEY_SECRET}
     for executor, spec in ir["deploymentSpec"]["executors"].items():
@@ -332,17 +337,51 @@ def test_every_pipeline_task_is_bounded_and_placed_with_kfp_kubernetes(name: str
 def test_storage_uri_is_one_a_storage_initializer_can_fetch(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A tracking server with --serve-artifacts records mlflow-artifacts:/PATH, which KServe cannot
     fetch: it becomes PATH under the server's artifacts destination (the nivesh-mlflow Secret)."""
-    from nivesh import deploy, registry, secrets
-    from nivesh.training import steps
+    from nivesh import registry
+    from nivesh.cluster import deploy, secrets, storage
+    from nivesh.settings import RegistrySettings
 
     monkeypatch.delenv("NIVESH_STORAGE_URI_PREFIX", raising=False)
     monkeypatch.setenv("NIVESH_ARTIFACTS_DESTINATION", "s3://nivesh-mlflow/artifacts/")
     for source in ("mlflow-artifacts:/4/abc/artifacts/model", "mlflow-artifacts://mlflow:5000/4/abc/artifacts/model"):
         version = registry.RegisteredVersion("credit-risk", "3", "v1.2.0", source, "r")
-        assert steps.storage_uri(version) == "s3://nivesh-mlflow/artifacts/4/abc/artifacts/model"
-        assert deploy.storage_warnings(steps.storage_uri(version)) == ()
+        assert storage.storage_uri(version, RegistrySettings()) == "s3://nivesh-mlflow/artifacts/4/abc/artifacts/model"
+        assert deploy.storage_warnings(storage.storage_uri(version, RegistrySettings())) == ()
     assert "NIVESH_ARTIFACTS_DESTINATION" in secrets.MLFLOW.key_to_env.values()  # components and monitors get it
     monkeypatch.setenv("NIVESH_STORAGE_URI_PREFIX", "gs://models")
-    assert steps.storage_uri(version) == "gs://models/credit-risk/v1.2.0"
+    assert storage.storage_uri(version, RegistrySettings()) == "gs://models/credit-risk/v1.2.0"
     (warning,) = deploy.storage_warnings("file:///home/me/var/mlflow/artifacts/x")
     assert "NIVESH_STORAGE_URI_PREFIX" in warning
+
+
+def test_base_manifests_name_versions_where_a_deploy_puts_them(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The base InferenceServices and `nivesh deploy` share one storage layout, PREFIX/<model>/<semver>:
+    the base once pointed at PREFIX/<model>/production, a path nothing ever wrote."""
+    from nivesh import registry
+    from nivesh.cluster import render, storage
+    from nivesh.settings import RegistrySettings
+
+    monkeypatch.setenv("NIVESH_STORAGE_URI_PREFIX", storage.BASE_PREFIX)
+    for name in catalog.MODELS:
+        isvc = render.rendered()[Path(f"base/models/{name}/inferenceservice.yaml")]
+        env = {e["name"]: e["value"] for e in isvc["spec"]["predictor"]["containers"][0]["env"] if "value" in e}
+        semver = isvc["metadata"]["labels"]["nivesh.in/model-version"]
+        version = registry.RegisteredVersion(name, "1", semver, "file:///elsewhere", "r")
+        assert env["STORAGE_URI"] == storage.storage_uri(version, RegistrySettings()), name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_environments_alertmanager_retrains_in_its_own_namespace(overlay: str) -> None:
+    """The base once carried one Alertmanager config naming namespace `nivesh`, so staging's
+    drift alerts would have started retraining runs through production's webhook."""
+    from nivesh.cluster import k8s
+    from nivesh.cluster.environments import environment
+    from nivesh.monitoring.alerting import RETRAIN_RECEIVER
+
+    env = environment(overlay)
+    (config_map,) = [d for d in build(overlay) if d["metadata"]["name"] == "nivesh-alertmanager-config"]
+    config = yaml.safe_load(config_map["data"]["alertmanager.yml"])
+    (receiver,) = [r for r in config["receivers"] if r["name"] == RETRAIN_RECEIVER]
+    url = receiver["webhook_configs"][0]["url"]
+    assert url == f"http://{k8s.RETRAIN_WEBHOOK}.{env.namespace}.svc:{k8s.RETRAIN_PORT}/alerts"
+    assert config_map["metadata"]["namespace"] == env.namespace

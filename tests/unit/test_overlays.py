@@ -1,4 +1,4 @@
-"""nivesh/overlays.py applies an overlay's JSON 6902 patches as kustomize does."""
+"""nivesh/cluster/overlays.py applies an overlay's JSON 6902 patches as kustomize does."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nivesh import overlays
+from nivesh.cluster import overlays
 from nivesh.errors import NiveshError
 from nivesh.settings import PROJECT_ROOT
 

@@ -2,7 +2,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from nivesh.predlog import (
+from nivesh.store.predictions import (
     PredictionLogger,
     PredictionRecord,
     PredictionStore,

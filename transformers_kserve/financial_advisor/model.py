@@ -16,7 +16,7 @@ from typing import Any
 from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
-from nivesh.advisor import context, wire
+from nivesh.advisor import api, context
 from nivesh.advisor.signature import CONTEXT, OUTPUTS, QUESTION, SCHEMA
 from nivesh.catalog import FINANCIAL_ADVISOR
 from nivesh.serving import v2
@@ -48,7 +48,7 @@ class AdvisorTransformer(FeastTransformer):
         if not isinstance(body, dict):
             return await super().__call__(body, headers, *args, **kw)
         # v1: {"instances": [{"question": ..., "user_id": ...}]} -> v2 -> back to v1
-        instances = wire.v1_instances(body, ServingSettings().max_text_chars)
+        instances = api.v1_instances(body, ServingSettings().max_text_chars)
         ids = [inst.get(KEY) for inst in instances]
         for i, ident in enumerate(ids):
             if ident is not None and not isinstance(ident, str):
@@ -60,4 +60,4 @@ class AdvisorTransformer(FeastTransformer):
             InferRequest(model_name=self.name, infer_inputs=inputs), headers, *args, **kw
         )
         assert isinstance(response, InferResponse)
-        return wire.v1_predictions(response), response_headers
+        return api.v1_predictions(response), response_headers

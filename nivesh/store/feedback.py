@@ -16,22 +16,9 @@ import sqlalchemy as sa
 
 from nivesh.catalog import ModelSpec
 from nivesh.errors import NiveshError
-from nivesh.predlog import engine_for, id_column
+from nivesh.store.tables import engine_for, metadata, model_feedback
 
 MAX_ROWS = 1000  # labels per post
-
-metadata = sa.MetaData()
-model_feedback = sa.Table(
-    "model_feedback",
-    metadata,
-    id_column(),
-    sa.Column("model", sa.String(64), nullable=False),
-    sa.Column("request_id", sa.String(64), nullable=False),
-    sa.Column("row", sa.Integer, nullable=False),
-    sa.Column("label", sa.JSON, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.UniqueConstraint("model", "request_id", "row", name="uq_model_feedback_row"),
-)
 
 
 def validate(spec: ModelSpec, body: Any) -> tuple[str, list[Any]]:

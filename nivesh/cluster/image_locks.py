@@ -19,8 +19,8 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from nivesh.cluster.images import Image
 from nivesh.errors import NiveshError
-from nivesh.images import Image
 
 LOCK = "requirements.lock"
 _ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==")

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import yaml
 
-from nivesh import localsvc
-from nivesh.manifests import ALERTMANAGER_FILE, RULES_DIR
+from nivesh.local import processes
+from nivesh.monitoring.alerting import RULES_DIR
+from nivesh.monitoring.alerting import alertmanager_config as project_alertmanager_config
 
-RETRAIN_RECEIVER = "retrain-webhook"
 QUERY_TIMEOUT_S = 10.0
 
 
@@ -43,7 +43,7 @@ def prometheus_config(targets: Mapping[str, list[str]], pushgateway: str, alertm
 
 def alertmanager_config(webhook_url: str, secrets: Path, sink_url: str) -> dict[str, Any]:
     """The project's Alertmanager config with local credential files and webhook URL."""
-    config = yaml.safe_load(ALERTMANAGER_FILE.read_text())
+    config = project_alertmanager_config(webhook_url)
     secrets.mkdir(parents=True, exist_ok=True)
     files = {"slack-webhook-url": sink_url, "pagerduty-routing-key": "local-routing-key", "smtp-password": "local"}
     for name, value in files.items():
@@ -56,17 +56,15 @@ def alertmanager_config(webhook_url: str, secrets: Path, sink_url: str) -> dict[
         for pd in receiver.get("pagerduty_configs", []):
             pd["routing_key_file"] = str(secrets / "pagerduty-routing-key")
             pd["url"] = sink_url
-        if receiver["name"] == RETRAIN_RECEIVER:
-            receiver["webhook_configs"][0]["url"] = webhook_url
     return config
 
 
 @dataclass
 class Stack:
-    pushgateway: localsvc.Process
-    alertmanager: localsvc.Process
-    prometheus: localsvc.Process
-    extra: list[localsvc.Process] = field(default_factory=list)  # what the caller runs beside (the webhook)
+    pushgateway: processes.Process
+    alertmanager: processes.Process
+    prometheus: processes.Process
+    extra: list[processes.Process] = field(default_factory=list)  # what the caller runs beside (the webhook)
 
     def query(self, expr: str) -> list[dict[str, Any]]:
         """An instant PromQL query; raises with Prometheus's message if it does not parse."""
@@ -85,9 +83,9 @@ class Stack:
 def running(folder: Path, targets: Mapping[str, list[str]], webhook_url: str) -> Iterator[Stack]:
     """Pushgateway, Alertmanager and Prometheus (Debian's binaries) on free loopback ports."""
     folder.mkdir(parents=True, exist_ok=True)
-    sink = f"http://127.0.0.1:{localsvc.free_port()}/sink"  # nothing listens: notifications fail fast, locally
-    gateway = localsvc.start_pushgateway(folder / "pushgateway.log")
-    processes = [gateway]
+    sink = f"http://127.0.0.1:{processes.free_port()}/sink"  # nothing listens: notifications fail fast, locally
+    gateway = processes.start_pushgateway(folder / "pushgateway.log")
+    started = [gateway]
     try:
         manager = _daemon(
             "alertmanager",
@@ -96,10 +94,10 @@ def running(folder: Path, targets: Mapping[str, list[str]], webhook_url: str) ->
             alertmanager_config(webhook_url, folder / "secrets", sink),
             [
                 f"--storage.path={folder / 'alertmanager-data'}",
-                f"--cluster.listen-address=127.0.0.1:{localsvc.free_port()}",
+                f"--cluster.listen-address=127.0.0.1:{processes.free_port()}",
             ],
         )
-        processes.append(manager)
+        started.append(manager)
         prometheus = _daemon(
             "prometheus",
             "prometheus",
@@ -107,21 +105,26 @@ def running(folder: Path, targets: Mapping[str, list[str]], webhook_url: str) ->
             prometheus_config(targets, gateway.url, manager.url),
             [f"--storage.tsdb.path={folder / 'prometheus-data'}"],
         )
-        processes.append(prometheus)
+        started.append(prometheus)
         stack = Stack(gateway, manager, prometheus)
         yield stack
     finally:
-        for p in reversed(processes):
+        for p in reversed(started):
             p.stop()
 
 
-def _daemon(name: str, package: str, folder: Path, config: dict[str, Any], flags: list[str]) -> localsvc.Process:
+def _daemon(name: str, package: str, folder: Path, config: dict[str, Any], flags: list[str]) -> processes.Process:
     """Write `config` as name.yml and start the Debian binary on a free loopback port."""
     path = folder / f"{name}.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    port = localsvc.free_port()
-    cmd = [localsvc.binary(package, package), f"--config.file={path}", f"--web.listen-address=127.0.0.1:{port}", *flags]
-    return localsvc.start(name, cmd, f"http://127.0.0.1:{port}", "/-/ready", folder / f"{name}.log")
+    port = processes.free_port()
+    cmd = [
+        processes.binary(package, package),
+        f"--config.file={path}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        *flags,
+    ]
+    return processes.start(name, cmd, f"http://127.0.0.1:{port}", "/-/ready", folder / f"{name}.log")
 
 
 def _hostport(url: str) -> str:

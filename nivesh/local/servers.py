@@ -7,7 +7,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from nivesh import catalog, localsvc, registry
+from nivesh import catalog, registry
+from nivesh.local import processes
 from nivesh.settings import Workspace
 
 
@@ -15,8 +16,8 @@ from nivesh.settings import Workspace
 class Served:
     model: str
     semver: str
-    predictor: localsvc.Process
-    transformer: localsvc.Process | None
+    predictor: processes.Process
+    transformer: processes.Process | None
 
     @property
     def endpoint(self) -> str:
@@ -31,9 +32,9 @@ class Served:
 
 def start_predictor(
     spec: catalog.ModelSpec, folder: Path, port: int, logs: Path, env: dict[str, str] | None = None
-) -> localsvc.Process:
+) -> processes.Process:
     """The model's KServe predictor on `folder` (a verified artifact) at 127.0.0.1:port."""
-    return localsvc.start(
+    return processes.start(
         f"{spec.name} predictor",
         [
             sys.executable,
@@ -61,14 +62,14 @@ def serve(
     spec = catalog.get(model)
     version = registry.resolve(ws, model, ref)
     folder, _ = registry.download(ws, version, ws.path("serving", model, version.semver))
-    pport = predictor_port or localsvc.free_port()
+    pport = predictor_port or processes.free_port()
     logs = ws.path("logs")
     predictor = start_predictor(spec, folder, pport, logs)
     transformer = None
     if spec.feature_service:
-        tport = transformer_port or localsvc.free_port()
+        tport = transformer_port or processes.free_port()
         try:
-            transformer = localsvc.start(
+            transformer = processes.start(
                 f"{model} transformer",
                 [
                     sys.executable,

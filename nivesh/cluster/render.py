@@ -8,20 +8,19 @@ from typing import Any
 
 import yaml
 
-from nivesh import catalog, images, k8s, k8s_network
-from nivesh.monitoring import dashboards
+from nivesh import catalog, registry
+from nivesh.cluster import images, k8s, network, storage
+from nivesh.cluster.environments import ENVIRONMENTS, Environment
+from nivesh.monitoring import alerting, dashboards
 from nivesh.settings import PROJECT_ROOT
 
-RULES_DIR = PROJECT_ROOT / "monitors" / "alerts"
 DASHBOARDS_DIR = PROJECT_ROOT / "monitors" / "dashboards"  # the same dashboards as JSON, for Grafana's import
-# Where the promotion step copies a version for the cluster's storage initializer.
-CLUSTER_STORAGE_PREFIX = "s3://nivesh-models"
 
 
 def prometheus_rule() -> dict[str, Any]:
     """The plain rules files (checked by promtool) as one PrometheusRule for the Operator."""
     groups: list[dict[str, Any]] = []
-    for path in sorted(RULES_DIR.glob("*.rules.yml")):
+    for path in sorted(alerting.RULES_DIR.glob("*.rules.yml")):
         groups.extend(yaml.safe_load(path.read_text())["groups"])
     return {
         "apiVersion": "monitoring.coreos.com/v1",
@@ -31,17 +30,15 @@ def prometheus_rule() -> dict[str, Any]:
     }
 
 
-ALERTMANAGER_FILE = PROJECT_ROOT / "monitors" / "alertmanager" / "alertmanager.yml"
-
-
-def alertmanager_config_map() -> dict[str, Any]:
-    """monitors/alertmanager/alertmanager.yml for the cluster's Alertmanager (no credentials in
-    it: they are files from the Secret nivesh-alertmanager, mounted at /etc/alertmanager/secrets)."""
+def alertmanager_config_map(env: Environment) -> dict[str, Any]:
+    """The shared routing for `env`'s Alertmanager, retraining in `env`'s own namespace (no
+    credentials in it: they are files from the Secret nivesh-alertmanager, mounted at
+    /etc/alertmanager/secrets)."""
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "nivesh-alertmanager-config"},
-        "data": {"alertmanager.yml": ALERTMANAGER_FILE.read_text()},
+        "data": {"alertmanager.yml": alerting.alertmanager_yaml(k8s.retrain_webhook_url(env.namespace))},
     }
 
 
@@ -58,7 +55,7 @@ STATIC_RESOURCES = (
 
 def kustomization(generated: list[Path]) -> dict[str, Any]:
     """base/kustomization.yaml: static files name images by short name (nivesh-component);
-    the `images` block maps them to the references in nivesh.images."""
+    the `images` block maps them to the references in nivesh.cluster.images."""
     refs = {image.name: image.reference for image in images.IMAGES}
     return {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
@@ -77,23 +74,24 @@ def rendered() -> dict[Path, dict[str, Any]]:
     out: dict[Path, dict[str, Any]] = {
         Path("base/monitoring/prometheusrule.yaml"): prometheus_rule(),
         Path("base/monitoring/grafana-dashboards.yaml"): dashboards.config_map(),
-        Path("base/monitoring/alertmanager-config.yaml"): alertmanager_config_map(),
     }
     deployment, service = k8s.retrain_webhook()
     out[Path("base/monitoring/retrain-webhook-deployment.yaml")] = deployment
     out[Path("base/monitoring/retrain-webhook-service.yaml")] = service
     for spec in catalog.MODELS.values():
-        storage = f"{CLUSTER_STORAGE_PREFIX}/{spec.name}/production"
+        uri = storage.prefixed(storage.BASE_PREFIX, spec.name, registry.FIRST_SEMVER)
         out[Path(f"base/models/{spec.name}/inferenceservice.yaml")] = k8s.inference_service(
-            spec, storage, semver="production"
+            spec, uri, semver=registry.FIRST_SEMVER
         )
         out[Path(f"base/monitoring/{spec.name}-drift-monitor.yaml")] = k8s.monitor_cronjob(spec)
-    for policy in k8s_network.all_policies():
+    for policy in network.all_policies():
         out[Path(f"base/network/{policy['metadata']['name']}.yaml")] = policy
     for spec in catalog.MODELS.values():
-        for budget in k8s_network.disruption_budgets(spec):
+        for budget in network.disruption_budgets(spec):
             out[Path(f"base/models/{spec.name}/pdb-{budget['metadata']['name']}.yaml")] = budget
     out[Path("base/kustomization.yaml")] = kustomization(sorted(out))
+    for env in ENVIRONMENTS.values():  # after the base's kustomization: these belong to the overlays
+        out[Path(f"overlays/{env.overlay_name}/alertmanager-config.yaml")] = alertmanager_config_map(env)
     return out
 
 

@@ -14,51 +14,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nivesh import catalog, k8s, overlays, registry
-from nivesh.deployments import APPLIED, DEPLOY, FAILED, RENDERED, ROLLBACK, Deployment, DeploymentLog
+from nivesh import catalog, registry
+from nivesh.cluster import k8s, overlays, storage
+from nivesh.cluster.deploy_log import APPLIED, DEPLOY, FAILED, RENDERED, ROLLBACK, Deployment, DeploymentLog
+from nivesh.cluster.environments import Environment, environment
 from nivesh.errors import NiveshError
-from nivesh.settings import StoreSettings, Workspace
-from nivesh.training import steps
+from nivesh.settings import RegistrySettings, Workspace
 
 FIELD_MANAGER = "nivesh-deploy"
 APPLY_TIMEOUT_S = 30
 ACTOR_ENV = "NIVESH_DEPLOY_ACTOR"  # CI sets the pipeline's identity; else the login name
 
 
-@dataclass(frozen=True)
-class Environment:
-    name: str
-    namespace: str  # the overlay's namespace (a test checks they agree)
-    alias: str  # the MLflow alias that names what this environment runs
-    overlay: str = ""  # manifests/overlays/<overlay> (default: the name); its patches shape the object
-
-    @property
-    def overlay_name(self) -> str:
-        return self.overlay or self.name
-
-
-ENVIRONMENTS = {
-    e.name: e
-    for e in (
-        Environment("local", "nivesh-local", "local"),
-        Environment("staging", "nivesh-staging", registry.STAGING),
-        Environment("prod", "nivesh", registry.PRODUCTION),
-    )
-}
 MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 
 
-def environment(name: str) -> Environment:
-    if name not in ENVIRONMENTS:
-        raise NiveshError(f"--env {name!r} is not an environment; choose one of {', '.join(ENVIRONMENTS)}")
-    return ENVIRONMENTS[name]
-
-
-def render(model: str, version: registry.RegisteredVersion, env: Environment, canary: int | None) -> dict[str, Any]:
+def render(version: registry.RegisteredVersion, env: Environment, canary: int | None, uri: str) -> dict[str, Any]:
     """The version's InferenceService shaped by `env`'s overlay (mode, replicas); with
     `canary`, the new predictor revision gets that share of traffic and the last
     rolled-out one the rest."""
-    body = overlays.apply(steps.render(model, version, env.namespace), env.overlay_name)
+    body = overlays.apply(storage.inference_service(version, uri, env.namespace), env.overlay_name)
     if canary is not None:
         mode = body["metadata"]["annotations"].get(MODE_ANNOTATION)
         if mode != "Serverless":
@@ -116,6 +91,8 @@ def deploy(
     model: str,
     ref: str,
     env_name: str,
+    registry_settings: RegistrySettings,
+    store_url: str,
     canary: int | None = None,
     dry_run: bool = False,
     output: Path | None = None,
@@ -126,9 +103,10 @@ def deploy(
     catalog.get(model)  # an unknown name fails here, naming the models, not as "not registered"
     env = environment(env_name)
     version = registry.resolve(ws, model, ref)
-    body = render(model, version, env, canary)
+    uri = storage.storage_uri(version, registry_settings)
+    body = render(version, env, canary, uri)
     manifest = k8s.dump(body)
-    log = DeploymentLog(StoreSettings().resolved_url(ws))
+    log = DeploymentLog(store_url)
     current = log.current(model, env.name)
     deployment = Deployment(
         model=model,
@@ -139,7 +117,7 @@ def deploy(
         canary_percent=canary,
         action=action,
         previous_version=current["version"] if current else None,
-        storage_uri=steps.storage_uri(version),
+        storage_uri=uri,
         deployed_by=actor(),
     )
     warnings = storage_warnings(deployment.storage_uri)
@@ -175,10 +153,19 @@ def storage_warnings(storage_uri: str) -> tuple[str, ...]:
     )
 
 
-def rollback(ws: Workspace, model: str, env_name: str, output: Path | None = None) -> Outcome:
+def rollback(
+    ws: Workspace,
+    model: str,
+    env_name: str,
+    registry_settings: RegistrySettings,
+    store_url: str,
+    output: Path | None = None,
+) -> Outcome:
     """Back to the version that ran before the current one, with all traffic."""
     env = environment(env_name)
-    previous = DeploymentLog(StoreSettings().resolved_url(ws)).before_current(model, env.name)
+    previous = DeploymentLog(store_url).before_current(model, env.name)
     if previous is None:
         raise NiveshError(f"{model} has no earlier version deployed to {env.name} to roll back to")
-    return deploy(ws, model, previous["version"], env.name, output=output, action=ROLLBACK)
+    return deploy(
+        ws, model, previous["version"], env.name, registry_settings, store_url, output=output, action=ROLLBACK
+    )

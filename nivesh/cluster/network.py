@@ -14,7 +14,7 @@ from typing import Any
 
 from nivesh import catalog
 from nivesh.catalog import ModelSpec
-from nivesh.k8s import HTTP_PORT, MONITOR_COMPONENT, RETRAIN_PORT, RETRAIN_WEBHOOK
+from nivesh.cluster.k8s import HTTP_PORT, MONITOR_COMPONENT, RETRAIN_PORT, RETRAIN_WEBHOOK
 
 ISVC_LABEL = "serving.kserve.io/inferenceservice"
 # Namespaces outside ours whose pods are clients (names of a standard KServe + Kubeflow install).

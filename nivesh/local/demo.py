@@ -13,12 +13,14 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 
-from nivesh import catalog, demo_traffic, features, localsvc, pipelines, registry
+from nivesh import catalog, features, registry
 from nivesh.data.synthetic import write_all
 from nivesh.errors import NiveshError
-from nivesh.monitoring import job, stack
-from nivesh.serve import Served, serve
+from nivesh.local import processes, stack, traffic
+from nivesh.local.servers import Served, serve
+from nivesh.monitoring import job
 from nivesh.settings import MonitorSettings, RegistrySettings, StoreSettings, Workspace
+from nivesh.training import runs
 
 # Demo-sized training runs: small enough for two cores in minutes, offline (the intent
 # encoder is the MiniLM shipped on PyPI). Everything else is the pipelines' defaults.
@@ -45,7 +47,7 @@ def _alert_loop(
     if missing:
         console.print(f"[yellow]no alert loop: sudo apt-get install {' '.join(missing)}[/yellow]")
         return None
-    hook = localsvc.start_retrain_webhook(
+    hook = processes.start_retrain_webhook(
         ws.path("logs", "retrain-webhook.log"), env={"NIVESH_RETRAIN_MODELS": json.dumps(DEMO_RETRAIN)}
     )
     closers.callback(hook.stop)
@@ -82,11 +84,11 @@ def _show_alerts(loop: stack.Stack, console: Console) -> None:
         console.print("[yellow]6/7 retraining: no run started (no retrain alert reached the webhook in time)[/yellow]")
 
 
-def _pushgateway(ws: Workspace, settings: MonitorSettings, console: Console) -> localsvc.Process | None:
+def _pushgateway(ws: Workspace, settings: MonitorSettings, console: Console) -> processes.Process | None:
     if settings.pushgateway_url:
         return None
     try:
-        proc = localsvc.start_pushgateway(ws.path("logs", "pushgateway.log"))
+        proc = processes.start_pushgateway(ws.path("logs", "pushgateway.log"))
     except NiveshError as exc:
         console.print(f"[yellow]{exc}; the monitor will write its report but push nothing[/yellow]")
         return None
@@ -102,7 +104,7 @@ def _train(ws: Workspace, models: list[str], console: Console) -> None:
         started = time.monotonic()
         with console.status(f"3/7 pipeline {model} (kfp.local)"):
             log = ws.path("logs", f"pipeline-{model}.log")
-            pipelines.run_local_logged(model, ws, log, arguments | {"manifest_dir": manifest_dir})
+            runs.run_local_logged(model, ws, log, arguments | {"manifest_dir": manifest_dir})
         version = registry.resolve(ws, model, registry.STAGING)
         gate = catalog.get(model).gate
         client = registry.connect(ws)
@@ -138,14 +140,14 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console, models:
             console.print(f"4/7 serving {model} {served[-1].semver}: {served[-1].endpoint}")
         for s in served:
             with console.status(f"5/7 sending {s.model} example traffic (normal, then shifted)"):
-                build = demo_traffic.BUILDERS[s.model]
-                normal = demo_traffic.send(s.endpoint, s.model, build(ws, TRAFFIC, 0.0, 1))
-                direct = s.model in demo_traffic.SHIFTED_TO_PREDICTOR
+                build = traffic.BUILDERS[s.model]
+                normal = traffic.send(s.endpoint, s.model, build(ws, TRAFFIC, 0.0, 1))
+                direct = s.model in traffic.SHIFTED_TO_PREDICTOR
                 shifted_url = s.predictor.url if direct else s.endpoint
-                shifted = demo_traffic.send(shifted_url, s.model, build(ws, TRAFFIC, 1.5, 2))
+                shifted = traffic.send(shifted_url, s.model, build(ws, TRAFFIC, 1.5, 2))
             console.print(
-                f"5/7 traffic {s.model}: normal {demo_traffic.summary(s.model, normal)}; "
-                f"shifted {demo_traffic.summary(s.model, shifted)}"
+                f"5/7 traffic {s.model}: normal {traffic.summary(s.model, normal)}; "
+                f"shifted {traffic.summary(s.model, shifted)}"
             )
         time.sleep(1.0)  # let the prediction loggers flush their batches
         if not settings.pushgateway_url:
@@ -209,7 +211,7 @@ def _summary(
     print(f"\nMLflow tracking store: {uri}  (browse: .venv/bin/mlflow ui --backend-store-uri {uri})")
     print(f"prediction log:        {StoreSettings().resolved_url(ws)} (table model_predictions)")
     print(f"evaluation reports:    {ws.path('kfp', 'root')} (report artifacts of each run)")
-    print(f"compiled pipelines:    {pipelines.COMPILED_DIR}")
+    print(f"compiled pipelines:    {runs.COMPILED_DIR}")
     if settings.pushgateway_url:
         print(f"pushgateway metrics:   {settings.pushgateway_url}/metrics")
     print("\ntry it:")
@@ -221,7 +223,7 @@ def _summary(
             )
 
 
-_t = demo_traffic.tensor
+_t = traffic.tensor
 EXAMPLES = {
     catalog.CREDIT_RISK.name: {
         "inputs": [

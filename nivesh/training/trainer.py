@@ -4,6 +4,7 @@ A trainer module (nivesh/training/<model>.py) exposes `TRAINER`; `steps` dispatc
 on the catalogue name. `options` are the data options of `nivesh train` (column
 names of a user's file); `params` are training parameters (epochs, base model ...),
 passed through the pipeline as JSON.
+`write_trained` stamps a fresh artifact's manifest the same way for every trainer.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from typing import Any, Protocol
 import pandas as pd
 
 from nivesh import catalog
+from nivesh.artifact import Manifest, fingerprint_frame, write_manifest
+from nivesh.catalog import ModelSpec
 from nivesh.evaluation import Evaluation
 from nivesh.settings import Workspace
+
+UNREGISTERED = "v0.0.0-unregistered"  # the version an artifact carries until publish() stamps it
 
 
 class Trainer(Protocol):
@@ -40,3 +45,29 @@ def trainer(model: str) -> Trainer:
     module = importlib.import_module(f"nivesh.training.{spec.python_name}")
     found: Trainer = module.TRAINER
     return found
+
+
+def write_trained(
+    out: Path,
+    spec: ModelSpec,
+    signature: dict[str, Any],
+    train: pd.DataFrame,
+    extra: dict[str, Any],
+    uses_features: bool = True,
+) -> Manifest:
+    """Hash the artifact's files into its manifest: unregistered, no metrics yet (evaluate
+    and publish add them). `uses_features=False` when this artifact was trained without
+    the model's FeatureService (a user's file with other columns)."""
+    return write_manifest(
+        out,
+        Manifest(
+            name=spec.name,
+            version=UNREGISTERED,
+            framework=spec.framework,
+            signature=signature,
+            feature_service=spec.feature_service if uses_features else None,
+            metrics={},
+            data_fingerprint=fingerprint_frame(train),
+            extra=extra,
+        ),
+    )

@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
-from nivesh import secrets
 from nivesh.catalog import ModelSpec
-from nivesh.images import MONITOR_IMAGE, PREDICTOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, TRANSFORMER_IMAGE
+from nivesh.cluster import secrets
+from nivesh.cluster.images import MONITOR_IMAGE, PREDICTOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, TRANSFORMER_IMAGE
 
 MODEL_MOUNT = "/mnt/models"
 HTTP_PORT = 8080
@@ -194,6 +194,13 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
 
 RETRAIN_WEBHOOK = "nivesh-retrain-webhook"
 RETRAIN_PORT = 8090
+
+
+def retrain_webhook_url(namespace: str) -> str:
+    """Where an Alertmanager posts retrain alerts: the webhook Service in `namespace`."""
+    return f"http://{RETRAIN_WEBHOOK}.{namespace}.svc:{RETRAIN_PORT}/alerts"
+
+
 KFP_API = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"
 KFP_TOKEN_DIR = "/var/run/secrets/kubeflow/pipelines"  # noqa: S105 - a path: where kfp.Client looks for its token
 

@@ -11,7 +11,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from nivesh import catalog, registry
-from nivesh.deployments import LIVE, DeploymentLog
+from nivesh.cluster.deploy_log import LIVE, DeploymentLog
 from nivesh.settings import StoreSettings, Workspace
 
 # The monitor gauges status shows (the drift and quality jobs push them).

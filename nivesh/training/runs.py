@@ -106,7 +106,7 @@ def run_local_logged(name: str, ws: Workspace, log: Path, arguments: dict[str, s
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         result = subprocess.run(
-            [sys.executable, "-m", "nivesh.pipelines", name, json.dumps(arguments)],
+            [sys.executable, "-m", "nivesh.training.runs", name, json.dumps(arguments)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,

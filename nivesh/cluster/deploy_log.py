@@ -13,32 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nivesh.predlog import engine_for, id_column, insert_row
+from nivesh.store.tables import engine_for, insert_row, metadata, model_deployments
 
 APPLIED, RENDERED, FAILED = "applied", "rendered", "failed"  # rendered = YAML written for GitOps
 LIVE = (APPLIED, RENDERED)  # rows that changed what runs (or will, once GitOps syncs)
 DEPLOY, ROLLBACK = "deploy", "rollback"
-
-metadata = sa.MetaData()
-model_deployments = sa.Table(
-    "model_deployments",
-    metadata,
-    id_column(),
-    sa.Column("model", sa.String(64), nullable=False),
-    sa.Column("version", sa.String(32), nullable=False),  # semver
-    sa.Column("mlflow_version", sa.String(16), nullable=False),
-    sa.Column("environment", sa.String(32), nullable=False),
-    sa.Column("namespace", sa.String(63), nullable=False),
-    sa.Column("canary_percent", sa.Integer, nullable=True),  # None = all traffic
-    sa.Column("action", sa.String(16), nullable=False),  # deploy | rollback
-    sa.Column("previous_version", sa.String(32), nullable=True),
-    sa.Column("storage_uri", sa.Text, nullable=False),
-    sa.Column("deployed_by", sa.String(128), nullable=False),
-    sa.Column("deployed_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("detail", sa.Text, nullable=True),  # the error, or where the YAML went
-    sa.Index("ix_model_deployments_model_env", "model", "environment", "id"),
-)
 
 
 @dataclass(frozen=True)

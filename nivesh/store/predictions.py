@@ -25,47 +25,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from nivesh.pii import scrub
+from nivesh.store.tables import engine_for, metadata, model_predictions
 
 log = logging.getLogger(__name__)
 
-REQUEST_TYPE = "org.kubeflow.serving.inference.request"
 RESPONSE_TYPE = "org.kubeflow.serving.inference.response"
-
-
-def id_column() -> sa.Column[int]:
-    """A table's surrogate key: BIGINT on PostgreSQL, SQLite's INTEGER rowid alias."""
-    return sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
-
-
-def insert_row(engine: sa.Engine, table: sa.Table, row: dict[str, Any]) -> int:
-    """Insert one row of a table keyed by id_column(); returns its id."""
-    with engine.begin() as conn:
-        key = conn.execute(table.insert().values(**row)).inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
-metadata = sa.MetaData()
-model_predictions = sa.Table(
-    "model_predictions",
-    metadata,
-    id_column(),
-    sa.Column("request_id", sa.String(64), nullable=False, index=True),
-    sa.Column("model", sa.String(64), nullable=False),
-    sa.Column("version", sa.String(32), nullable=False),
-    sa.Column("component", sa.String(16), nullable=False),  # predictor | transformer
-    sa.Column("ce_type", sa.String(64), nullable=False),
-    sa.Column("ce_source", sa.String(256), nullable=False),
-    sa.Column("ce_specversion", sa.String(8), nullable=False, default="1.0"),
-    sa.Column("namespace", sa.String(64), nullable=True),
-    sa.Column("endpoint", sa.String(64), nullable=True),
-    sa.Column("inputs", sa.JSON, nullable=False),
-    sa.Column("outputs", sa.JSON, nullable=True),
-    sa.Column("status_code", sa.Integer, nullable=False),
-    sa.Column("latency_ms", sa.Float, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Index("ix_model_predictions_model_time", "model", "component", "created_at"),
-)
 
 
 def new_id() -> str:
@@ -143,25 +107,6 @@ def hash_key() -> bytes:
     from nivesh.settings import StoreSettings
 
     return StoreSettings().log_hash_key.encode()
-
-
-def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    """WAL lets the monitor read while servers write; NORMAL sync skips an fsync per commit
-    (a crash may lose the last batch of log rows, never corrupt the file)."""
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.close()
-
-
-def engine_for(url: str) -> sa.Engine:
-    """An engine on the prediction store's database (SQLite with WAL, or PostgreSQL): the
-    prediction log and the tables beside it (retraining runs) share it."""
-    engine = sa.create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", sqlite_pragmas)
-    return engine
 
 
 class PredictionStore:
