@@ -6,7 +6,7 @@ NIVESH := $(VENV)/bin/nivesh
 SETUP := $(VENV)/.setup-done
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-unit test-integration test-e2e lint typecheck format compile render \
+.PHONY: help setup demo test test-fast test-unit test-integration test-e2e lint typecheck format compile render \
         validate rules bench bench-quality bench-load bench-speed lock images clean
 
 help: ## list the targets
@@ -21,8 +21,11 @@ setup: $(SETUP) ## create .venv, install locked deps and missing Debian packages
 demo: $(SETUP) ## the whole loop locally: data, Feast, pipeline, servers, traffic, monitor
 	$(NIVESH) demo
 
-test: $(SETUP) ## every test: unit, integration (real services on loopback) and end-to-end
-	$(PY) -m pytest -q
+test: $(SETUP) ## every test: unit, integration (real services on loopback) and end-to-end; slowest 25 shown
+	$(PY) -m pytest -q --durations=25
+
+test-fast: $(SETUP) ## the inner loop: every test not marked slow (a few minutes)
+	$(PY) -m pytest -q -m "not slow" --durations=10
 
 test-unit: $(SETUP) ## unit tests only
 	$(PY) -m pytest -q tests/unit
@@ -33,13 +36,13 @@ test-integration: $(SETUP) ## integration tests (Redis, PostgreSQL, Pushgateway,
 test-e2e: $(SETUP) ## end-to-end loop on a small generated data set
 	$(PY) -m pytest -q tests/e2e
 
-lint: $(SETUP) ## ruff lint + format check
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+lint: $(SETUP) ## ruff lint + format check, mypy on the library, tests, benchmarks and deployables
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
 format: $(SETUP) ## ruff format + autofix
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
-typecheck: $(SETUP) ## mypy on the library
+typecheck: $(SETUP) ## mypy alone (the files are listed in pyproject.toml)
 	$(VENV)/bin/mypy
 
 compile: $(SETUP) ## compile pipelines to pipelines/compiled/

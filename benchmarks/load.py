@@ -111,7 +111,7 @@ def mlserver(model_dir: Path) -> processes.Process:
     )
 
 
-def wrk(url: str, bodies: list[dict], duration: int, connections: int, label: str) -> dict:  # type: ignore[type-arg]
+def wrk(url: str, bodies: list[dict], duration: int, connections: int, label: str) -> dict:
     """Warm up 3 s, then measure; a run with any error or non-2xx answer is refused."""
     body_file = OUT / f"{label}.jsonl"
     body_file.write_text("\n".join(json.dumps(b, separators=(",", ":")) for b in bodies) + "\n")

@@ -43,7 +43,7 @@ from load import OUT, wrk
 BANKING77_TEST = Path(__file__).resolve().parents[2] / "shared" / "data" / "intent" / "test.csv"
 
 
-def _text_bodies(texts: list[str]) -> list[dict]:  # type: ignore[type-arg]
+def _text_bodies(texts: list[str]) -> list[dict]:
     return [{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [t]}]} for t in texts]
 
 

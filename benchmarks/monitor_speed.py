@@ -74,7 +74,7 @@ def _log(store: PredictionStore, frame: pd.DataFrame, columns: list[str]) -> Non
         store.write(records[s : s + 2000])
 
 
-def _timed(fn):  # type: ignore[no-untyped-def]
+def _timed(fn):
     start = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - start

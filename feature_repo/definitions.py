@@ -3,12 +3,13 @@ and one FeatureService per model. Feature names and types come from the data sch
 in nivesh, so they are written once."""
 
 from datetime import timedelta
+from typing import Any
 
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource
 from feast.types import Float64, String
 
 from nivesh.advisor.context import PROFILE as ADVISOR_PROFILE
-from nivesh.catalog import ANOMALY_DETECTOR, CREDIT_RISK, FINANCIAL_ADVISOR, SPENDING_PREDICTOR
+from nivesh.catalog import ANOMALY_DETECTOR, CREDIT_RISK, FINANCIAL_ADVISOR, SPENDING_PREDICTOR, ModelSpec
 from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA, PROFILE_FEATURES
 from nivesh.data.schema import Kind
 from nivesh.data.spending import HISTORY
@@ -27,9 +28,15 @@ user_profile_source = FileSource(
 user_profile_push = PushSource(name="user_profile_push", batch_source=user_profile_source)
 
 
-def _feast_type(name: str):  # type: ignore[no-untyped-def]
+def _feast_type(name: str) -> Any:
     kind = CREDIT_RISK_SCHEMA.column(name).kind
     return String if kind is Kind.CATEGORY else Float64
+
+
+def _service(spec: ModelSpec) -> str:
+    """The model's FeatureService name (the catalogue gives one to every model defined here)."""
+    assert spec.feature_service, spec.name
+    return spec.feature_service
 
 
 user_profile = FeatureView(
@@ -43,7 +50,7 @@ user_profile = FeatureView(
 )
 
 credit_risk_v1 = FeatureService(
-    name=CREDIT_RISK.feature_service,
+    name=_service(CREDIT_RISK),
     features=[user_profile],
     description=f"Stored features of the {CREDIT_RISK.name} model",
 )
@@ -72,7 +79,7 @@ user_txn_activity = FeatureView(
 )
 
 anomaly_detector_v1 = FeatureService(
-    name=ANOMALY_DETECTOR.feature_service,
+    name=_service(ANOMALY_DETECTOR),
     features=[user_txn_activity],
     description=f"Stored features of the {ANOMALY_DETECTOR.name} model",
 )
@@ -98,7 +105,7 @@ user_spend_history = FeatureView(
 )
 
 spending_predictor_v1 = FeatureService(
-    name=SPENDING_PREDICTOR.feature_service,
+    name=_service(SPENDING_PREDICTOR),
     features=[user_spend_history],
     description=f"Stored features of the {SPENDING_PREDICTOR.name} model",
 )
@@ -106,7 +113,7 @@ spending_predictor_v1 = FeatureService(
 
 # The advisor's prompt context: who the user is (profile) and what they spend (history).
 financial_advisor_v1 = FeatureService(
-    name=FINANCIAL_ADVISOR.feature_service,
+    name=_service(FINANCIAL_ADVISOR),
     features=[user_profile[list(ADVISOR_PROFILE)], user_spend_history],
     description=f"The user's context for the {FINANCIAL_ADVISOR.name} (monthly spend, savings rate, risk profile)",
 )

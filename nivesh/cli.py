@@ -476,12 +476,15 @@ def demo(
     users: Annotated[int, typer.Option(help="synthetic users to generate")] = 3000,
     keep_running: Annotated[bool, typer.Option(help="keep the servers up until Ctrl-C")] = True,
     models: Annotated[str, typer.Option(help="comma-separated models; default all")] = "",
+    reuse_registered: Annotated[
+        bool, typer.Option(help="serve the staging versions already registered here; train only the missing ones")
+    ] = False,
 ) -> None:
     """The whole loop on this machine: data, features, pipelines, servers, traffic, monitors."""
     from nivesh.local import demo as run_demo
 
     chosen = [catalog.get(m.strip()).name for m in models.split(",") if m.strip()]
-    run_demo.run(_workspace(), users, keep_running, console, chosen or None)
+    run_demo.run(_workspace(), users, keep_running, console, chosen or None, reuse_registered)
 
 
 @advisor_app.command("dataset")

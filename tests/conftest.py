@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from nivesh.registry import RegisteredVersion
+    from nivesh.settings import Workspace
+    from nivesh.training.steps import Prepared
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT.parent / "shared" / "data"
@@ -25,10 +32,17 @@ def shared_file(*parts: str) -> Path:
 
 
 @pytest.fixture
-def small_credit_data():  # type: ignore[no-untyped-def]
+def small_credit_data():
     from nivesh.data.credit_risk import generate
 
     return generate(1500, seed=3, end=END)
+
+
+def copy_feature_repo(root: Path) -> Path:
+    """The project's Feast repository without its generated data, at root/feature_repo."""
+    repo = root / "feature_repo"
+    shutil.copytree(PROJECT / "feature_repo", repo, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    return repo
 
 
 def make_workspace(root: Path, users: int = 1500) -> Path:
@@ -37,15 +51,14 @@ def make_workspace(root: Path, users: int = 1500) -> Path:
     from nivesh.data.synthetic import write_all
     from nivesh.settings import Workspace
 
-    repo = root / "feature_repo"
-    shutil.copytree(PROJECT / "feature_repo", repo, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    repo = copy_feature_repo(root)
     ws = Workspace(home=root / "var", feature_repo=repo)
     write_all(features.data_dir(ws), users, seed=3, end=datetime.now(UTC).replace(microsecond=0))
     return repo
 
 
 @pytest.fixture(scope="session")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     """Session workspace: generated data, feast apply + materialize (SQLite), env pointing at it."""
     from nivesh import features
     from nivesh.settings import Workspace
@@ -64,6 +77,55 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+# Each model's pipeline arguments in tests: smaller than the demo's runs (the point here is
+# the path; the benchmarks measure quality). Models not named run the pipeline's defaults.
+TEST_RUNS: dict[str, dict[str, dict[str, Any]]] = {
+    "financial-ner": {"options": {"rows": "800"}, "params": {"epochs": 8}},
+    "intent-classifier": {"options": {"rows": "900"}, "params": {"base_model": "packaged", "epochs": 2}},
+}
+
+
+@pytest.fixture(scope="session")
+def trained(workspace: Workspace) -> Callable[[str], RegisteredVersion]:
+    """`trained(model)`: the model's kfp.local pipeline run once per test session in the session
+    workspace (registered as staging, its InferenceService under home/manifests); every test
+    that needs a trained model asks here, so no model is trained twice."""
+    from nivesh import registry
+    from nivesh.training import runs
+
+    done: dict[str, RegisteredVersion] = {}
+
+    def get(model: str) -> RegisteredVersion:
+        if model not in done:
+            run = TEST_RUNS.get(model, {})
+            arguments = {k: json.dumps(v) for k, v in run.items()} | {"manifest_dir": str(workspace.home / "manifests")}
+            runs.run_local_logged(model, workspace, workspace.path("logs", f"pipeline-{model}.log"), arguments)
+            done[model] = registry.resolve(workspace, model, registry.STAGING)
+        return done[model]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def credit_risk_prepared(workspace: Workspace) -> Prepared:
+    """credit-risk's point-in-time join through Feast and its split, once per session, for the
+    tests that fit several versions of their own (champion / challenger, deploy)."""
+    from nivesh.training import steps
+
+    return steps.prepare("credit-risk", workspace)
+
+
+def fit_and_publish(
+    model: str, prepared: Prepared, ws: Workspace, out: Path, params: dict[str, Any]
+) -> tuple[RegisteredVersion, dict[str, float]]:
+    """fit -> assess -> publish, as the pipeline's steps do, with the held-out metrics."""
+    from nivesh.training import steps
+
+    artifact = steps.fit(model, prepared.train, prepared.label, out, params)
+    metrics = steps.assess(model, artifact, prepared.test, prepared.label).evaluation.metrics
+    return steps.publish(model, artifact, metrics, ws), metrics
 
 
 def run_cli(

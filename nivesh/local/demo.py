@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shlex
 import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -96,9 +98,14 @@ def _pushgateway(ws: Workspace, settings: MonitorSettings, console: Console) -> 
     return proc
 
 
-def _train(ws: Workspace, models: list[str], console: Console) -> None:
+def _train(ws: Workspace, models: list[str], console: Console, reuse: bool) -> None:
     manifest_dir = str(ws.path("manifests", "x").parent)
     for model in models:
+        if reuse and (kept := _registered(ws, model)) is not None:
+            console.print(
+                f"3/7 pipeline: reusing {model} {kept.semver}, registered as staging ({_gate_line(ws, kept)})"
+            )
+            continue
         run = DEMO_RUNS.get(model, {})
         arguments = {key: json.dumps(run[key]) for key in ("options", "params") if key in run}
         started = time.monotonic()
@@ -106,16 +113,34 @@ def _train(ws: Workspace, models: list[str], console: Console) -> None:
             log = ws.path("logs", f"pipeline-{model}.log")
             runs.run_local_logged(model, ws, log, arguments | {"manifest_dir": manifest_dir})
         version = registry.resolve(ws, model, registry.STAGING)
-        gate = catalog.get(model).gate
-        client = registry.connect(ws)
-        value = client.get_model_version(model, version.version).tags.get(f"metric.{gate.metric}", "?")
         console.print(
             f"3/7 pipeline: registered {model} {version.semver} as staging "
-            f"({gate.metric} {value}, gate {gate}) in {time.monotonic() - started:.0f}s"
+            f"({_gate_line(ws, version)}) in {time.monotonic() - started:.0f}s"
         )
 
 
-def run(ws: Workspace, users: int, keep_running: bool, console: Console, models: list[str] | None = None) -> None:
+def _registered(ws: Workspace, model: str) -> registry.RegisteredVersion | None:
+    """The model's staging version, or None when nothing is registered yet."""
+    try:
+        return registry.resolve(ws, model, registry.STAGING)
+    except NiveshError:
+        return None
+
+
+def _gate_line(ws: Workspace, version: registry.RegisteredVersion) -> str:
+    gate = catalog.get(version.name).gate
+    value = registry.connect(ws).get_model_version(version.name, version.version).tags.get(f"metric.{gate.metric}", "?")
+    return f"{gate.metric} {value}, gate {gate}"
+
+
+def run(
+    ws: Workspace,
+    users: int,
+    keep_running: bool,
+    console: Console,
+    models: list[str] | None = None,
+    reuse_registered: bool = False,
+) -> None:
     started = time.monotonic()
     models = models or list(catalog.MODELS)
     console.rule("Nivesh ML Services demo")
@@ -127,7 +152,7 @@ def run(ws: Workspace, users: int, keep_running: bool, console: Console, models:
         features.apply(ws)
         features.materialize(ws)  # Feast prints its progress; the status line says it
     console.print(f"2/7 features: {features.yaml_for(ws)} applied and materialized")
-    _train(ws, models, console)
+    _train(ws, models, console, reuse_registered)
     served: list[Served] = []
     settings = MonitorSettings()
     gateway = None
@@ -215,16 +240,23 @@ def _summary(
     if settings.pushgateway_url:
         print(f"pushgateway metrics:   {settings.pushgateway_url}/metrics")
     print("\ntry it:")
-    for s in served:
-        if s.model in EXAMPLES:
-            print(
-                f"  curl -s -H 'Content-Type: application/json' {s.endpoint}/v2/models/{s.model}/infer "
-                f"-d '{json.dumps(EXAMPLES[s.model])}'"
-            )
+    for line in try_lines(served):
+        print(f"  {line}")
+
+
+def try_lines(served: list[Served]) -> list[str]:
+    """One shell line per served model that sends its example; the body is shell-quoted, since
+    examples hold apostrophes ("what's my balance")."""
+    return [
+        f"curl -s -H 'Content-Type: application/json' {s.endpoint}/v2/models/{s.model}/infer "
+        f"-d {shlex.quote(json.dumps(EXAMPLES[s.model]))}"
+        for s in served
+        if s.model in EXAMPLES
+    ]
 
 
 _t = traffic.tensor
-EXAMPLES = {
+EXAMPLES: dict[str, dict[str, Any]] = {
     catalog.CREDIT_RISK.name: {
         "inputs": [
             _t("user_id", ["U000001"], "BYTES"),

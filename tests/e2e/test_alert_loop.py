@@ -23,7 +23,6 @@ from nivesh.local.servers import serve
 from nivesh.monitoring import dashboards, job
 from nivesh.monitoring.alerting import RULES_DIR
 from nivesh.settings import MonitorSettings
-from nivesh.training import runs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(2400)]
 MODEL = catalog.CREDIT_RISK.name
@@ -58,13 +57,12 @@ def _rules() -> list[dict[str, Any]]:
     ]
 
 
-def test_drift_alert_reaches_the_webhook_and_retrains(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_drift_alert_reaches_the_webhook_and_retrains(workspace, trained, tmp_path: Path) -> None:
     for tool in ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway"):
         if not processes.shutil.which(tool):
             pytest.skip(f"{tool} not installed: sudo apt-get install {tool}")
-    runs.run_local_logged(MODEL, workspace, workspace.path("logs", "alert-loop-pipeline.log"), {})
-    first = registry.resolve(workspace, MODEL, registry.STAGING)
-    served = serve(MODEL, workspace)
+    first = trained(MODEL)
+    served = serve(MODEL, workspace, first.semver)
     hook = processes.start_retrain_webhook(tmp_path / "webhook.log")
     assert served.transformer is not None
     targets = {MODEL: [served.predictor.url, served.transformer.url]}
@@ -131,8 +129,8 @@ def test_drift_alert_reaches_the_webhook_and_retrains(workspace, tmp_path: Path)
             assert codes and all(c >= 500 for c in codes), codes
             _wait("5xx in Prometheus", lambda: s.query('nivesh:requests:rate5m{code=~"5.."}'), 30)
 
-            for q in panel_queries:  # the error panels have data once there are errors
-                assert q in answered or s.query(q), f"dashboard query returned no series: {q}"
+            for query in panel_queries:  # the error panels have data once there are errors
+                assert query in answered or s.query(query), f"dashboard query returned no series: {query}"
             for rule in _rules():
                 series = s.query(rule["expr"])  # raises if Prometheus cannot parse it
                 if "record" in rule:

@@ -1,54 +1,100 @@
-"""The whole loop as `make demo` runs it, on a small generated data set, in a fresh workspace."""
+"""The whole loop as `make demo` runs it, driven as a user drives it: the CLI in a child
+process, its servers left running, and every `curl` line it prints pasted into bash.
+
+The demo serves the versions the session's pipelines registered (`--reuse-registered`), so
+no model is trained twice in a test session; the pipelines themselves are covered where
+they ran (tests/integration)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from nivesh.catalog import MODELS
-from tests.conftest import PROJECT, run_cli
+from nivesh.settings import Workspace
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(3000)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(2400)]
+READY = "Servers keep running"
+READY_WITHIN_S = 1800
 
 
-def test_demo_runs_the_whole_loop(tmp_path: Path) -> None:
-    import shutil
-
-    repo = tmp_path / "feature_repo"
-    shutil.copytree(PROJECT / "feature_repo", repo, ignore=shutil.ignore_patterns("data", "__pycache__"))
+def _start_demo(ws: Workspace, cwd: Path) -> tuple[subprocess.Popen[str], list[str], threading.Event]:
+    """`nivesh demo` in the session workspace; a thread collects its output lines."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NIVESH_", "MLFLOW_"))}
-    env.update({"NIVESH_HOME": str(tmp_path / "var"), "NIVESH_FEATURE_REPO": str(repo)})
-    out = run_cli("demo", "--users", "1500", "--no-keep-running", timeout=2700, env=env, cwd=tmp_path)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
-    text = out.stdout + out.stderr
-    for step in (
-        "1/7 data",
-        "2/7 features",
-        "3/7 pipeline: registered credit-risk v1.0.0",
-        "4/7 serving",
-        "5/7 traffic",
-        "6/7 monitor",
-        "7/7 ready",
-    ):
-        assert step in text, text[-3000:]
-    assert re.search(
-        r"v2 endpoint \(transformer\): POST http://127\.0\.0\.1:\d+/v2/models/credit-risk/infer",
-        text,
+    env.update({"NIVESH_HOME": str(ws.home), "NIVESH_FEATURE_REPO": str(ws.feature_repo)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from nivesh.cli import main; main()", "demo", "--users", "1500", "--reuse-registered"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=cwd,
     )
-    for model in MODELS:  # every model trained, served, asked and monitored
-        assert f"3/7 pipeline: registered {model} v1.0.0 as staging" in text, text[-3000:]
-        assert re.search(
-            rf"v2 endpoint \((transformer|predictor)\): POST http://127\.0\.0\.1:\d+/v2/models/{model}/infer", text
-        )
-        assert f"5/7 traffic {model}: normal" in text and f"6/7 monitor {model}:" in text
-        assert (tmp_path / "var" / "manifests" / f"{model}.yaml").is_file()
-    # the loop in short: the drift alert fires in Prometheus, reaches the webhook, retrains
-    assert re.search(r"6/7 alerts firing in Prometheus: .*NiveshInputDrift credit-risk", text), text[-3000:]
-    assert re.search(r"6/7 retraining: NiveshInputDrift credit-risk -> registered v1\.1\.0 \(staging: ", text)
-    drift = re.search(r"6/7 monitor credit-risk: drift share (\d\.\d+)", text)
-    assert drift and float(drift.group(1)) > 0.3  # the shifted half of the traffic is noticed
-    assert list((tmp_path / "var" / "reports" / "credit-risk").glob("drift-*.html"))
-    assert list((tmp_path / "var" / "reports" / "intent-classifier").glob("drift-*.html"))
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def collect() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if READY in line:
+                ready.set()
+        ready.set()  # the process ended: nothing more will come
+
+    threading.Thread(target=collect, daemon=True).start()
+    return proc, lines, ready
+
+
+def test_demo_runs_the_whole_loop_and_its_lines_work_in_a_shell(
+    workspace: Workspace, trained: Callable[[str], object], tmp_path: Path
+) -> None:
+    for model in MODELS:  # the session's registered versions, which the demo serves
+        trained(model)
+    proc, lines, ready = _start_demo(workspace, tmp_path)
+    try:
+        ready.wait(READY_WITHIN_S)
+        text = "\n".join(lines)
+        assert proc.poll() is None and READY in text, text[-4000:]
+        for step in ("1/7 data", "2/7 features", "4/7 serving", "5/7 traffic", "6/7 monitor", "7/7 ready"):
+            assert step in text, text[-3000:]
+        for model in MODELS:  # every model served, asked and monitored
+            assert re.search(rf"3/7 pipeline: reusing {model} v1\.\d+\.\d+, registered as staging", text), text[-3000:]
+            assert re.search(
+                rf"v2 endpoint \((transformer|predictor)\): POST http://127\.0\.0\.1:\d+/v2/models/{model}/infer", text
+            )
+            assert f"5/7 traffic {model}: normal" in text and f"6/7 monitor {model}:" in text
+        # the loop in short: the drift alert fires in Prometheus and reaches the webhook
+        assert re.search(r"6/7 alerts firing in Prometheus: .*NiveshInputDrift credit-risk", text), text[-3000:]
+        assert re.search(r"6/7 retraining: NiveshInputDrift credit-risk -> registered v1\.\d+\.0 \(staging", text)
+        drift = re.search(r"6/7 monitor credit-risk: drift share (\d\.\d+)", text)
+        assert drift and float(drift.group(1)) > 0.3  # the shifted half of the traffic is noticed
+        assert list((workspace.home / "reports" / "credit-risk").glob("drift-*.html"))
+        # what a user copies: each `curl` line of "try it", pasted into bash, gets an answer
+        pasted = [line.strip() for line in lines if line.strip().startswith("curl ")]
+        asked = {m.group(1) for line in pasted if (m := re.search(r"/v2/models/([a-z-]+)/infer", line))}
+        assert asked == set(MODELS), pasted
+        for line in pasted:
+            out = subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=120)
+            assert out.returncode == 0, (line, out.stderr)
+            body = json.loads(out.stdout)
+            assert body.get("outputs") and "error" not in body, (line, out.stdout[:500])
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: the demo stops its servers
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    deadline = time.monotonic() + 5
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.returncode is not None

@@ -11,11 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nivesh import catalog
+from nivesh import catalog, registry
 from nivesh.local import processes
 from nivesh.local.servers import start_predictor
-from nivesh.settings import Workspace
-from nivesh.training import steps
 from tests.fakes_vertex import FakeVertex, serve, service_account_key
 
 pytestmark = pytest.mark.integration
@@ -24,9 +22,10 @@ ENDPOINT = "projects/nivesh-test/locations/asia-south1/endpoints/777"
 
 
 @pytest.fixture(scope="module")
-def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    prepared = steps.prepare(MODEL, Workspace())
-    return steps.fit(MODEL, prepared.train, prepared.label, tmp_path_factory.mktemp("advisor") / "model")
+def artifact(workspace, trained, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's trained advisor, downloaded (verified) from the registry."""
+    folder, _ = registry.download(workspace, trained(MODEL), tmp_path_factory.mktemp("advisor") / "model")
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +95,7 @@ def test_vertex_down_is_a_clear_503(server: tuple[str, FakeVertex]) -> None:
 
 def test_tuning_pipeline_uploads_tunes_and_registers_the_endpoint(
     workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The compiled DAG's steps under kfp.local: Cloud Storage upload, tuning job, bounded
     wait, the endpoint recorded in the artifact and in the registry's tags."""
     from nivesh import registry

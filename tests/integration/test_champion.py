@@ -4,26 +4,27 @@ becomes production only when it beats production on the same held-out rows."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nivesh import catalog, registry
 from nivesh.settings import Workspace
-from nivesh.training import champion, steps
+from nivesh.training import champion
+from tests.conftest import fit_and_publish
 
 pytestmark = pytest.mark.integration
 MODEL = catalog.CREDIT_RISK.name
 WEAK = {"max_depth": 1, "eta": 0.0005}  # barely learns: a clearly worse model on the same data
 
 
-def test_promoted_only_when_better(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_promoted_only_when_better(workspace, credit_risk_prepared, tmp_path: Path) -> None:
     ws = Workspace(home=tmp_path / "var", feature_repo=workspace.feature_repo)  # its own registry
-    prepared = steps.prepare(MODEL, ws)
+    prepared = credit_risk_prepared
 
-    def register(name: str, params: dict[str, float]) -> tuple[registry.RegisteredVersion, float]:
-        artifact = steps.fit(MODEL, prepared.train, prepared.label, tmp_path / name, params)
-        metrics = steps.assess(MODEL, artifact, prepared.test, prepared.label).evaluation.metrics
-        return steps.publish(MODEL, artifact, metrics, ws), float(metrics["auc"])
+    def register(name: str, params: dict[str, Any]) -> tuple[registry.RegisteredVersion, float]:
+        version, metrics = fit_and_publish(MODEL, prepared, ws, tmp_path / name, params)
+        return version, float(metrics["auc"])
 
     weak, weak_auc = register("weak", WEAK)
     first = champion.decide(MODEL, weak, weak_auc, prepared.test, prepared.label, ws)

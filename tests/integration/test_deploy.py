@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from nivesh import catalog, registry
-from nivesh.cluster import deploy, status, storage
+from nivesh.cluster import deploy, environments, status, storage
 from nivesh.cluster.deploy_log import DeploymentLog
 from nivesh.errors import NiveshError
 from nivesh.settings import RegistrySettings, StoreSettings, Workspace
-from nivesh.training import steps
+from tests.conftest import fit_and_publish
 from tests.fakes_http import serve_json
 
 pytestmark = pytest.mark.integration
@@ -39,20 +39,20 @@ def _kubeconfig(path: Path, server: str) -> Path:
     return path
 
 
-def test_deploy_canary_rollback_and_apply_are_recorded(workspace, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_deploy_canary_rollback_and_apply_are_recorded(
+    workspace, credit_risk_prepared, tmp_path: Path, monkeypatch
+) -> None:
     # its own registry and store (an earlier test's mlflow.set_tracking_uri exported MLFLOW_TRACKING_URI)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     ws = Workspace(home=tmp_path / "var", feature_repo=workspace.feature_repo)
     reg, store_url = RegistrySettings(), StoreSettings().resolved_url(ws)
     monkeypatch.setenv(deploy.ACTOR_ENV, "ci-bot")
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    prepared = steps.prepare(MODEL, ws)
-    versions = []
-    for name, params in (("first", {"max_depth": 2}), ("second", {})):
-        artifact = steps.fit(MODEL, prepared.train, prepared.label, tmp_path / name, params)
-        metrics = steps.assess(MODEL, artifact, prepared.test, prepared.label).evaluation.metrics
-        versions.append(steps.publish(MODEL, artifact, metrics, ws))
-    v1, v2 = versions
+    first_params: dict[str, Any] = {"max_depth": 2}
+    v1, v2 = (
+        fit_and_publish(MODEL, credit_risk_prepared, ws, tmp_path / name, params)[0]
+        for name, params in (("first", first_params), ("second", {}))
+    )
     log = DeploymentLog(StoreSettings().resolved_url(ws))
 
     dry = deploy.deploy(ws, MODEL, v1.semver, "prod", reg, store_url, dry_run=True)
@@ -66,11 +66,14 @@ def test_deploy_canary_rollback_and_apply_are_recorded(workspace, tmp_path: Path
 
     out = tmp_path / "gitops"
     first = deploy.deploy(ws, MODEL, v1.semver, "staging", reg, store_url, output=out)
+    assert first.path is not None
     assert first.path == out / "staging" / f"{MODEL}.yaml" and yaml.safe_load(first.path.read_text())["kind"]
     canary = deploy.deploy(ws, MODEL, v2.semver, "staging", reg, store_url, canary=10, output=out)
+    assert canary.path is not None
     assert yaml.safe_load(canary.path.read_text())["spec"]["predictor"]["canaryTrafficPercent"] == 10
     assert registry.resolve(ws, MODEL, registry.STAGING).semver == v2.semver
     back = deploy.rollback(ws, MODEL, "staging", reg, store_url, output=out)
+    assert back.path is not None
     assert "canaryTrafficPercent" not in yaml.safe_load(back.path.read_text())["spec"]["predictor"]
     assert registry.resolve(ws, MODEL, registry.STAGING).semver == v1.semver
 
@@ -99,7 +102,9 @@ def test_deploy_canary_rollback_and_apply_are_recorded(workspace, tmp_path: Path
         assert call["body"]["metadata"]["labels"]["nivesh.in/model-version"] == v2.semver
 
         monkeypatch.setitem(
-            deploy.ENVIRONMENTS, "forbidden", deploy.Environment("forbidden", "forbid", "forbidden", overlay="prod")
+            environments.ENVIRONMENTS,
+            "forbidden",
+            environments.Environment("forbidden", "forbid", "forbidden", overlay="prod"),
         )
         with pytest.raises(NiveshError, match="was not applied"):
             deploy.deploy(ws, MODEL, v1.semver, "forbidden", reg, store_url)

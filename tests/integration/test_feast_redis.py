@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from typing import cast
 
 import pandas as pd
 import pytest
@@ -18,7 +19,7 @@ from tests.conftest import make_workspace
 pytestmark = pytest.mark.integration
 
 
-def test_redis_online_store_round_trip(tmp_path, redis_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_redis_online_store_round_trip(tmp_path, redis_url, monkeypatch) -> None:
     repo = make_workspace(tmp_path, users=200)
     monkeypatch.setenv("NIVESH_REDIS_URL", redis_url)
     monkeypatch.delenv("NIVESH_FEAST_REGISTRY", raising=False)
@@ -42,7 +43,7 @@ def test_redis_online_store_round_trip(tmp_path, redis_url, monkeypatch) -> None
     client = redis.Redis.from_url(redis_url, socket_timeout=2)
     keys = list(client.scan_iter(count=1000))
     assert keys
-    ttls = [client.ttl(k) for k in keys[:20]]
+    ttls = [cast(int, client.ttl(k)) for k in keys[:20]]
     assert all(0 < t <= 3600 for t in ttls), ttls  # key_ttl_seconds from feature_store.redis.yaml
 
     # a real-time update through the push source is visible online at once

@@ -18,7 +18,6 @@ from nivesh.local import demo, traffic
 from nivesh.local.servers import Served, serve
 from nivesh.settings import MonitorSettings, StoreSettings
 from nivesh.store.predictions import PredictionStore
-from nivesh.training import runs
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MODELS = [
@@ -28,20 +27,12 @@ MODELS = [
     catalog.SPENDING_PREDICTOR.name,
     catalog.FINANCIAL_ADVISOR.name,
 ]
-# Smaller than the demo's runs: the point here is the path, the benchmarks measure quality.
-PARAMS: dict[str, dict[str, Any]] = {
-    catalog.FINANCIAL_NER.name: {"options": {"rows": "800"}, "params": {"epochs": 8}},
-    catalog.INTENT_CLASSIFIER.name: {"options": {"rows": "900"}, "params": {"base_model": "packaged", "epochs": 2}},
-}
 
 
 @pytest.fixture(scope="module", params=MODELS)
-def served(request, workspace) -> Iterator[Served]:  # type: ignore[no-untyped-def]
+def served(request, workspace, trained) -> Iterator[Served]:
     model = request.param
-    run = PARAMS.get(model, {})
-    arguments = {k: json.dumps(v) for k, v in run.items()} | {"manifest_dir": str(workspace.home / "manifests")}
-    runs.run_local_logged(model, workspace, workspace.path("logs", f"pipeline-{model}.log"), arguments)
-    s = serve(model, workspace)
+    s = serve(model, workspace, trained(model).semver)
     yield s
     s.stop()
 
@@ -50,9 +41,9 @@ def _infer(s: Served, body: dict[str, Any]) -> httpx.Response:
     return httpx.post(f"{s.endpoint}/v2/models/{s.model}/infer", json=body, timeout=60)
 
 
-def test_registered_with_gate_metric_and_isvc(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
+def test_registered_with_gate_metric_and_isvc(workspace, served: Served) -> None:
     spec = catalog.get(served.model)
-    version = registry.resolve(workspace, served.model, registry.STAGING)
+    version = registry.resolve(workspace, served.model, served.semver)
     tags = registry.connect(workspace).get_model_version(served.model, version.version).tags
     assert spec.gate.passes({spec.gate.metric: float(tags[f"metric.{spec.gate.metric}"])})
     assert (workspace.home / "manifests" / f"{served.model}.yaml").is_file()
@@ -60,7 +51,7 @@ def test_registered_with_gate_metric_and_isvc(workspace, served: Served) -> None
     assert meta["inputs"] and meta["outputs"]
 
 
-def test_example_requests_are_answered_and_logged(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
+def test_example_requests_are_answered_and_logged(workspace, served: Served) -> None:
     body = demo.EXAMPLES[served.model]
     r = _infer(served, body)
     assert r.status_code == 200, r.text

@@ -17,31 +17,28 @@ from nivesh.local import traffic
 from nivesh.local.servers import Served, serve
 from nivesh.settings import MonitorSettings, StoreSettings
 from nivesh.store.predictions import PredictionStore
-from nivesh.training import runs
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 NAME = CREDIT_RISK.name
 
 
 @pytest.fixture(scope="module")
-def registered(workspace):  # type: ignore[no-untyped-def]
-    out = workspace.home / "manifests"
-    runs.run_local_logged(NAME, workspace, workspace.path("logs", "pipeline.log"), {"manifest_dir": str(out)})
-    return registry.resolve(workspace, NAME, registry.STAGING)
+def registered(trained):
+    return trained(NAME)
 
 
 @pytest.fixture(scope="module")
-def served(workspace, registered) -> Iterator[Served]:  # type: ignore[no-untyped-def]
-    s = serve(NAME, workspace)
+def served(workspace, registered) -> Iterator[Served]:
+    s = serve(NAME, workspace, registered.semver)
     yield s
     s.stop()
 
 
-def _infer(url: str, body: dict) -> httpx.Response:  # type: ignore[type-arg]
+def _infer(url: str, body: dict) -> httpx.Response:
     return httpx.post(f"{url}/v2/models/{NAME}/infer", json=body, timeout=10)
 
 
-def test_pipeline_registers_a_gated_version_and_emits_its_isvc(workspace, registered) -> None:  # type: ignore[no-untyped-def]
+def test_pipeline_registers_a_gated_version_and_emits_its_isvc(workspace, registered) -> None:
     assert registered.semver.startswith("v1.")
     client = registry.connect(workspace)
     mv = client.get_model_version(NAME, registered.version)
@@ -66,7 +63,7 @@ def test_metadata_lists_inputs_and_outputs(served: Served) -> None:
     assert "loan_percent_income" in [i["name"] for i in pmeta["inputs"]]
 
 
-def test_transformer_fetches_features_and_predictor_explains(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
+def test_transformer_fetches_features_and_predictor_explains(workspace, served: Served) -> None:
     rows = traffic.sample_applications(workspace, 12, seed=4)
     r = _infer(served.endpoint, traffic.v2_body(rows))
     assert r.status_code == 200, r.text
@@ -91,7 +88,7 @@ def test_transformer_fetches_features_and_predictor_explains(workspace, served: 
         (lambda b: b.update(inputs=5), "inputs"),
     ],
 )
-def test_bad_requests_are_400_naming_the_field(workspace, served: Served, mutate, field) -> None:  # type: ignore[no-untyped-def]
+def test_bad_requests_are_400_naming_the_field(workspace, served: Served, mutate, field) -> None:
     body = traffic.v2_body(traffic.sample_applications(workspace, 1, seed=5))
     mutate(body)
     r = _infer(served.endpoint, body)
@@ -99,7 +96,7 @@ def test_bad_requests_are_400_naming_the_field(workspace, served: Served, mutate
     assert r.json()["error"].startswith(field), r.text
 
 
-def test_requests_are_logged_masked(workspace, served: Served) -> None:  # type: ignore[no-untyped-def]
+def test_requests_are_logged_masked(workspace, served: Served) -> None:
     _infer(
         served.endpoint,
         traffic.v2_body(traffic.sample_applications(workspace, 3, seed=6)),
@@ -117,7 +114,7 @@ def test_requests_are_logged_masked(workspace, served: Served) -> None:  # type:
     assert "person_income" in predictor[0]["inputs"]
 
 
-def test_monitor_detects_shifted_traffic_and_pushes(workspace, served: Served, pushgateway: str) -> None:  # type: ignore[no-untyped-def]
+def test_monitor_detects_shifted_traffic_and_pushes(workspace, served: Served, pushgateway: str) -> None:
     from nivesh.monitoring import job
 
     traffic.send(served.endpoint, NAME, traffic.credit_risk(workspace, 200, 1.5, 7))

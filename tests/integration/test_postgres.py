@@ -29,7 +29,7 @@ def test_prediction_store_on_postgres(pg_dsn: str) -> None:
     assert rows[0]["inputs"]["note"] == ["a/c XXXXXXXX9012"]
 
 
-def test_mlflow_registry_on_postgres(pg_dsn: str, tmp_path, small_credit_data, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_mlflow_registry_on_postgres(pg_dsn: str, tmp_path, small_credit_data, monkeypatch) -> None:
     import pandas as pd
 
     from nivesh import registry

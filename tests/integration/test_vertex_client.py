@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from google.oauth2.credentials import Credentials
@@ -31,13 +32,19 @@ def fake() -> Iterator[FakeVertex]:
         yield f
 
 
-def _settings(fake: FakeVertex, **kw: object) -> VertexSettings:
-    base = {"project": "nivesh-test", "region": "asia-south1", "base_url": fake.url, "backoff_s": 0.01, "poll_s": 0.0}
+def _settings(fake: FakeVertex, **kw: Any) -> VertexSettings:
+    base: dict[str, Any] = {
+        "project": "nivesh-test",
+        "region": "asia-south1",
+        "base_url": fake.url,
+        "backoff_s": 0.01,
+        "poll_s": 0.0,
+    }
     return VertexSettings(**(base | kw))
 
 
 def _client(settings: VertexSettings) -> object:
-    return vertex.client(settings, credentials=Credentials(token="test-token"))  # type: ignore[no-untyped-call]
+    return vertex.client(settings, credentials=Credentials(token="test-token"))
 
 
 def test_generate_sends_the_rules_sources_and_question(fake: FakeVertex) -> None:

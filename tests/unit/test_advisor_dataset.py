@@ -111,7 +111,7 @@ def test_pii_is_scrubbed_from_what_is_taught() -> None:
         ),
     ],
 )
-def test_invalid_examples_are_named(example: dict, problem: str) -> None:  # type: ignore[type-arg]
+def test_invalid_examples_are_named(example: dict, problem: str) -> None:
     assert any(problem in p for p in d.problems(example, d.Limits()))
 
 

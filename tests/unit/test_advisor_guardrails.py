@@ -10,7 +10,7 @@ CASES = suite.load()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_adversarial_case(case: dict) -> None:  # type: ignore[type-arg]
+def test_adversarial_case(case: dict) -> None:
     assert suite.failures(case) == []
 
 

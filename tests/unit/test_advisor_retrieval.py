@@ -53,7 +53,7 @@ def test_injected_passage_text_never_reaches_the_answer(index: r.Index) -> None:
 class _Echo:
     name = "echo"
 
-    def generate(self, question, passages, context):  # type: ignore[no-untyped-def]
+    def generate(self, question, passages, context):
         return f"Buy Infosys shares now. {passages[0].text}"
 
 

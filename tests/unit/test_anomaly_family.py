@@ -33,7 +33,7 @@ def test_missing_activity_means_none_and_ratio_is_one() -> None:
     assert cols["txn_count_1h"] == [0.0] and cols["amount_to_mean_24h"] == [1.0]
 
 
-def test_calibrated_fpr_and_frauds_stand_out(frame: pd.DataFrame, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_calibrated_fpr_and_frauds_stand_out(frame: pd.DataFrame, tmp_path) -> None:
     normal, fraud = frame[frame.is_fraud == 0], frame[frame.is_fraud == 1]
     train, held = normal.iloc[: int(len(normal) * 0.8)], normal.iloc[int(len(normal) * 0.8) :]
     numeric = [c for c in frame.columns if c not in ("merchant_category", "channel", "is_fraud")]
@@ -64,7 +64,7 @@ def test_amounts_past_the_training_range_keep_raising_the_score(frame: pd.DataFr
     )
 
 
-def test_unexpected_types_in_a_skops_file_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_types_in_a_skops_file_are_refused(tmp_path) -> None:
     import skops.io as sio
     from sklearn.ensemble import IsolationForest
     from sklearn.linear_model import LogisticRegression

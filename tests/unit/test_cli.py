@@ -16,7 +16,7 @@ def test_unknown_model_is_one_clear_line() -> None:
     assert "Traceback" not in out.stderr
 
 
-def test_missing_data_file_says_how_to_fix(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_data_file_says_how_to_fix(tmp_path) -> None:
     out = _nivesh("train", "credit-risk", "--data", str(tmp_path / "nope.csv"))
     assert out.returncode == 2 and "no such file" in out.stderr and "Traceback" not in out.stderr
 

@@ -17,7 +17,7 @@ def _frame(n: int, shift: float, seed: int) -> pd.DataFrame:
     )
 
 
-def test_shifted_inputs_drift_and_unshifted_do_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_shifted_inputs_drift_and_unshifted_do_not(tmp_path) -> None:
     reference = _frame(2000, 0.0, 1)
     same = compute("credit-risk", "v1.0.0", VIEW, reference, _frame(800, 0.0, 2), 0.3, None)
     assert same.drift_share == 0 and not same.alert and same.rows_compared == 800
@@ -42,7 +42,7 @@ def test_empty_window_reports_nothing() -> None:
     assert result.rows_compared == 0 and result.columns == {} and not result.alert
 
 
-def test_text_view_compares_descriptors_and_predicted_label(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_text_view_compares_descriptors_and_predicted_label(tmp_path) -> None:
     from nivesh.monitoring.text import SHAPE, shape
 
     view = MonitorView(list(SHAPE), ["intent"], text_input="text")
@@ -54,7 +54,7 @@ def test_text_view_compares_descriptors_and_predicted_label(tmp_path) -> None:  
     assert result.alert and result.columns["text_length"].drifted and result.columns["intent"].drifted
 
 
-def test_language_mix_vocabulary_and_meaning_drift_with_the_same_shape(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_language_mix_vocabulary_and_meaning_drift_with_the_same_shape(tmp_path) -> None:
     """Texts of about the same length and script: Hinglish shows in hinglish_share and
     oov_share, a new topic in the embedding components, the same traffic in nothing; a
     saved profile loads back the same."""
@@ -124,7 +124,7 @@ def test_spending_histories_drift_on_a_jump_and_not_on_other_users() -> None:
     assert series.describe(["not json", None]).isna().all().all()  # an unreadable row is empty, not an error
 
 
-def test_a_small_window_against_a_large_reference_does_not_alert_on_unchanged_traffic(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_small_window_against_a_large_reference_does_not_alert_on_unchanged_traffic(monkeypatch) -> None:
     """Evidently picks distances for a 5,000-row reference; on 40 logged rows those are
     mostly sampling noise and alert on unchanged traffic. The p-value tests used while a side
     is small stay quiet on the same windows, and still find a real shift."""

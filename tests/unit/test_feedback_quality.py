@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_labels_are_stored_per_row_and_a_correction_replaces(tmp_path: Path) -> 
 
 def test_quality_joins_rows_and_labels_and_scores() -> None:
     assert CREDIT.feedback and INTENT.feedback
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"request_id": "a", "outputs": {"probability": [0.9, 0.2, 0.7]}},
         {"request_id": "b", "outputs": {"probability": [0.1]}},
         {"request_id": "c", "outputs": None},  # a failed request: nothing to score

@@ -17,7 +17,7 @@ def test_same_seed_same_data() -> None:
     assert not generate(300, seed=6, end=END).applications.equals(a.applications)
 
 
-def test_columns_mirror_the_real_schema_after_the_join(small_credit_data) -> None:  # type: ignore[no-untyped-def]
+def test_columns_mirror_the_real_schema_after_the_join(small_credit_data) -> None:
     d = small_credit_data
     joined = pd.merge_asof(
         d.applications.sort_values("event_timestamp"),
@@ -30,7 +30,7 @@ def test_columns_mirror_the_real_schema_after_the_join(small_credit_data) -> Non
     assert set(PROFILE_FEATURES) <= set(d.profiles.columns)
 
 
-def test_values_are_realistic_rupee_amounts(small_credit_data) -> None:  # type: ignore[no-untyped-def]
+def test_values_are_realistic_rupee_amounts(small_credit_data) -> None:
     p, a = small_credit_data.profiles, small_credit_data.applications
     assert 300_000 < p.person_income.median() < 1_200_000  # Rs 3-12 lakh a year
     assert a.loan_amnt.between(25_000, 2_500_000).all()

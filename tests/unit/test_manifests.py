@@ -334,7 +334,7 @@ def test_every_pipeline_task_is_bounded_and_placed_with_kfp_kubernetes(name: str
         assert "exec-train-model" in ir["deploymentSpec"]["executors"]
 
 
-def test_storage_uri_is_one_a_storage_initializer_can_fetch(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_storage_uri_is_one_a_storage_initializer_can_fetch(monkeypatch) -> None:
     """A tracking server with --serve-artifacts records mlflow-artifacts:/PATH, which KServe cannot
     fetch: it becomes PATH under the server's artifacts destination (the nivesh-mlflow Secret)."""
     from nivesh import registry
@@ -354,7 +354,7 @@ def test_storage_uri_is_one_a_storage_initializer_can_fetch(monkeypatch) -> None
     assert "NIVESH_STORAGE_URI_PREFIX" in warning
 
 
-def test_base_manifests_name_versions_where_a_deploy_puts_them(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_base_manifests_name_versions_where_a_deploy_puts_them(monkeypatch) -> None:
     """The base InferenceServices and `nivesh deploy` share one storage layout, PREFIX/<model>/<semver>:
     the base once pointed at PREFIX/<model>/production, a path nothing ever wrote."""
     from nivesh import registry

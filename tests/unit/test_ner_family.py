@@ -58,7 +58,7 @@ def test_generated_spans_match_their_text() -> None:
             assert label in ner_data.LABELS and 0 <= s < e <= len(text) and text[s:e].strip() == text[s:e]
 
 
-def test_trained_pipeline_finds_entities_with_values(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_trained_pipeline_finds_entities_with_values(tmp_path) -> None:
     nlp, _ = ner.train(ner_data.generate(800, seed=1), ner.NerConfig(epochs=8))
     nlp.to_disk(tmp_path / "p")
     loaded = ner.load(tmp_path / "p")
@@ -72,7 +72,7 @@ def test_trained_pipeline_finds_entities_with_values(tmp_path) -> None:  # type:
     assert by_label["DATE"]["value"] == {"start": "2026-10-01", "end": "2026-10-31"}
 
 
-def test_jsonl_errors_name_the_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_jsonl_errors_name_the_line(tmp_path) -> None:
     path = tmp_path / "d.jsonl"
     path.write_text(
         json.dumps({"text": "pay 5k", "entities": [[4, 6, "MONEY"]]})

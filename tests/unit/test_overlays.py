@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from nivesh.cluster import overlays
 from nivesh.errors import NiveshError
 from nivesh.settings import PROJECT_ROOT
 
-ISVC = {
+ISVC: dict[str, Any] = {
     "kind": "InferenceService",
     "metadata": {"name": "credit-risk", "labels": {"nivesh.in/transformer": "feast"}, "annotations": {"a/b": "x"}},
     "spec": {"predictor": {"minReplicas": 1}},
@@ -24,7 +25,7 @@ def _overlay(root: Path, patches: str, components: str = "") -> Path:
     return root / "overlays"
 
 
-def test_patches_match_by_kind_name_and_label_and_escape_slashes(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_patches_match_by_kind_name_and_label_and_escape_slashes(tmp_path: Path, monkeypatch) -> None:
     patches = """
   - target: {kind: InferenceService, labelSelector: nivesh.in/transformer=feast}
     patch: |-
@@ -45,7 +46,7 @@ def test_patches_match_by_kind_name_and_label_and_escape_slashes(tmp_path: Path,
     assert ISVC["metadata"]["annotations"]["a/b"] == "x"  # the input is left alone
 
 
-def test_a_replace_of_a_missing_field_and_other_patch_kinds_are_errors(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_replace_of_a_missing_field_and_other_patch_kinds_are_errors(tmp_path: Path, monkeypatch) -> None:
     missing = (
         "  - target: {kind: InferenceService}\n"
         "    patch: '[{op: replace, path: /spec/transformer/minReplicas, value: 0}]'\n"
@@ -59,7 +60,7 @@ def test_a_replace_of_a_missing_field_and_other_patch_kinds_are_errors(tmp_path:
         overlays.apply(ISVC, "x")
 
 
-def test_an_image_reads_its_copy_and_a_missing_one_says_how_to_fix(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_image_reads_its_copy_and_a_missing_one_says_how_to_fix(tmp_path: Path, monkeypatch) -> None:
     # what the Dockerfile copies: manifests/overlays and manifests/components, not the base
     for part in ("overlays", "components"):
         shutil.copytree(PROJECT_ROOT / "manifests" / part, tmp_path / "manifests" / part)
@@ -70,6 +71,6 @@ def test_an_image_reads_its_copy_and_a_missing_one_says_how_to_fix(tmp_path: Pat
         overlays.patches("prod")
 
 
-def _from_checkout(env: str, monkeypatch) -> list:  # type: ignore[no-untyped-def,type-arg]
+def _from_checkout(env: str, monkeypatch) -> list:
     monkeypatch.delenv(overlays.OVERLAYS_ENV)
     return overlays.patches(env)

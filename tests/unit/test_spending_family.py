@@ -64,7 +64,7 @@ def test_seasonal_naive_repeats_last_year() -> None:
     assert fc.seasonal_naive(history, 3).tolist() == [12.0, 13.0, 14.0]
 
 
-def test_forecast_picks_a_method_by_backtest_and_beats_naive_on_seasonal_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_forecast_picks_a_method_by_backtest_and_beats_naive_on_seasonal_data(tmp_path) -> None:
     data = sp.generate(8, seed=2, end=NOW)
     series = [sp.parse_history(h, NOW) for h in data.histories[sp.HISTORY]]
     lstm = fc.LstmForecaster.fit([(m[:-6], v[:-6]) for m, v in series], fc.ForecastConfig(lstm_epochs=60, origins=2))
@@ -80,7 +80,7 @@ def test_forecast_picks_a_method_by_backtest_and_beats_naive_on_seasonal_data(tm
     assert np.mean(ours) < np.mean(naive) * 1.1  # at least about as good; the benchmark measures it properly
 
 
-def test_lstm_backtest_twin_never_saw_the_backtest_months(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_lstm_backtest_twin_never_saw_the_backtest_months(tmp_path) -> None:
     """The twin is trained without each series' last `backtest_span` months, so changing
     those months changes the served net but not the twin; too short a history -> no twin."""
     config = fc.ForecastConfig(lstm_epochs=5, origins=2)

@@ -11,7 +11,7 @@ from nivesh.families import xgb_classifier as xc
 from nivesh.training import steps
 
 
-def _frame(data) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _frame(data) -> pd.DataFrame:
     joined = pd.merge_asof(
         data.applications.sort_values("event_timestamp"),
         data.profiles.sort_values("event_timestamp").drop(columns="created_timestamp"),
@@ -22,7 +22,7 @@ def _frame(data) -> pd.DataFrame:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):  # type: ignore[no-untyped-def]
+def trained(tmp_path_factory):
     from nivesh.data.credit_risk import generate
     from tests.conftest import END
 
@@ -33,16 +33,16 @@ def trained(tmp_path_factory):  # type: ignore[no-untyped-def]
     return folder, test
 
 
-def test_synthetic_model_clears_the_gate(trained) -> None:  # type: ignore[no-untyped-def]
+def test_synthetic_model_clears_the_gate(trained) -> None:
     folder, test = trained
     a = steps.assess(CREDIT_RISK.name, folder, test, "loan_status")
     assert a.passed and a.evaluation.metrics["auc"] > CREDIT_RISK.gate.minimum
     assert 0 < a.evaluation.metrics["ks"] < 1
-    assert sum(map(sum, a.evaluation.confusion)) == len(test)
+    assert a.evaluation.confusion is not None and sum(map(sum, a.evaluation.confusion)) == len(test)
     assert "<img" in a.html and "Quality gate" in a.html
 
 
-def test_gate_failure_raises(trained) -> None:  # type: ignore[no-untyped-def]
+def test_gate_failure_raises(trained) -> None:
     folder, test = trained
     a = steps.assess(CREDIT_RISK.name, folder, test, "loan_status")
     a.passed = False
@@ -50,7 +50,7 @@ def test_gate_failure_raises(trained) -> None:  # type: ignore[no-untyped-def]
         steps.enforce(CREDIT_RISK.name, a)
 
 
-def test_reason_codes_list_features_that_raised_the_score(trained) -> None:  # type: ignore[no-untyped-def]
+def test_reason_codes_list_features_that_raised_the_score(trained) -> None:
     folder, test = trained
     model = xc.ClassifierModel(folder)
     x = model.encoder.transform(test.head(20))
@@ -68,7 +68,7 @@ def test_label_must_be_binary() -> None:
         xc.label_vector(frame, "y")
 
 
-def test_loaded_model_refuses_a_tampered_booster(trained, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_loaded_model_refuses_a_tampered_booster(trained, tmp_path: Path) -> None:
     import shutil
 
     from nivesh.errors import ArtifactIntegrityError
