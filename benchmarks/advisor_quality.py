@@ -12,11 +12,10 @@ wrote). Writes benchmarks/out/advisor_quality.json.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
+import common
 import numpy as np
 
 from nivesh.advisor import dataset, retrieval, suite
@@ -39,12 +38,12 @@ def recall(index: retrieval.Index, queries: list[tuple[str, str]]) -> dict[str, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.parser(__doc__)
     parser.add_argument("--suite", type=Path, default=None, help="a suite JSONL (default: the project's)")
     parser.add_argument("--extra-source", type=Path, nargs="*", default=[])
     args = parser.parse_args()
     records = dataset.corpus_records()
-    queries = [(q, r["id"]) for r in records for q in r["also_asked"]]
+    queries = [(q, r["id"]) for r in records for q in r["also_asked"]][: 20 if args.smoke else None]
     encoder = retrieval.Encoder()
     started = time.monotonic()
     corpus = dataset.corpus()
@@ -53,7 +52,7 @@ def main() -> None:
     results["index_seconds"] = round(time.monotonic() - started, 1)
     results["corpus_only"] = recall(index, queries)
     if args.extra_source:
-        extra = [qa for p in args.extra_source for qa in dataset.read_source(p)]
+        extra = [qa for p in args.extra_source for qa in dataset.read_source(p)][: 50 if args.smoke else None]
         results["with_extra_sources"] = {
             "passages": len(corpus) + len(extra),
             **recall(retrieval.Index.build(corpus + extra, encoder), queries),
@@ -67,10 +66,7 @@ def main() -> None:
         "pass_rate": rate,
         "failed": failed,
     }
-    out = Path(__file__).resolve().parent / "out"
-    out.mkdir(exist_ok=True)
-    (out / "advisor_quality.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    common.write(args, "advisor_quality", results)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,12 @@ benchmarks/out/anomaly_quality.json.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import common
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
@@ -31,11 +30,11 @@ from nivesh.settings import Workspace
 from nivesh.training import steps
 from nivesh.training.trainer import trainer
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "anomaly" / "creditcard_small.csv"
+DEFAULT = common.SHARED_DATA / "anomaly" / "creditcard_small.csv"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.parser(__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT)
     parser.add_argument("--label", default="Class")
     parser.add_argument("--seeds", type=int, default=5)
@@ -45,13 +44,14 @@ def main() -> None:
     name = ANOMALY_DETECTOR.name
     params = steps.parse_json_object(args.params, "params")
     if args.synthetic:
-        frame, label = _synthetic(), "is_fraud"
-    elif not args.data.is_file():
-        raise SystemExit(f"{args.data} not found; pass --data PATH")
+        frame, label = _synthetic(150 if args.smoke else 1000), "is_fraud"
     else:
+        common.require(args.data, "pass --data PATH")
         frame, label = trainer(name).frame(Workspace(), args.data, {"label_column": args.label})
+        if args.smoke:  # every fraud, a few hundred genuine transactions
+            frame = pd.concat([frame[frame[label] == 1], frame[frame[label] == 0].sample(400, random_state=0)])
     runs, flagged, frauds = [], 0, 0
-    for seed in range(args.seeds):
+    for seed in range(1 if args.smoke else args.seeds):
         train, test = train_test_split(frame, test_size=0.3, stratify=frame[label], random_state=seed)
         with tempfile.TemporaryDirectory() as tmp:
             art = steps.fit(name, train, label, Path(tmp) / "m", params)
@@ -64,7 +64,7 @@ def main() -> None:
         "params": params,
         "rows": len(frame),
         "anomalies": int(frame[label].sum()),
-        "seeds": args.seeds,
+        "seeds": len(runs),
         "fpr": {"mean": statistics.mean(r["fpr"] for r in runs), "max": max(r["fpr"] for r in runs)},
         "roc_auc_mean": statistics.mean(r["roc_auc"] for r in runs),
         "recall_pooled": flagged / max(frauds, 1),
@@ -72,15 +72,12 @@ def main() -> None:
         "gate": str(ANOMALY_DETECTOR.gate),
         "runs": runs,
     }
-    out = Path(__file__).resolve().parent / "out"
-    out.mkdir(exist_ok=True)
-    (out / "anomaly_quality.json").write_text(json.dumps(summary, indent=2))
-    print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=2))
+    common.write(args, "anomaly_quality", summary)
 
 
-def _synthetic() -> pd.DataFrame:
+def _synthetic(users: int) -> pd.DataFrame:
     """Transactions joined to the activity before each one, as the Feast join gives them."""
-    return txd.joined_frame(txd.generate(1000, seed=7, end=datetime(2026, 11, 1, tzinfo=UTC)))
+    return txd.joined_frame(txd.generate(users, seed=7, end=datetime(2026, 11, 1, tzinfo=UTC)))
 
 
 if __name__ == "__main__":

@@ -10,22 +10,23 @@ and writes benchmarks/out/intent_quality.json with the training time.
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import tempfile
 import time
 from pathlib import Path
 
+import common
+import pandas as pd
+
 from nivesh.catalog import INTENT_CLASSIFIER
 from nivesh.settings import Workspace
 from nivesh.training import steps
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "intent"
+DATA = common.SHARED_DATA / "intent"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.parser(__doc__)
     parser.add_argument("--train", type=Path, default=DATA / "train.csv")
     parser.add_argument("--test", type=Path, default=DATA / "test.csv")
     parser.add_argument("--text-column", default="text")
@@ -36,20 +37,22 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     for f in (args.train, args.test):
-        if not f.is_file():
-            raise SystemExit(f"{f} not found; pass --train/--test (BANKING77 CSVs)")
+        common.require(f, "pass --train/--test (BANKING77 CSVs)")
     options = {"text_column": args.text_column, "label_column": args.label_column}
     name = INTENT_CLASSIFIER.name
-    prepared = steps.prepare(name, Workspace(), args.train, options, test_data=args.test)
-    params = {"base_model": args.base_model, "epochs": args.epochs}
+    params = {"base_model": args.base_model, "epochs": 1 if args.smoke else args.epochs}
     with tempfile.TemporaryDirectory() as tmp:
+        train_csv, test_csv = args.train, args.test
+        if args.smoke:  # five intents, a few queries each
+            train_csv, test_csv = (
+                _few(f, args.label_column, n, Path(tmp)) for f, n in ((args.train, 20), (args.test, 10))
+            )
+        prepared = steps.prepare(name, Workspace(), train_csv, options, test_data=test_csv)
         folder = args.keep or Path(tmp) / "model"
         started = time.monotonic()
         steps.fit(name, prepared.train, prepared.label, folder, params)
         train_s = time.monotonic() - started
         a = steps.assess(name, folder, prepared.test, prepared.label)
-    out = Path(__file__).resolve().parent / "out"
-    out.mkdir(exist_ok=True)
     summary = {
         "data": {"train": str(args.train), "test": str(args.test)},
         "train_rows": len(prepared.train),
@@ -59,9 +62,17 @@ def main() -> None:
         "metrics": a.evaluation.metrics,
         "target": "accuracy >= 0.93 (BANKING77 test)",
     }
-    (out / "intent_quality.json").write_text(json.dumps(summary, indent=2))
-    (out / "intent_quality.html").write_text(a.html)
-    print(json.dumps(summary, indent=2))
+    common.write(args, "intent_quality", summary)
+    (args.out / "intent_quality.html").write_text(a.html)
+
+
+def _few(path: Path, label: str, per_intent: int, folder: Path) -> Path:
+    """The first five intents' first queries, in the file's own format."""
+    frame = pd.read_csv(path)
+    keep = sorted(frame[label].unique())[:5]
+    out = folder / f"smoke-{path.name}"
+    frame[frame[label].isin(keep)].groupby(label).head(per_intent).to_csv(out, index=False)
+    return out
 
 
 if __name__ == "__main__":

@@ -18,14 +18,12 @@ Writes benchmarks/out/model_speed.json.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import common
 import pandas as pd
 
 from nivesh import catalog, features, registry
@@ -37,10 +35,7 @@ from nivesh.local import processes
 from nivesh.local.servers import start_predictor
 from nivesh.settings import Workspace
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import OUT, wrk
-
-BANKING77_TEST = Path(__file__).resolve().parents[2] / "shared" / "data" / "intent" / "test.csv"
+BANKING77_TEST = common.SHARED_DATA / "intent" / "test.csv"
 
 
 def _text_bodies(texts: list[str]) -> list[dict]:
@@ -52,7 +47,7 @@ def _served(ws: Workspace, model: str, tmp: Path) -> Path:
     return folder
 
 
-def intent(folder: Path, duration: int, connections: int, logs: Path) -> dict[str, object]:
+def intent(folder: Path, run: common.Wrk, logs: Path) -> dict[str, object]:
     texts = pd.read_csv(BANKING77_TEST)["text"].tolist()[:500] if BANKING77_TEST.is_file() else []
     texts = texts or intents.generate(500, seed=77).text.tolist()
     spec = catalog.INTENT_CLASSIFIER
@@ -66,13 +61,7 @@ def intent(folder: Path, duration: int, connections: int, logs: Path) -> dict[st
             spec, folder, port, logs, env={"NIVESH_TEXT_RUNTIME": runtime, "NIVESH_PREDICTION_LOG": "false"}
         )
         try:
-            out[runtime] = wrk(
-                f"{proc.url}/v2/models/{spec.name}/infer",
-                _text_bodies(texts),
-                duration,
-                connections,
-                f"intent-{runtime}",
-            )
+            out[runtime] = run(f"{proc.url}/v2/models/{spec.name}/infer", _text_bodies(texts), f"intent-{runtime}")
         finally:
             proc.stop()
     fp32, int8 = out["torch-fp32"], out["onnx-int8"]
@@ -81,7 +70,7 @@ def intent(folder: Path, duration: int, connections: int, logs: Path) -> dict[st
     return out
 
 
-def ner_speed(folder: Path, duration: int, connections: int, logs: Path) -> dict[str, object]:
+def ner_speed(folder: Path, run: common.Wrk, logs: Path) -> dict[str, object]:
     texts = [t for t, _ in ner.generate(2000, seed=55)]
     nlp = ner_family.load(folder / load_manifest(folder).extra["pipeline_dir"])
     started = time.monotonic()
@@ -91,15 +80,13 @@ def ner_speed(folder: Path, duration: int, connections: int, logs: Path) -> dict
     spec = catalog.FINANCIAL_NER
     proc = start_predictor(spec, folder, processes.free_port(), logs, env={"NIVESH_PREDICTION_LOG": "false"})
     try:
-        out["request"] = wrk(
-            f"{proc.url}/v2/models/{spec.name}/infer", _text_bodies(texts[:500]), duration, connections, "ner"
-        )
+        out["request"] = run(f"{proc.url}/v2/models/{spec.name}/infer", _text_bodies(texts[:500]), "ner")
     finally:
         proc.stop()
     return out
 
 
-def anomaly_speed(ws: Workspace, folder: Path, duration: int, connections: int, logs: Path) -> dict[str, object]:
+def anomaly_speed(ws: Workspace, folder: Path, run: common.Wrk, logs: Path) -> dict[str, object]:
     detector = anomaly.load(folder)
     tx = pd.read_parquet(features.data_dir(ws) / "transactions.parquet")
     rows = transactions.assemble(tx.assign(**transactions.no_activity()), with_label=False)
@@ -119,7 +106,7 @@ def anomaly_speed(ws: Workspace, folder: Path, duration: int, connections: int, 
     ]
     proc = start_predictor(spec, folder, processes.free_port(), logs, env={"NIVESH_PREDICTION_LOG": "false"})
     try:
-        out["request"] = wrk(f"{proc.url}/v2/models/{spec.name}/infer", bodies, duration, connections, "anomaly")
+        out["request"] = run(f"{proc.url}/v2/models/{spec.name}/infer", bodies, "anomaly")
     finally:
         proc.stop()
     return out
@@ -141,7 +128,7 @@ def spending_speed(ws: Workspace, folder: Path, users: int) -> dict[str, object]
     }
 
 
-def advisor_speed(folder: Path, duration: int, connections: int, logs: Path) -> dict[str, object]:
+def advisor_speed(folder: Path, run: common.Wrk, logs: Path) -> dict[str, object]:
     from nivesh.advisor.dataset import corpus_records
 
     # every request distinct, so the server's question-embedding cache never hits
@@ -156,39 +143,34 @@ def advisor_speed(folder: Path, duration: int, connections: int, logs: Path) -> 
     try:
         for name, texts in (("refused (baseline: guardrails only)", refused), ("answered (extractive)", questions)):
             bodies = [{"inputs": [{"name": "question", "shape": [1], "datatype": "BYTES", "data": [t]}]} for t in texts]
-            out[name] = wrk(f"{proc.url}{url}", bodies, duration, connections, f"advisor-{name.split()[0]}")
+            out[name] = run(f"{proc.url}{url}", bodies, f"advisor-{name.split()[0]}")
     finally:
         proc.stop()
     return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.parser(__doc__)
     parser.add_argument("--intent-model", type=Path, default=None, help="an intent artifact dir (default: staging)")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--users", type=int, default=12)
     args = parser.parse_args()
+    if args.smoke:  # the registered models of NIVESH_HOME, one-second runs
+        args.duration, args.connections, args.users = 1, 2, 2
     ws = Workspace()
-    OUT.mkdir(exist_ok=True)
-    logs = OUT / "logs"
-    results: dict[str, object] = {"wrk": f"-t1 -c{args.connections} -d{args.duration}s after a 3 s warm-up"}
+    logs = args.out / "logs"
+    run = common.Wrk(args.duration, args.connections, args.out, warmup_s=1 if args.smoke else 3)
+    results: dict[str, object] = {"wrk": run.describe(500)}
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
         intent_dir = args.intent_model or _served(ws, catalog.INTENT_CLASSIFIER.name, t)
-        results["intent-classifier"] = intent(intent_dir, args.duration, args.connections, logs)
-        results["financial-ner"] = ner_speed(
-            _served(ws, catalog.FINANCIAL_NER.name, t), args.duration, args.connections, logs
-        )
-        results["anomaly-detector"] = anomaly_speed(
-            ws, _served(ws, catalog.ANOMALY_DETECTOR.name, t), args.duration, args.connections, logs
-        )
+        results["intent-classifier"] = intent(intent_dir, run, logs)
+        results["financial-ner"] = ner_speed(_served(ws, catalog.FINANCIAL_NER.name, t), run, logs)
+        results["anomaly-detector"] = anomaly_speed(ws, _served(ws, catalog.ANOMALY_DETECTOR.name, t), run, logs)
         results["spending-predictor"] = spending_speed(ws, _served(ws, catalog.SPENDING_PREDICTOR.name, t), args.users)
-        results["financial-advisor"] = advisor_speed(
-            _served(ws, catalog.FINANCIAL_ADVISOR.name, t), args.duration, args.connections, logs
-        )
-    (OUT / "model_speed.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+        results["financial-advisor"] = advisor_speed(_served(ws, catalog.FINANCIAL_ADVISOR.name, t), run, logs)
+    common.write(args, "model_speed", results)
 
 
 if __name__ == "__main__":

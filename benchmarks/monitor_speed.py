@@ -13,14 +13,12 @@ benchmarks/out/monitor_speed.json.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import common
 import numpy as np
 import pandas as pd
 
@@ -31,14 +29,11 @@ from nivesh.monitoring.text import DESCRIPTORS, TextProfile
 from nivesh.settings import MonitorSettings
 from nivesh.store.predictions import PredictionStore, rows_to_frame
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import OUT
-
 BATCH = 8
 
 
 def _applications(rows: int) -> pd.DataFrame:
-    data = cr.generate(5000, seed=3)
+    data = cr.generate(min(5000, rows), seed=3)
     latest = data.profiles.sort_values("event_timestamp").drop_duplicates("user_id", keep="last")
     apps = data.applications.merge(latest.drop(columns=["event_timestamp", "created_timestamp"]), on="user_id")
     frame = apps.sample(rows, replace=True, random_state=0).reset_index(drop=True)
@@ -81,10 +76,12 @@ def _timed(fn):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.parser(__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args()
     settings = MonitorSettings()
+    if args.smoke:  # a window smaller than the sample the job draws
+        args.rows, settings.max_rows, settings.reference_rows = 2000, 500, 500
     schema = cr.CREDIT_RISK_SCHEMA
     frame = _applications(args.rows)
     inputs = [c for c in schema.columns if c.name in frame.columns and c.name != schema.label]
@@ -118,10 +115,11 @@ def main() -> None:
             "speedup_total": round((read_all_s + compute_all_s) / (read_s + compute_s), 1),
         }
     texts = intents.generate(settings.max_rows, seed=5).text.tolist()
-    profile, fit_s = _timed(lambda: TextProfile.fit(texts[:2000]))
+    fit_rows = 300 if args.smoke else 2000
+    profile, fit_s = _timed(lambda: TextProfile.fit(texts[:fit_rows]))
     described, describe_s = _timed(lambda: profile.describe(texts))
     text_view = drift.MonitorView(list(DESCRIPTORS), [], text_input="text")
-    ref = profile.describe(texts[:2000], masked=False)
+    ref = profile.describe(texts[:fit_rows], masked=False)
     _, text_compute_s = _timed(lambda: drift.compute("intent-classifier", "v1", text_view, ref, described, 0.3, None))
     results["text (intent-classifier, sampled window)"] = {
         "rows": len(described),
@@ -129,9 +127,7 @@ def main() -> None:
         "descriptors_s": round(describe_s, 1),
         "evidently_s": round(text_compute_s, 2),
     }
-    OUT.mkdir(exist_ok=True)
-    (OUT / "monitor_speed.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    common.write(args, "monitor_speed", results)
 
 
 if __name__ == "__main__":

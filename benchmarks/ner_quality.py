@@ -11,12 +11,12 @@ benchmarks/out/ner_quality.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 import time
 from pathlib import Path
 
+import common
 import pandas as pd
 
 from nivesh.catalog import FINANCIAL_NER
@@ -26,7 +26,7 @@ from nivesh.settings import Workspace
 from nivesh.training import steps
 from nivesh.training.financial_ner import ENTITIES, TEXT
 
-FIRE = Path(__file__).resolve().parents[2] / "shared" / "data" / "ner"
+FIRE = common.SHARED_DATA / "ner"
 FIRE_TYPES = {"Money": "MONEY", "Date": "DATE"}
 
 
@@ -48,14 +48,16 @@ def fire_rows(path: Path) -> list[tuple[str, list[ner.Span]]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.parser(__doc__)
     parser.add_argument("--fire", type=Path, default=FIRE)
     parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.epochs = 150, 1
     name = FINANCIAL_NER.name
     prepared = steps.prepare(name, Workspace(), None, {"rows": str(args.rows)})
-    held_out = ner_data.generate(1000, seed=977)  # another seed than training's
+    held_out = ner_data.generate(100 if args.smoke else 1000, seed=977)  # another seed than training's
     test = pd.DataFrame({TEXT: [t for t, _ in held_out], ENTITIES: [json.dumps(s) for _, s in held_out]})
     summary: dict[str, object] = {"train_rows": len(prepared.train), "epochs": args.epochs}
     with tempfile.TemporaryDirectory() as tmp:
@@ -68,7 +70,7 @@ def main() -> None:
         fire_test = args.fire / "fire_test.json"
         if fire_test.is_file():
             nlp = ner.load(folder / "spacy")
-            rows = fire_rows(fire_test)
+            rows = fire_rows(fire_test)[: 40 if args.smoke else None]
             texts = [t for t, _ in rows]
             started = time.monotonic()
             predicted = ner.predict_spans(nlp, texts)
@@ -79,10 +81,7 @@ def main() -> None:
             summary["pipe_words_per_second"] = round(sum(len(t.split()) for t in texts) / seconds)
         else:
             summary["fire_test"] = f"{fire_test} not present"
-    out = Path(__file__).resolve().parent / "out"
-    out.mkdir(exist_ok=True)
-    (out / "ner_quality.json").write_text(json.dumps(summary, indent=2))
-    print(json.dumps(summary, indent=2))
+    common.write(args, "ner_quality", summary)
 
 
 if __name__ == "__main__":

@@ -10,34 +10,36 @@ backtest) against seasonal naive's. Writes benchmarks/out/spending_quality.json.
 
 from __future__ import annotations
 
-import argparse
-import json
 import tempfile
 from pathlib import Path
 
+import common
 import pandas as pd
 
 from nivesh.catalog import SPENDING_PREDICTOR
 from nivesh.settings import Workspace
 from nivesh.training import steps
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "spending" / "daily_household_transactions.csv"
+DEFAULT = common.SHARED_DATA / "spending" / "daily_household_transactions.csv"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.parser(__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT)
     parser.add_argument("--horizons", type=int, nargs="+", default=[6, 12])
     args = parser.parse_args()
-    if not args.data.is_file():
-        raise SystemExit(f"{args.data} not found; pass --data PATH")
+    common.require(args.data, "pass --data PATH")
+    horizons = [6] if args.smoke else args.horizons
     name = SPENDING_PREDICTOR.name
     results: dict[str, object] = {"data": str(args.data)}
     with tempfile.TemporaryDirectory() as tmp:
         expenses = Path(tmp) / "expenses.csv"
         raw = pd.read_csv(args.data)
-        raw[raw["Income/Expense"] == "Expense"].to_csv(expenses, index=False)
-        for horizon in args.horizons:
+        spent = raw[raw["Income/Expense"] == "Expense"]
+        if args.smoke:  # the three biggest categories: the whole path, a fraction of the series
+            spent = spent[spent["Category"].isin(spent["Category"].value_counts().index[:3])]
+        spent.to_csv(expenses, index=False)
+        for horizon in horizons:
             options = {
                 "date_column": "Date",
                 "amount_column": "Amount",
@@ -48,10 +50,7 @@ def main() -> None:
             art = steps.fit(name, prepared.train, prepared.label, Path(tmp) / f"m{horizon}")
             ev = steps.assess(name, art, prepared.test, prepared.label).evaluation
             results[f"horizon_{horizon}"] = {"metrics": ev.metrics, "per_series": ev.extras["per_series"]}
-    out = Path(__file__).resolve().parent / "out"
-    out.mkdir(exist_ok=True)
-    (out / "spending_quality.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    common.write(args, "spending_quality", results)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -38,23 +37,11 @@ def small_credit_data():
     return generate(1500, seed=3, end=END)
 
 
-def copy_feature_repo(root: Path) -> Path:
-    """The project's Feast repository without its generated data, at root/feature_repo."""
-    repo = root / "feature_repo"
-    shutil.copytree(PROJECT / "feature_repo", repo, ignore=shutil.ignore_patterns("data", "__pycache__"))
-    return repo
-
-
 def make_workspace(root: Path, users: int = 1500) -> Path:
-    """A feature repo copy plus NIVESH_HOME under `root`, with data generated and applied."""
-    from nivesh import features
-    from nivesh.data.synthetic import write_all
-    from nivesh.settings import Workspace
+    """A feature repo copy plus NIVESH_HOME under `root`, with data generated (not applied)."""
+    from nivesh.local import workspace as scratch
 
-    repo = copy_feature_repo(root)
-    ws = Workspace(home=root / "var", feature_repo=repo)
-    write_all(features.data_dir(ws), users, seed=3, end=datetime.now(UTC).replace(microsecond=0))
-    return repo
+    return scratch.generated(root, users).feature_repo
 
 
 @pytest.fixture(scope="session")

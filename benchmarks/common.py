@@ -1,0 +1,110 @@
+"""What every benchmark shares: its command line (--smoke, --out), where the real data sets
+live, a small sample of one for smoke runs, and writing the result.
+
+`--smoke` runs the benchmark's own code path in seconds on tiny data with no baseline to
+install, so the test suite runs every benchmark and none can rot unnoticed; its figures
+mean nothing and say so in the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+SHARED_DATA = HERE.parents[1] / "shared" / "data"  # read-only real data sets (../shared/data/README.md)
+
+
+def parser(doc: str | None) -> argparse.ArgumentParser:
+    """The benchmark's parser with the options all of them take."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--smoke", action="store_true", help="seconds on tiny data, no baseline: checks the path only")
+    p.add_argument("--out", type=Path, default=OUT, help="folder for the JSON (and HTML) results")
+    return p
+
+
+def require(path: Path, hint: str) -> Path:
+    if not path.is_file():
+        raise SystemExit(f"{path} not found; {hint}")
+    return path
+
+
+def sample_csv(path: Path, rows: int, folder: Path, stratify: str | None = None, seed: int = 0) -> Path:
+    """The first-come `rows` of a real CSV (per class of `stratify`, keeping every class),
+    written under `folder`: a smoke run reads the real file's format, not a copy of it."""
+    frame = pd.read_csv(path)
+    if stratify is None:
+        small = frame.sample(min(rows, len(frame)), random_state=seed)
+    else:
+        small = frame.groupby(stratify, group_keys=False).apply(
+            lambda g: g.sample(min(len(g), max(rows // frame[stratify].nunique(), 2)), random_state=seed)
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"smoke-{path.name}"
+    small.to_csv(out, index=False)
+    return out
+
+
+def write(args: argparse.Namespace, name: str, summary: dict[str, Any]) -> Path:
+    """out/<name>.json (a smoke run says so in it), and the JSON on stdout."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.smoke:
+        summary = {"smoke": "tiny data: the figures check the path, they measure nothing", **summary}
+    path: Path = args.out / f"{name}.json"
+    path.write_text(json.dumps(summary, indent=2, default=str))
+    print(json.dumps(summary, indent=2, default=str))
+    return path
+
+
+def wrk(
+    url: str, bodies: list[dict[str, Any]], duration: int, connections: int, label: str, folder: Path, warmup_s: int = 3
+) -> dict[str, Any]:
+    """Warm up, then measure with wrk (-t1, bodies in turn); a run with any error or non-2xx
+    answer is refused. The bodies go to folder/<label>.jsonl for the Lua script."""
+    folder.mkdir(parents=True, exist_ok=True)
+    body_file = folder / f"{label}.jsonl"
+    body_file.write_text("\n".join(json.dumps(b, separators=(",", ":")) for b in bodies) + "\n")
+    for body in bodies[:5]:
+        httpx.post(url, json=body, timeout=10).raise_for_status()
+    env = {**os.environ, "WRK_BODY_FILE": str(body_file)}
+    script = str(HERE / "wrk_report.lua")
+    base = ["wrk", "-t1", f"-c{connections}", "--timeout", "5s", "-s", script, url]
+    subprocess.run([*base[:1], f"-d{warmup_s}s", *base[1:]], env=env, capture_output=True, check=True, timeout=60)
+    out = subprocess.run(
+        [*base[:1], f"-d{duration}s", *base[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=duration + 60,
+    )
+    stats = json.loads(out.stdout.strip().splitlines()[-1])
+    if stats["errors"] or stats["non2xx"]:
+        raise SystemExit(f"{label}: {stats['errors']} errors, {stats['non2xx']} non-2xx answers")
+    stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
+    return stats
+
+
+@dataclass(frozen=True)
+class Wrk:
+    """One benchmark run's wrk settings: `Wrk(...)(url, bodies, label)` measures one server."""
+
+    duration: int
+    connections: int
+    folder: Path
+    warmup_s: int = 3
+
+    def __call__(self, url: str, bodies: list[dict[str, Any]], label: str) -> dict[str, Any]:
+        return wrk(url, bodies, self.duration, self.connections, label, self.folder, self.warmup_s)
+
+    def describe(self, bodies: int) -> str:
+        return f"-t1 -c{self.connections} -d{self.duration}s after a {self.warmup_s} s warm-up, {bodies} bodies in turn"
