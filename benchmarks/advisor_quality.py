@@ -18,7 +18,7 @@ from pathlib import Path
 import common
 import numpy as np
 
-from nivesh.advisor import dataset, retrieval, suite
+from nivesh.advisor import corpus, retrieval, suite
 
 
 def recall(index: retrieval.Index, queries: list[tuple[str, str]]) -> dict[str, dict[str, float]]:
@@ -42,20 +42,20 @@ def main() -> None:
     parser.add_argument("--suite", type=Path, default=None, help="a suite JSONL (default: the project's)")
     parser.add_argument("--extra-source", type=Path, nargs="*", default=[])
     args = parser.parse_args()
-    records = dataset.corpus_records()
+    records = corpus.corpus_records()
     queries = [(q, r["id"]) for r in records for q in r["also_asked"]][: 20 if args.smoke else None]
     encoder = retrieval.Encoder()
     started = time.monotonic()
-    corpus = dataset.corpus()
-    results: dict[str, object] = {"queries": len(queries), "corpus_items": len(corpus)}
-    index = retrieval.Index.build(corpus, encoder)
+    items = corpus.corpus()
+    results: dict[str, object] = {"queries": len(queries), "corpus_items": len(items)}
+    index = retrieval.Index.build(items, encoder)
     results["index_seconds"] = round(time.monotonic() - started, 1)
     results["corpus_only"] = recall(index, queries)
     if args.extra_source:
-        extra = [qa for p in args.extra_source for qa in dataset.read_source(p)][: 50 if args.smoke else None]
+        extra = [qa for p in args.extra_source for qa in corpus.read_source(p)][: 50 if args.smoke else None]
         results["with_extra_sources"] = {
-            "passages": len(corpus) + len(extra),
-            **recall(retrieval.Index.build(corpus + extra, encoder), queries),
+            "passages": len(items) + len(extra),
+            **recall(retrieval.Index.build(items + extra, encoder), queries),
         }
     cases = suite.load(args.suite)
     rate, failed = suite.pass_rate(cases)

@@ -129,7 +129,7 @@ def spending_speed(ws: Workspace, folder: Path, users: int) -> dict[str, object]
 
 
 def advisor_speed(folder: Path, run: common.Wrk, logs: Path) -> dict[str, object]:
-    from nivesh.advisor.dataset import corpus_records
+    from nivesh.advisor.corpus import corpus_records
 
     # every request distinct, so the server's question-embedding cache never hits
     asked = [q for r in corpus_records() for q in r["also_asked"]]

@@ -1,4 +1,5 @@
-"""Monitoring deployables: alert rules (alerts/) and the monitor entry point.
+"""Monitoring deployables that are not Python: alert rules (alerts/), Alertmanager routing
+(alertmanager/) and the Grafana dashboards rendered from code (dashboards/).
 
-The drift logic lives in nivesh.monitoring; the CronJob runs `nivesh monitor MODEL`.
+The monitors themselves are `nivesh monitor MODEL` (nivesh.monitoring.job), run as CronJobs.
 """

@@ -496,9 +496,9 @@ def advisor_dataset(
     validation_fraction: Annotated[float, typer.Option(help="share of questions held out")] = 0.1,
 ) -> None:
     """Build the Vertex AI supervised-tuning JSONL from the curated corpus plus --source files."""
-    from nivesh.advisor import dataset
+    from nivesh.advisor import corpus, dataset
 
-    sources = {"corpus": dataset.corpus()} | {p.stem: dataset.read_source(p) for p in source or []}
+    sources = {"corpus": corpus.corpus()} | {p.stem: corpus.read_source(p) for p in source or []}
     built = dataset.build(sources, dataset.Limits(validation_fraction=validation_fraction))
     paths = built.write(out)
     report = built.report
@@ -516,9 +516,9 @@ def advisor_ask(
     as_json: Annotated[bool, typer.Option("--json", help="print the whole answer as JSON")] = False,
 ) -> None:
     """Answer from the curated corpus (the offline extractive path, with every guardrail)."""
-    from nivesh.advisor import dataset, engine, retrieval
+    from nivesh.advisor import corpus, engine, retrieval
 
-    answer = engine.Advisor(retrieval.Index.build(dataset.corpus(), retrieval.Encoder())).answer(question)
+    answer = engine.Advisor(retrieval.Index.build(corpus.corpus(), retrieval.Encoder())).answer(question)
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return

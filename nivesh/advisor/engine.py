@@ -19,8 +19,6 @@ from nivesh.advisor import context as user_context
 from nivesh.advisor import guardrails
 from nivesh.advisor.retrieval import Hit, Index, Passage
 
-MODES = ("gemini", "extractive", "refused")
-
 
 class Generator(Protocol):
     """A model that writes the answer from the question, numbered passages and user context."""

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from nivesh.advisor.dataset import QA
+from nivesh.advisor.corpus import QA
 from nivesh.families.text_classifier import mean_pool, resolve_base_model
 
 PASSAGES_FILE = "passages.json"

@@ -13,18 +13,7 @@ import re
 
 import pandas as pd
 
-from nivesh.data.schema import Column, Kind, TableSchema
-
 OUT_OF_SCOPE = "out_of_scope"
-
-INTENT_SCHEMA = TableSchema(
-    name="intent-classifier",
-    label="label",
-    columns=(
-        Column("text", Kind.STRING, description="the user's query"),
-        Column("label", Kind.CATEGORY, description="intent"),
-    ),
-)
 
 MERCHANTS = ("Swiggy", "Zomato", "Amazon", "Flipkart", "BigBasket", "Myntra", "Uber", "Ola", "IRCTC", "DMart")
 BANKS = ("HDFC", "SBI", "ICICI", "Axis", "Kotak", "PNB", "Bank of Baroda")

@@ -11,18 +11,7 @@ from __future__ import annotations
 
 import random
 
-from nivesh.data.schema import Column, Kind, TableSchema
-
 LABELS = ("MONEY", "DATE", "CATEGORY", "MERCHANT", "ACCOUNT")
-NER_SCHEMA = TableSchema(
-    name="financial-ner",
-    label="entities",
-    columns=(
-        Column("text", Kind.STRING, description="a query or transaction narration"),
-        Column("entities", Kind.STRING, description="JSON list of [start, end, label]"),
-    ),
-)
-
 MERCHANTS = (
     "Swiggy", "Zomato", "Amazon", "Flipkart", "BigBasket", "Myntra", "Uber", "Ola", "IRCTC", "DMart",
     "Reliance Digital", "Croma", "Blinkit", "Zepto", "Nykaa", "MakeMyTrip", "BookMyShow", "Apollo Pharmacy",

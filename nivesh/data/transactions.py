@@ -25,7 +25,6 @@ from nivesh.data.schema import Column, Kind, TableSchema
 
 CATEGORIES = ("groceries", "food_delivery", "fuel", "utilities", "shopping", "travel", "health", "entertainment")
 FRAUD_CATEGORIES = ("electronics", "gift_cards", "crypto_exchange", "jewellery")
-CHANNELS = ("UPI", "POS", "CARD_ONLINE", "NETBANKING", "ATM")
 # typical amount (rupees) per category: median of a lognormal
 CATEGORY_MEDIAN = {
     "groceries": 900,
@@ -41,7 +40,6 @@ CATEGORY_MEDIAN = {
 REQUEST_FIELDS = ANOMALY_DETECTOR.request_fields
 # Stored per user in Feast (user_txn_activity view, one-hour TTL).
 ACTIVITY_FEATURES = ("txn_count_1h", "amount_sum_1h", "txn_count_24h", "amount_mean_24h", "amount_max_24h")
-DERIVED = ("amount_to_mean_24h",)
 
 TRANSACTION_SCHEMA = TableSchema(
     name=ANOMALY_DETECTOR.name,

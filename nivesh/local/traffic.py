@@ -120,7 +120,7 @@ ADVISOR_SHIFT = (  # what the advisor's monitor should notice: off-topic and adv
 
 
 def financial_advisor(ws: Workspace, n: int, shift: float, seed: int) -> list[Body]:
-    from nivesh.advisor.dataset import corpus_records
+    from nivesh.advisor.corpus import corpus_records
 
     records = corpus_records()
     questions = [q for r in records for q in r["also_asked"]]

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nivesh.advisor import dataset, engine, retrieval, suite
+from nivesh.advisor import corpus, dataset, engine, retrieval, suite
 from nivesh.advisor.signature import ANSWER, QUESTION, SIGNATURE
 from nivesh.advisor.signature import MODE as PREDICTED
 from nivesh.artifact import load_manifest
@@ -35,7 +35,7 @@ TARGET, HELD_OUT = "passage_id", "held_out"
 INDEX_DIR, TUNING_DIR = "index", "tuning"
 
 
-def _rows(items: list[dataset.QA], paraphrases: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+def _rows(items: list[corpus.QA], paraphrases: Mapping[str, list[str]]) -> list[dict[str, Any]]:
     rows = []
     for qa in items:
         base = {TARGET: qa.id, ANSWER: qa.answer, "source": qa.source, "origin": qa.origin, "title": qa.question}
@@ -46,10 +46,10 @@ def _rows(items: list[dataset.QA], paraphrases: Mapping[str, list[str]]) -> list
 
 class AdvisorTrainer:
     def frame(self, ws: Workspace, data: Path | None, options: Mapping[str, str]) -> tuple[pd.DataFrame, str]:
-        records = dataset.corpus_records()
-        rows = _rows(dataset.corpus(), {r["id"]: list(r.get("also_asked", [])) for r in records})
+        records = corpus.corpus_records()
+        rows = _rows(corpus.corpus(), {r["id"]: list(r.get("also_asked", [])) for r in records})
         if data is not None:
-            extra = dataset.read_source(data)
+            extra = corpus.read_source(data)
             rows += _rows([replace(q, id=f"{data.stem}:{q.id}") for q in extra], {})
         return pd.DataFrame(rows), TARGET
 
@@ -59,7 +59,7 @@ class AdvisorTrainer:
 
     def fit(self, train: pd.DataFrame, label: str, out: Path, params: Mapping[str, Any]) -> None:
         items = [
-            dataset.QA(str(r[TARGET]), r["title"], r[ANSWER], r["source"], r["origin"])
+            corpus.QA(str(r[TARGET]), r["title"], r[ANSWER], r["source"], r["origin"])
             for r in train.drop_duplicates(TARGET).to_dict("records")
         ]
         encoder_name = str(params.get("encoder", "packaged"))

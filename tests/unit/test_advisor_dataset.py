@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from nivesh.advisor import corpus as c
 from nivesh.advisor import dataset as d
 from nivesh.advisor.prompt import SYSTEM_INSTRUCTION
 from nivesh.errors import SchemaError
@@ -10,12 +11,12 @@ from nivesh.errors import SchemaError
 GOOD = "Keep six months of essential expenses in a savings account or a liquid fund before you invest."
 
 
-def _qa(question: str, answer: str = GOOD, ident: str = "1") -> d.QA:
-    return d.QA(ident, question, answer, "test", "test.jsonl")
+def _qa(question: str, answer: str = GOOD, ident: str = "1") -> c.QA:
+    return c.QA(ident, question, answer, "test", "test.jsonl")
 
 
 def test_curated_corpus_is_valid_and_cites_sources() -> None:
-    records = d.corpus_records()
+    records = c.corpus_records()
     assert len(records) >= 40 and len({r["id"] for r in records}) == len(records)
     assert all(r["source"] and r["also_asked"] for r in records)
     topics = {r["topic"] for r in records}
@@ -34,7 +35,7 @@ def test_curated_corpus_is_valid_and_cites_sources() -> None:
 
 
 def test_examples_are_vertex_tuning_format_and_split_without_overlap(tmp_path: Path) -> None:
-    built = d.build({"corpus": d.corpus()}, d.Limits(validation_fraction=0.2))
+    built = d.build({"corpus": c.corpus()}, d.Limits(validation_fraction=0.2))
     paths = built.write(tmp_path)
     train = [json.loads(x) for x in paths["train"].read_text().splitlines()]
     val = [json.loads(x) for x in paths["validation"].read_text().splitlines()]
@@ -49,7 +50,7 @@ def test_examples_are_vertex_tuning_format_and_split_without_overlap(tmp_path: P
 
 
 def test_the_same_sources_give_the_same_split_and_fingerprint() -> None:
-    a, b = d.build({"corpus": d.corpus()}), d.build({"corpus": d.corpus()})
+    a, b = d.build({"corpus": c.corpus()}), d.build({"corpus": c.corpus()})
     assert a.report.fingerprint == b.report.fingerprint and a.validation == b.validation
 
 
@@ -119,20 +120,20 @@ def test_bad_source_files_say_what_is_wrong(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "q"}\n')
     with pytest.raises(SchemaError, match=r"record 1.*'question' and 'answer'"):
-        d.read_source(bad)
+        c.read_source(bad)
     bad.write_text("{not json")
     with pytest.raises(SchemaError, match="not JSON"):
-        d.read_source(bad)
+        c.read_source(bad)
     with pytest.raises(SchemaError, match="no such file"):
-        d.read_source(tmp_path / "missing.json")
+        c.read_source(tmp_path / "missing.json")
 
 
 def test_shared_advice_files_load(tmp_path: Path) -> None:
     shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "advice"
     if not shared.is_dir():
         pytest.skip(f"{shared} not present (the shared real-data folder)")
-    sources = {p.stem: d.read_source(p) for p in sorted(shared.glob("*.json*"))}
-    built = d.build({"corpus": d.corpus(), **sources})
+    sources = {p.stem: c.read_source(p) for p in sorted(shared.glob("*.json*"))}
+    built = d.build({"corpus": c.corpus(), **sources})
     assert built.report.kept["train"] > 300 and built.report.dropped["duplicate_question"] > 0
 
 
@@ -146,7 +147,7 @@ def test_cli_builds_the_dataset_and_names_a_bad_source(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["advisor", "dataset", "--out", str(tmp_path / "ds"), "--source", str(mine)])
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "ds" / "report.json").read_text())
-    assert report["read"] == {"corpus": len(d.corpus()), "mine": 1} and report["kept"]["mine"] == 1
+    assert report["read"] == {"corpus": len(c.corpus()), "mine": 1} and report["kept"]["mine"] == 1
     bad = CliRunner().invoke(
         app, ["advisor", "dataset", "--out", str(tmp_path / "x"), "--source", str(tmp_path / "no.json")]
     )
