@@ -22,6 +22,7 @@ import common
 import numpy as np
 import pandas as pd
 
+from nivesh.catalog import CREDIT_RISK
 from nivesh.data import credit_risk as cr
 from nivesh.data import intents
 from nivesh.monitoring import drift
@@ -81,16 +82,15 @@ def main() -> None:
     args = parser.parse_args()
     settings = MonitorSettings()
     if args.smoke:  # a window smaller than the sample the job draws
-        args.rows, settings.max_rows, settings.reference_rows = 2000, 500, 500
+        args.rows, settings.max_rows = 2000, 500
     schema = cr.CREDIT_RISK_SCHEMA
     frame = _applications(args.rows)
     inputs = [c for c in schema.columns if c.name in frame.columns and c.name != schema.label]
     numerical = [c.name for c in inputs if c.v2_datatype == "FP64"]
     categorical = [c.name for c in inputs if c.v2_datatype == "BYTES"]
     view = drift.MonitorView([*numerical, "probability"], categorical)
-    reference = frame.iloc[: settings.reference_rows].assign(
-        probability=np.random.default_rng(1).uniform(0, 1, settings.reference_rows)
-    )
+    reference_rows = 500 if args.smoke else CREDIT_RISK.reference_rows
+    reference = frame.iloc[:reference_rows].assign(probability=np.random.default_rng(1).uniform(0, 1, reference_rows))
     results: dict[str, object] = {
         "rows_logged": args.rows,
         "max_rows": settings.max_rows,

@@ -8,8 +8,15 @@ never written twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from nivesh.errors import UnknownModelError
+
+
+def better(value: float, than: float, lower_is_better: bool) -> bool:
+    """Whether `value` is strictly better than `than`: the one place that reads a metric's
+    direction (the quality gate, champion / challenger and the quality monitor ask here)."""
+    return value < than if lower_is_better else value > than
 
 
 @dataclass(frozen=True)
@@ -23,8 +30,7 @@ class QualityGate:
     lower_is_better: bool = False
 
     def passes(self, metrics: dict[str, float]) -> bool:
-        value = float(metrics[self.metric])
-        return value < self.minimum if self.lower_is_better else value > self.minimum
+        return better(float(metrics[self.metric]), self.minimum, self.lower_is_better)
 
     def __str__(self) -> str:
         return f"{self.metric} {'<' if self.lower_is_better else '>'} {self.minimum}"
@@ -45,6 +51,19 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class Output:
+    """One v2 output tensor: a value per input row."""
+
+    name: str
+    datatype: str
+    encoded: bool = False  # each value is a JSON string (a list or an object)
+
+    def v2(self) -> dict[str, Any]:
+        """As the model's metadata (/v2/models/<name>) and its artifact's signature show it."""
+        return {"name": self.name, "datatype": self.datatype, "shape": [-1]}
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """What the rest of the system needs to know about one model."""
 
@@ -53,6 +72,17 @@ class ModelSpec:
     framework: str
     feature_service: str | None
     gate: QualityGate
+    # What the model answers, in order; trainers write it into the artifact's signature,
+    # predictors and transformers declare it on /v2/models/<name>.
+    outputs: tuple[Output, ...]
+    # The output the drift monitor follows (prediction drift); the reference sample carries it.
+    monitored_output: str
+    # Entry points: the module whose TRAINER trains it, its KFP pipeline (module:function), the
+    # KServe predictor and, for models with stored features, the Feast transformer (python -m).
+    trainer: str
+    pipeline: str
+    predictor: str
+    transformer: str | None = None
     # Feast entity key the transformer looks features up by.
     entity_key: str | None = None
     # Request-time inputs that the client sends (merged by the transformer).
@@ -77,16 +107,24 @@ class ModelSpec:
     scale_to_zero: bool = False
     # Labels clients post later (POST /v2/models/<name>/feedback) and the quality they measure.
     feedback: Feedback | None = None
+    # Rows of training data kept in the artifact as the drift monitor's reference (at most).
+    reference_rows: int = 5000
+
+    def __post_init__(self) -> None:
+        names = [o.name for o in self.outputs]
+        if self.monitored_output not in names:
+            raise ValueError(f"{self.name}: monitored_output {self.monitored_output!r} is not one of {names}")
+        if (self.transformer is None) != (self.feature_service is None):
+            raise ValueError(f"{self.name}: a transformer reads the FeatureService; give both or neither")
+
+    @property
+    def output_signature(self) -> list[dict[str, Any]]:
+        return [o.v2() for o in self.outputs]
 
     @property
     def trains_on_features(self) -> bool:
         """Whether `prepare` joins the FeatureService point-in-time (and needs Redis)."""
         return self.feature_service is not None and self.features_in_training
-
-    @property
-    def python_name(self) -> str:
-        """Module-friendly name (credit-risk -> credit_risk) for packages and files."""
-        return self.name.replace("-", "_")
 
 
 CREDIT_RISK = ModelSpec(
@@ -95,6 +133,16 @@ CREDIT_RISK = ModelSpec(
     framework="xgboost",
     feature_service="credit_risk_v1",
     gate=QualityGate(metric="auc", minimum=0.85),
+    outputs=(
+        Output("probability", "FP32"),
+        Output("decision", "BYTES"),
+        Output("reason_codes", "BYTES", encoded=True),
+    ),
+    monitored_output="probability",
+    trainer="nivesh.training.credit_risk",
+    pipeline="pipelines.credit_risk:credit_risk_pipeline",
+    predictor="inference_services.credit_risk",
+    transformer="transformers_kserve.credit_risk",
     entity_key="user_id",
     request_fields=("loan_intent", "loan_amnt", "loan_int_rate"),
     identifier_fields=("user_id", "account_number", "pan"),
@@ -107,6 +155,17 @@ INTENT_CLASSIFIER = ModelSpec(
     framework="transformers+onnxruntime",
     feature_service=None,
     gate=QualityGate(metric="accuracy", minimum=0.85),
+    outputs=(
+        Output("intent", "BYTES"),
+        Output("confidence", "FP32"),
+        Output("out_of_scope", "BOOL"),
+        Output("top_intents", "BYTES", encoded=True),
+    ),
+    monitored_output="intent",
+    trainer="nivesh.training.intent_classifier",
+    pipeline="pipelines.intent_classifier:intent_classifier_pipeline",
+    predictor="inference_services.intent_classifier",
+    reference_rows=2000,
     request_fields=("text",),
     feedback=Feedback("accuracy", "intent", "category", "the intent the user actually meant"),
     train_cpu="4",
@@ -120,6 +179,16 @@ ANOMALY_DETECTOR = ModelSpec(
     feature_service="anomaly_detector_v1",
     # false-positive rate on normal held-out transactions
     gate=QualityGate(metric="fpr", minimum=0.01, lower_is_better=True),
+    outputs=(
+        Output("score", "FP32"),
+        Output("anomaly", "BOOL"),
+        Output("drivers", "BYTES", encoded=True),
+    ),
+    monitored_output="score",
+    trainer="nivesh.training.anomaly_detector",
+    pipeline="pipelines.anomaly_detector:anomaly_detector_pipeline",
+    predictor="inference_services.anomaly_detector",
+    transformer="transformers_kserve.anomaly_detector",
     entity_key="user_id",
     request_fields=("amount", "merchant_category", "hour", "channel"),
     identifier_fields=("user_id", "account_number", "card_number"),
@@ -132,6 +201,16 @@ FINANCIAL_NER = ModelSpec(
     framework="spacy",
     feature_service=None,
     gate=QualityGate(metric="f1", minimum=0.9),
+    outputs=(
+        Output("entities", "BYTES", encoded=True),
+        # per text, the sorted distinct labels found
+        Output("entity_labels", "BYTES"),
+    ),
+    monitored_output="entity_labels",
+    trainer="nivesh.training.financial_ner",
+    pipeline="pipelines.financial_ner:financial_ner_pipeline",
+    predictor="inference_services.financial_ner",
+    reference_rows=2000,
     request_fields=("text",),
 )
 
@@ -142,6 +221,17 @@ SPENDING_PREDICTOR = ModelSpec(
     feature_service="spending_predictor_v1",
     # held-out MAPE relative to seasonal naive's: below 1 means the model beats the baseline
     gate=QualityGate(metric="mape_ratio", minimum=1.0, lower_is_better=True),
+    outputs=(
+        Output("forecast", "BYTES", encoded=True),
+        Output("method", "BYTES"),
+        Output("forecast_mean", "FP64"),
+        Output("backtest_mape", "FP64"),
+    ),
+    monitored_output="forecast_mean",
+    trainer="nivesh.training.spending_predictor",
+    pipeline="pipelines.spending_predictor:spending_predictor_pipeline",
+    predictor="inference_services.spending_predictor",
+    transformer="transformers_kserve.spending_predictor",
     entity_key="user_id",
     identifier_fields=("user_id",),
     train_cpu="2",
@@ -158,6 +248,18 @@ FINANCIAL_ADVISOR = ModelSpec(
     features_in_training=False,
     # right passage in the top 5 for held-out paraphrased questions
     gate=QualityGate(metric="recall_at_5", minimum=0.8),
+    outputs=(
+        Output("answer", "BYTES"),
+        Output("mode", "BYTES"),  # extractive / gemini / refused
+        Output("refused", "BOOL"),
+        Output("sources", "BYTES", encoded=True),
+        Output("rules", "BYTES", encoded=True),
+    ),
+    monitored_output="mode",
+    trainer="nivesh.training.financial_advisor",
+    pipeline="pipelines.financial_advisor:financial_advisor_pipeline",
+    predictor="inference_services.financial_advisor",
+    transformer="transformers_kserve.financial_advisor",
     entity_key="user_id",
     request_fields=("question",),
     identifier_fields=("user_id",),

@@ -105,7 +105,6 @@ class MonitorSettings(BaseSettings):
 
     window_hours: float = 24.0
     max_rows: int = 5000
-    reference_rows: int = 5000
     # Below this many logged rows a drift verdict is noise: report, but do not judge.
     min_rows: int = 30
     # Labels arrive late (a loan's outcome): quality reads a longer window, and needs this many labels.

@@ -17,7 +17,6 @@ from nivesh.data.transactions import TRANSACTION_SCHEMA
 from nivesh.families import anomaly
 from nivesh.serving import v2
 from nivesh.serving.predictor import ArtifactPredictor
-from nivesh.signatures import ANOMALY_SCORE as SCORE
 
 INLINE_ROWS = 16
 
@@ -51,7 +50,7 @@ class AnomalyPredictor(ArtifactPredictor):
         flagged = score >= self.detector.threshold
         drivers = self.detector.drivers(errors, frame, top_k) if top_k else [[] for _ in score]
         outputs = [
-            v2.tensor(SCORE, score.astype(np.float32), "FP32"),
+            v2.tensor(ANOMALY_DETECTOR.monitored_output, score.astype(np.float32), "FP32"),
             v2.tensor("anomaly", flagged, "BOOL"),
             v2.tensor("drivers", [json.dumps(d, separators=(",", ":")) for d in drivers], "BYTES"),
         ]

@@ -22,7 +22,6 @@ from nivesh.errors import SchemaError
 from nivesh.families import forecast as fc
 from nivesh.serving import v2
 from nivesh.serving.predictor import ArtifactPredictor
-from nivesh.signatures import DEFAULT_HORIZON
 
 MAX_ROWS = 16  # each row fits Prophet several times; more belongs in the batch pipeline
 
@@ -41,7 +40,7 @@ class SpendingPredictor(ArtifactPredictor):
             raise InvalidInput(
                 f"{sp.HISTORY}: {len(rows)} rows; at most {MAX_ROWS} per request (use the batch pipeline)"
             )
-        horizon = v2.int_parameter(request, "horizon", DEFAULT_HORIZON, 1, fc.MAX_HORIZON)
+        horizon = v2.int_parameter(request, "horizon", fc.DEFAULT_HORIZON, 1, fc.MAX_HORIZON)
         series = []
         for i, text in enumerate(rows):
             try:

@@ -18,7 +18,8 @@ from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferInput, InferResponse
 
 from nivesh.advisor import context as user_context
-from nivesh.advisor.signature import ANSWER, CONTEXT, MAX_ROWS, OUTPUT_FIELDS, QUESTION
+from nivesh.advisor.signature import ANSWER, CONTEXT, MAX_ROWS, QUESTION
+from nivesh.catalog import FINANCIAL_ADVISOR
 from nivesh.errors import NiveshError
 from nivesh.jsonobj import parse_json_object
 from nivesh.serving import v2
@@ -30,8 +31,10 @@ if TYPE_CHECKING:
 def answer_tensors(answers: Sequence[Answer]) -> list[InferInput]:
     rows = [a.to_dict() for a in answers]
     return [
-        v2.tensor(name, [json.dumps(r[name], ensure_ascii=False) if encoded else r[name] for r in rows], datatype)
-        for name, datatype, encoded in OUTPUT_FIELDS
+        v2.tensor(
+            o.name, [json.dumps(r[o.name], ensure_ascii=False) if o.encoded else r[o.name] for r in rows], o.datatype
+        )
+        for o in FINANCIAL_ADVISOR.outputs
     ]
 
 
@@ -40,7 +43,7 @@ def v1_predictions(response: InferResponse) -> dict[str, Any]:
     by_name = {o.name: (o.data.tolist() if hasattr(o.data, "tolist") else list(o.data)) for o in response.outputs}
     n = len(by_name[ANSWER])
     rows = [
-        {name: json.loads(by_name[name][i]) if encoded else by_name[name][i] for name, _, encoded in OUTPUT_FIELDS}
+        {o.name: json.loads(by_name[o.name][i]) if o.encoded else by_name[o.name][i] for o in FINANCIAL_ADVISOR.outputs}
         for i in range(n)
     ]
     return {"predictions": rows, "model_version": response.model_version}

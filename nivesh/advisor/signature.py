@@ -3,10 +3,12 @@ predictor, the transformer and the monitor (no serving imports, so training has 
 
 from __future__ import annotations
 
+from nivesh.catalog import FINANCIAL_ADVISOR
 from nivesh.data.schema import Column, Kind, TableSchema
 
-QUESTION, CONTEXT, ANSWER = "question", "context", "answer"
-MODE = "mode"  # extractive / gemini / refused: what the monitor follows
+QUESTION, CONTEXT = "question", "context"
+ANSWER = FINANCIAL_ADVISOR.outputs[0].name  # the answer text, also the corpus column the answers come from
+MODE = FINANCIAL_ADVISOR.monitored_output  # extractive / gemini / refused
 MAX_ROWS = 16  # questions per request: each may be a Gemini call
 SCHEMA = TableSchema(
     name="financial-advisor",
@@ -15,19 +17,10 @@ SCHEMA = TableSchema(
         Column(CONTEXT, Kind.STRING, nullable=True, description="JSON object of user facts (nivesh.advisor.context)"),
     ),
 )
-# (name, datatype, JSON-encoded): the predictor's outputs, in order.
-OUTPUT_FIELDS = (
-    (ANSWER, "BYTES", False),
-    (MODE, "BYTES", False),
-    ("refused", "BOOL", False),
-    ("sources", "BYTES", True),
-    ("rules", "BYTES", True),
-)
-OUTPUTS = [{"name": n, "datatype": d, "shape": [-1]} for n, d, _ in OUTPUT_FIELDS]
 SIGNATURE = {
     "inputs": [
         {"name": QUESTION, "datatype": "BYTES", "shape": [-1]},
         {"name": CONTEXT, "datatype": "BYTES", "shape": [-1], "optional": True},
     ],
-    "outputs": OUTPUTS,
+    "outputs": FINANCIAL_ADVISOR.output_signature,
 }

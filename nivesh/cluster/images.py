@@ -78,7 +78,7 @@ PREDICTOR = Image(
         "google-genai",
     ),
     (
-        *(f"inference_services.{s.python_name}.model" for s in catalog.MODELS.values()),
+        *(f"{s.predictor}.model" for s in catalog.MODELS.values()),
         "xgboost",
         "sklearn.ensemble",
         "skops.io",
@@ -97,7 +97,7 @@ TRANSFORMER = Image(
     "KServe transformers: Feast online features in front of a predictor",
     (*_BASE, *_STORE, "kserve", "feast[redis]", "prometheus-client"),
     (
-        *(f"transformers_kserve.{s.python_name}.model" for s in catalog.MODELS.values() if s.feature_service),
+        *(f"{s.transformer}.model" for s in catalog.MODELS.values() if s.transformer),
         "feast.infra.online_stores.redis",
         "redis",
     ),

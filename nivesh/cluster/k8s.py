@@ -70,7 +70,7 @@ def inference_service(
     predictor_container = {
         "name": "kserve-container",
         "image": PREDICTOR_IMAGE,
-        "command": ["python", "-m", f"inference_services.{spec.python_name}"],
+        "command": ["python", "-m", spec.predictor],
         "args": [f"--model_name={spec.name}", f"--model_dir={MODEL_MOUNT}", "--enable_grpc=false"],
         "env": [
             {"name": "STORAGE_URI", "value": storage_uri},
@@ -112,7 +112,7 @@ def inference_service(
             }
         },
     }
-    if spec.feature_service:
+    if spec.transformer:
         metadata["labels"]["nivesh.in/transformer"] = "feast"  # overlays patch transformers by this label
         body["spec"]["transformer"] = {
             "minReplicas": 1,
@@ -121,7 +121,7 @@ def inference_service(
                 {
                     "name": "kserve-container",
                     "image": TRANSFORMER_IMAGE,
-                    "command": ["python", "-m", f"transformers_kserve.{spec.python_name}"],
+                    "command": ["python", "-m", spec.transformer],
                     "args": [
                         f"--model_name={spec.name}",
                         "--predictor_protocol=v2",

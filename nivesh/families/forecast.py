@@ -37,6 +37,7 @@ from nivesh.errors import NiveshError
 
 WINDOW = 12  # months the LSTM reads
 MAX_HORIZON = 12
+DEFAULT_HORIZON = 6  # months forecast when a request does not say
 METHODS = ("prophet", "lstm", "blend", "median_12", "median_naive", "seasonal_drift", "seasonal_naive")
 LSTM_FILE = "lstm.safetensors"
 BACKTEST_LSTM_FILE = "lstm_backtest.safetensors"

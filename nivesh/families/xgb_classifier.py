@@ -18,14 +18,13 @@ from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 
 from nivesh.artifact import Manifest, fingerprint_frame, load_manifest, write_manifest, write_reference
+from nivesh.catalog import CREDIT_RISK
 from nivesh.errors import SchemaError
 from nivesh.evaluation import Evaluation
 from nivesh.families.tabular import TabularEncoder
-from nivesh.signatures import CREDIT_RISK_OUTPUTS as OUTPUTS
-from nivesh.signatures import PROBABILITY
 
 MODEL_FILE = "model.json"  # what mlflow.xgboost writes for model_format="json"
-REFERENCE_ROWS = 5000
+PROBABILITY = CREDIT_RISK.monitored_output  # the reference sample carries it for prediction drift
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary:logistic",
     "eval_metric": "auc",
@@ -150,7 +149,7 @@ def save(
     model.json), a reference sample for drift, and the Nivesh manifest over all of it."""
     features = train_frame.drop(columns=[trained.label])
     _save_mlflow_model(trained, features, folder)
-    sample = features.sample(min(REFERENCE_ROWS, len(features)), random_state=0)
+    sample = features.sample(min(CREDIT_RISK.reference_rows, len(features)), random_state=0)
     # prediction drift: the default probability's distribution, beside the inputs
     sample = sample.assign(**{PROBABILITY: trained.booster.inplace_predict(trained.encoder.transform(sample))})
     reference = write_reference(
@@ -161,7 +160,7 @@ def save(
     )
     signature = {
         "inputs": [{"name": f.name, "datatype": f.v2_datatype, "shape": [-1]} for f in trained.encoder.features],
-        "outputs": OUTPUTS,
+        "outputs": CREDIT_RISK.output_signature,
     }
     return write_manifest(
         folder,

@@ -39,7 +39,7 @@ def start_predictor(
         [
             sys.executable,
             "-m",
-            f"inference_services.{spec.python_name}",
+            spec.predictor,
             f"--model_name={spec.name}",
             f"--model_dir={folder}",
             f"--http_port={port}",
@@ -66,7 +66,7 @@ def serve(
     logs = ws.path("logs")
     predictor = start_predictor(spec, folder, pport, logs)
     transformer = None
-    if spec.feature_service:
+    if spec.transformer:
         tport = transformer_port or processes.free_port()
         try:
             transformer = processes.start(
@@ -74,7 +74,7 @@ def serve(
                 [
                     sys.executable,
                     "-m",
-                    f"transformers_kserve.{spec.python_name}",
+                    spec.transformer,
                     f"--model_name={spec.name}",
                     f"--predictor_host=127.0.0.1:{pport}",
                     "--predictor_protocol=v2",

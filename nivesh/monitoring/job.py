@@ -55,8 +55,8 @@ def run(
         view = drift.MonitorView.from_manifest(manifest.extra)
         reference = pd.read_parquet(folder / str(manifest.extra["reference_file"]))
         profile = TextProfile.load(folder, manifest.extra["monitor"]) if view.text_input else None
-    if len(reference) > settings.reference_rows:
-        reference = reference.sample(settings.reference_rows, random_state=0)
+    if len(reference) > spec.reference_rows:  # an artifact from a trainer that kept more
+        reference = reference.sample(spec.reference_rows, random_state=0)
     current = drift.current_window(
         store, model, view, settings.window_hours, settings.max_rows, profile=profile, version=version.semver
     )

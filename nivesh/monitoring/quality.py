@@ -12,7 +12,7 @@ import numpy as np
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 from sklearn.metrics import roc_auc_score
 
-from nivesh.catalog import Feedback
+from nivesh.catalog import Feedback, better
 from nivesh.monitoring.drift import PUSH_JOB
 
 
@@ -30,7 +30,7 @@ class QualityResult:
     def worse(self) -> bool:
         if self.value is None or self.registered is None:
             return False
-        return self.value > self.registered if self.lower_is_better else self.value < self.registered
+        return better(self.registered, self.value, self.lower_is_better)
 
 
 def pairs(feedback: Feedback, rows: list[dict[str, Any]], labels: dict[tuple[str, int], Any]) -> tuple[list, list]:

@@ -37,12 +37,16 @@ class Assembly:
     spec: ModelSpec
     schema: TableSchema
     assemble: Callable[[Mapping[str, Sequence[Any]]], dict[str, list[Any]]]
-    outputs: list[dict[str, Any]]
     # False: an entity with no stored row is valid (no recent activity), its features None.
     require_features: bool = True
     # True: the entity key may be left out or null (an anonymous question); such rows get
     # no stored features, and only the rows that name a user are looked up.
     key_optional: bool = False
+
+    @property
+    def outputs(self) -> list[dict[str, Any]]:
+        """What the predictor behind answers: the catalogue's outputs."""
+        return self.spec.output_signature
 
     @property
     def key(self) -> str:

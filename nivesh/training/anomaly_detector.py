@@ -24,11 +24,9 @@ from nivesh.errors import NiveshError, SchemaError
 from nivesh.evaluation import Evaluation
 from nivesh.families import anomaly
 from nivesh.settings import Workspace
-from nivesh.signatures import ANOMALY_OUTPUTS as OUTPUTS
-from nivesh.signatures import ANOMALY_SCORE as SCORE
 from nivesh.training.trainer import write_trained
 
-REFERENCE_ROWS = 5000
+SCORE = SPEC.monitored_output  # prediction drift: the score's distribution
 
 
 def feature_columns(frame: pd.DataFrame, label: str) -> tuple[list[str], list[str]]:
@@ -79,7 +77,7 @@ class AnomalyTrainer:
         numeric, categorical = feature_columns(train, label)
         detector = anomaly.fit(normal, numeric, categorical, anomaly.AnomalyConfig(**params))
         anomaly.save(detector, out)
-        sample = normal.sample(min(REFERENCE_ROWS, len(normal)), random_state=0)
+        sample = normal.sample(min(SPEC.reference_rows, len(normal)), random_state=0)
         sample = sample.assign(**{SCORE: detector.score(sample)[0]})  # prediction drift: the score's distribution
         extra: dict[str, Any] = {"label": label, "threshold": detector.threshold}
         extra |= write_reference(out, sample, [*numeric, SCORE], categorical)
@@ -87,7 +85,7 @@ class AnomalyTrainer:
             "inputs": [
                 {"name": c, "datatype": v2_datatype(c in categorical), "shape": [-1]} for c in detector.features
             ],
-            "outputs": OUTPUTS,
+            "outputs": SPEC.output_signature,
         }
         write_trained(out, SPEC, signature, train, extra, uses_features=set(txd.ACTIVITY_FEATURES) <= set(numeric))
 

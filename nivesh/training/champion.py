@@ -36,7 +36,7 @@ class Decision:
 
 def better(spec: catalog.ModelSpec, challenger: float, champion: float) -> bool:
     """Strictly better in the gate metric's direction (a tie keeps the champion)."""
-    return challenger < champion if spec.gate.lower_is_better else challenger > champion
+    return catalog.better(challenger, champion, spec.gate.lower_is_better)
 
 
 def decide(

@@ -24,15 +24,8 @@ from nivesh.training.trainer import write_trained
 log = logging.getLogger(__name__)
 TEXT, ENTITIES = "text", "entities"
 PIPELINE_DIR = "spacy"
-REFERENCE_ROWS = 2000
-PREDICTED = "entity_labels"  # per text, the sorted distinct labels found: the monitor's prediction drift
-SIGNATURE = {
-    "inputs": [{"name": TEXT, "datatype": "BYTES", "shape": [-1]}],
-    "outputs": [
-        {"name": "entities", "datatype": "BYTES", "shape": [-1]},
-        {"name": PREDICTED, "datatype": "BYTES", "shape": [-1]},
-    ],
-}
+PREDICTED = SPEC.monitored_output  # per text, the sorted distinct labels found: the monitor's prediction drift
+SIGNATURE = {"inputs": [{"name": TEXT, "datatype": "BYTES", "shape": [-1]}], "outputs": SPEC.output_signature}
 
 
 def read_jsonl(path: Path) -> pd.DataFrame:
@@ -91,7 +84,7 @@ class NerTrainer:
         nlp, seconds = ner.train(data, ner.NerConfig(**params), progress=log.info)
         out.mkdir(parents=True, exist_ok=True)
         nlp.to_disk(out / PIPELINE_DIR)
-        sample = train.sample(min(REFERENCE_ROWS, len(train)), random_state=0)
+        sample = train.sample(min(SPEC.reference_rows, len(train)), random_state=0)
         predicted = [entity_labels(s) for s in ner.predict_spans(nlp, sample[TEXT].tolist())]
         extra: dict[str, Any] = {
             "pipeline_dir": PIPELINE_DIR,

@@ -26,17 +26,8 @@ from nivesh.training.trainer import write_trained
 
 log = logging.getLogger(__name__)
 TEXT, LABEL = "text", "label"
-REFERENCE_ROWS = 2000
-SIGNATURE = {
-    "inputs": [{"name": TEXT, "datatype": "BYTES", "shape": [-1]}],
-    "outputs": [
-        {"name": "intent", "datatype": "BYTES", "shape": [-1]},
-        {"name": "confidence", "datatype": "FP32", "shape": [-1]},
-        {"name": "out_of_scope", "datatype": "BOOL", "shape": [-1]},
-        {"name": "top_intents", "datatype": "BYTES", "shape": [-1]},
-    ],
-}
-PREDICTED = "intent"  # the output column the monitor tracks for prediction drift
+SIGNATURE = {"inputs": [{"name": TEXT, "datatype": "BYTES", "shape": [-1]}], "outputs": SPEC.output_signature}
+PREDICTED = SPEC.monitored_output  # the output column the monitor tracks for prediction drift
 
 
 def decide(labels: list[str], proba: np.ndarray, threshold: float) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -76,7 +67,7 @@ class IntentTrainer:
         config = tc.TrainConfig.from_params(dict(params))
         trained = tc.train(train[TEXT].tolist(), train[label].tolist(), config, progress=log.info)
         extra = tc.save_files(trained, out)
-        sample = train.sample(min(REFERENCE_ROWS, len(train)), random_state=0)
+        sample = train.sample(min(SPEC.reference_rows, len(train)), random_state=0)
         model = tc.TextClassifier(out, extra, threads=2)
         predicted, _, _ = decide(model.labels, model.predict_proba(sample[TEXT].tolist()), model.oos_threshold)
         extra |= text_reference(out, sample[TEXT].tolist(), TEXT, {PREDICTED: predicted})

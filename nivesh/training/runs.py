@@ -16,10 +16,8 @@ from nivesh.errors import NiveshError
 from nivesh.settings import PROJECT_ROOT, Workspace
 
 COMPILED_DIR = PROJECT_ROOT / "pipelines" / "compiled"
-# Every catalogue model with a trainer has pipelines/<python_name>.py defining <python_name>_pipeline.
-PIPELINES: dict[str, str] = {
-    spec.name: f"pipelines.{spec.python_name}:{spec.python_name}_pipeline" for spec in catalog.MODELS.values()
-} | {
+# Each model's pipeline is named in the catalogue; these run beside them.
+PIPELINES: dict[str, str] = {spec.name: spec.pipeline for spec in catalog.MODELS.values()} | {
     "spending-batch": "pipelines.spending_batch:spending_batch_pipeline",
     "all-models": "pipelines.all_models:all_models_pipeline",
     "financial-advisor-tuning": "pipelines.advisor_tuning:advisor_tuning_pipeline",

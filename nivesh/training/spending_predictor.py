@@ -22,8 +22,6 @@ from nivesh.evaluation import Evaluation
 from nivesh.families import forecast as fc
 from nivesh.monitoring import series as series_monitor
 from nivesh.settings import Workspace
-from nivesh.signatures import DEFAULT_HORIZON
-from nivesh.signatures import SPENDING_OUTPUTS as OUTPUTS
 from nivesh.training.trainer import write_trained
 
 HOLDOUT = "holdout"
@@ -66,7 +64,7 @@ def monitor_reference(
     )
     outputs = []
     for months, values in list(series.values())[:REFERENCE_FORECASTS]:
-        f = fc.forecast(lstm, months, values, DEFAULT_HORIZON)
+        f = fc.forecast(lstm, months, values, fc.DEFAULT_HORIZON)
         outputs.append(
             {
                 "forecast_mean": float(np.mean(f.yhat)),
@@ -79,7 +77,7 @@ def monitor_reference(
 
 class SpendingTrainer:
     def frame(self, ws: Workspace, data: Path | None, options: Mapping[str, str]) -> tuple[pd.DataFrame, str]:
-        horizon = int(options.get("horizon", DEFAULT_HORIZON))
+        horizon = int(options.get("horizon", fc.DEFAULT_HORIZON))
         if not 1 <= horizon <= fc.MAX_HORIZON:
             raise NiveshError(f"--horizon must be 1..{fc.MAX_HORIZON} months, got {horizon}")
         if data is None:
@@ -97,7 +95,7 @@ class SpendingTrainer:
     def split(self, frame: pd.DataFrame, label: str, test_fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
         """By time: each series' last `horizon` months are held out. The test frame carries the
         whole series (history + held-out months, flagged), since a forecast needs its history."""
-        horizon = int(frame.attrs.get("horizon", DEFAULT_HORIZON))
+        horizon = int(frame.attrs.get("horizon", fc.DEFAULT_HORIZON))
         rank = frame.sort_values(sp.MONTH).groupby(sp.SERIES).cumcount(ascending=False)
         test = frame.assign(**{HOLDOUT: rank < horizon})  # aligned on the index
         enough = test.groupby(sp.SERIES)[HOLDOUT].transform(lambda h: (~h).sum() >= sp.MIN_MONTHS)
@@ -125,7 +123,7 @@ class SpendingTrainer:
         write_trained(
             out,
             SPEC,
-            {"inputs": [{"name": sp.HISTORY, "datatype": "BYTES", "shape": [-1]}], "outputs": OUTPUTS},
+            {"inputs": [{"name": sp.HISTORY, "datatype": "BYTES", "shape": [-1]}], "outputs": SPEC.output_signature},
             train,
             extra,
         )

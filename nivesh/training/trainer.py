@@ -42,7 +42,7 @@ class Trainer(Protocol):
 def trainer(model: str) -> Trainer:
     """Imported on demand: training credit-risk does not import torch."""
     spec = catalog.get(model)
-    module = importlib.import_module(f"nivesh.training.{spec.python_name}")
+    module = importlib.import_module(spec.trainer)
     found: Trainer = module.TRAINER
     return found
 

@@ -61,14 +61,9 @@ def test_quality_joins_rows_and_labels_and_scores() -> None:
 
 
 def test_feedback_reads_an_output_the_model_really_returns() -> None:
-    from nivesh.signatures import ANOMALY_OUTPUTS
-    from nivesh.signatures import CREDIT_RISK_OUTPUTS as CLASSIFIER_OUTPUTS
-    from nivesh.training.intent_classifier import SIGNATURE as INTENT_SIGNATURE
-
     outputs = {
-        catalog.CREDIT_RISK.name: CLASSIFIER_OUTPUTS,
-        catalog.ANOMALY_DETECTOR.name: ANOMALY_OUTPUTS,
-        catalog.INTENT_CLASSIFIER.name: INTENT_SIGNATURE["outputs"],
+        spec.name: spec.output_signature
+        for spec in (catalog.CREDIT_RISK, catalog.ANOMALY_DETECTOR, catalog.INTENT_CLASSIFIER)
     }
     with_feedback = {name: spec.feedback for name, spec in catalog.MODELS.items() if spec.feedback}
     assert set(with_feedback) == set(outputs)

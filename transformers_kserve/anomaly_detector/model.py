@@ -4,12 +4,10 @@ TTL) + the transaction. No stored row means no activity in the last hour, not an
 from nivesh.catalog import ANOMALY_DETECTOR
 from nivesh.data import transactions as txd
 from nivesh.serving.feast_transformer import Assembly
-from nivesh.signatures import ANOMALY_OUTPUTS as OUTPUTS
 
 ASSEMBLY = Assembly(
     spec=ANOMALY_DETECTOR,
     schema=txd.TRANSACTION_SCHEMA,
     assemble=txd.assemble_columns,
-    outputs=OUTPUTS,
     require_features=False,
 )

@@ -3,11 +3,9 @@
 from nivesh.catalog import CREDIT_RISK
 from nivesh.data import credit_risk as cr
 from nivesh.serving.feast_transformer import Assembly
-from nivesh.signatures import CREDIT_RISK_OUTPUTS as OUTPUTS
 
 ASSEMBLY = Assembly(
     spec=CREDIT_RISK,
     schema=cr.CREDIT_RISK_SCHEMA,
     assemble=cr.assemble_columns,
-    outputs=OUTPUTS,
 )

@@ -17,7 +17,7 @@ from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from nivesh.advisor import api, context
-from nivesh.advisor.signature import CONTEXT, OUTPUTS, QUESTION, SCHEMA
+from nivesh.advisor.signature import CONTEXT, QUESTION, SCHEMA
 from nivesh.catalog import FINANCIAL_ADVISOR
 from nivesh.serving import v2
 from nivesh.serving.feast_transformer import Assembly, FeastTransformer
@@ -37,7 +37,6 @@ ASSEMBLY = Assembly(
     spec=FINANCIAL_ADVISOR,
     schema=SCHEMA,
     assemble=assemble,
-    outputs=OUTPUTS,
     require_features=False,  # a new user with nothing stored still gets an answer
     key_optional=True,
 )

@@ -7,11 +7,14 @@ from typing import Any
 from nivesh.catalog import SPENDING_PREDICTOR
 from nivesh.data import spending as sp
 from nivesh.serving.feast_transformer import Assembly
-from nivesh.signatures import SPENDING_OUTPUTS as OUTPUTS
 
 
 def assemble(cols: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
     return {sp.HISTORY: list(cols[sp.HISTORY])}
 
 
-ASSEMBLY = Assembly(spec=SPENDING_PREDICTOR, schema=sp.SPENDING_SCHEMA, assemble=assemble, outputs=OUTPUTS)
+ASSEMBLY = Assembly(
+    spec=SPENDING_PREDICTOR,
+    schema=sp.SPENDING_SCHEMA,
+    assemble=assemble,
+)
