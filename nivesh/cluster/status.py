@@ -12,15 +12,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from nivesh import catalog, registry
 from nivesh.cluster.deploy_log import LIVE, DeploymentLog
+from nivesh.monitoring import gauges as g
 from nivesh.settings import StoreSettings, Workspace
 
 # The monitor gauges status shows (the drift and quality jobs push them).
-MONITOR_GAUGES = (
-    "nivesh_drift_share",
-    "nivesh_drift_share_threshold",
-    "nivesh_quality_value",
-    "nivesh_quality_registered_value",
-    "nivesh_monitor_last_success_timestamp_seconds",
+MONITOR_GAUGES = tuple(
+    p.name for p in (g.DRIFT_SHARE, g.DRIFT_THRESHOLD, g.QUALITY_VALUE, g.QUALITY_REGISTERED, g.LAST_SUCCESS)
 )
 
 
@@ -51,16 +48,16 @@ def describe_monitor(gauges: dict[str, float]) -> str:
     """One line a person reads: drift against its threshold, quality against the registered
     value, when the monitor last compared data."""
     parts = []
-    if "nivesh_drift_share" in gauges:
-        threshold = gauges.get("nivesh_drift_share_threshold", float("nan"))
-        parts.append(f"drift share {gauges['nivesh_drift_share']:.2f} (alert above {threshold:g})")
-    if "nivesh_quality_value" in gauges:
-        quality = f"quality {gauges['nivesh_quality_value']:.3f}"
-        if "nivesh_quality_registered_value" in gauges:
-            quality += f" (registered {gauges['nivesh_quality_registered_value']:.3f})"
+    if g.DRIFT_SHARE.name in gauges:
+        threshold = gauges.get(g.DRIFT_THRESHOLD.name, float("nan"))
+        parts.append(f"drift share {gauges[g.DRIFT_SHARE.name]:.2f} (alert above {threshold:g})")
+    if g.QUALITY_VALUE.name in gauges:
+        quality = f"quality {gauges[g.QUALITY_VALUE.name]:.3f}"
+        if g.QUALITY_REGISTERED.name in gauges:
+            quality += f" (registered {gauges[g.QUALITY_REGISTERED.name]:.3f})"
         parts.append(quality)
-    if "nivesh_monitor_last_success_timestamp_seconds" in gauges:
-        when = datetime.fromtimestamp(gauges["nivesh_monitor_last_success_timestamp_seconds"], UTC)
+    if g.LAST_SUCCESS.name in gauges:
+        when = datetime.fromtimestamp(gauges[g.LAST_SUCCESS.name], UTC)
         parts.append(f"last compared {when:%Y-%m-%d %H:%M} UTC")
     return "; ".join(parts)
 

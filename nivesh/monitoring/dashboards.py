@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nivesh import catalog
+from nivesh.monitoring import gauges as g
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 WIDTH, HEIGHT = 12, 8
@@ -36,11 +37,11 @@ def overview_panels() -> list[Panel]:
         Panel(
             "5xx ratio by model", "percentunit", (("max by (model) (nivesh:request_errors:ratio_rate5m)", "{{model}}"),)
         ),
-        Panel("Input drift share", "percentunit", (("max by (model) (nivesh_drift_share)", "{{model}}"),)),
+        Panel("Input drift share", "percentunit", ((f"max by (model) ({g.DRIFT_SHARE.name})", "{{model}}"),)),
         Panel(
             "Hours since the drift monitor last compared data",
             "h",
-            (("(time() - max by (model) (nivesh_monitor_last_success_timestamp_seconds)) / 3600", "{{model}}"),),
+            ((f"(time() - max by (model) ({g.LAST_SUCCESS.name})) / 3600", "{{model}}"),),
             kind="stat",
         ),
         Panel(
@@ -76,23 +77,23 @@ def model_panels(model: str) -> list[Panel]:
             "Drift share vs threshold",
             "percentunit",
             (
-                (f"nivesh_drift_share{{{m}}}", "drift share {{version}}"),
-                (f"nivesh_drift_share_threshold{{{m}}}", "threshold"),
+                (f"{g.DRIFT_SHARE.name}{{{m}}}", "drift share {{version}}"),
+                (f"{g.DRIFT_THRESHOLD.name}{{{m}}}", "threshold"),
             ),
         ),
-        Panel("Drift score per column", "none", ((f"nivesh_drift_column_score{{{m}}}", "{{column}} ({{method}})"),)),
+        Panel("Drift score per column", "none", ((f"{g.DRIFT_COLUMN_SCORE.name}{{{m}}}", "{{column}} ({{method}})"),)),
         Panel(
             "Quality on labelled traffic vs registered",
             "none",
             (
-                (f"nivesh_quality_value{{{m}}}", "{{metric}} {{version}}"),
-                (f"nivesh_quality_registered_value{{{m}}}", "{{metric}} registered"),
+                (f"{g.QUALITY_VALUE.name}{{{m}}}", "{{metric}} {{version}}"),
+                (f"{g.QUALITY_REGISTERED.name}{{{m}}}", "{{metric}} registered"),
             ),
         ),
         Panel(
             "Last monitor run",
             "dateTimeFromNow",
-            ((f"max(nivesh_monitor_last_run_timestamp_seconds{{{m}}}) * 1000", "last run"),),
+            ((f"max({g.LAST_RUN.name}{{{m}}}) * 1000", "last run"),),
             kind="stat",
         ),
         Panel("Deployed version", "none", ((f"nivesh_model_info{{{m}}}", "{{component}} {{version}}"),), kind="table"),

@@ -20,12 +20,12 @@ from evidently import DataDefinition, Dataset, Report
 from evidently.presets import DataDriftPreset
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
+from nivesh.monitoring import gauges as g
 from nivesh.monitoring import series
 from nivesh.monitoring.text import TextProfile, shape
 from nivesh.store.predictions import PredictionStore, rows_to_frame
 
 log = logging.getLogger(__name__)
-PUSH_JOB = "nivesh-monitor"
 SMALL_SAMPLE = 1000  # rows; where Evidently itself switches from p-values to distances
 SMALL_SAMPLE_TESTS = {"num_method": "ks", "cat_method": "chisquare"}  # both p-value tests
 
@@ -191,44 +191,25 @@ def push(result: DriftResult, gateway: str, timeout_s: float) -> None:
     registry = CollectorRegistry()
     labels = {"model": result.model, "version": result.version}
 
-    def gauge(name: str, doc: str, value: float, **extra: str) -> None:
-        g = Gauge(name, doc, [*labels, *extra], registry=registry) if name not in gauges else gauges[name]
-        gauges[name] = g
-        g.labels(**labels, **extra).set(value)
+    def gauge(pushed: g.Pushed, value: float, **extra: str) -> None:
+        if pushed.name not in gauges:
+            gauges[pushed.name] = Gauge(pushed.name, pushed.doc, [*labels, *extra], registry=registry)
+        gauges[pushed.name].labels(**labels, **extra).set(value)
 
     gauges: dict[str, Gauge] = {}
-    gauge("nivesh_drift_share", "Share of input columns drifted", result.drift_share)
-    gauge("nivesh_drift_share_threshold", "Drift share above which the model alerts", result.threshold)
-    gauge("nivesh_drift_columns_drifted", "Number of drifted input columns", result.drifted_columns)
-    gauge(
-        "nivesh_drift_rows_compared",
-        "Logged rows compared with the reference",
-        result.rows_compared,
-    )
+    gauge(g.DRIFT_SHARE, result.drift_share)
+    gauge(g.DRIFT_THRESHOLD, result.threshold)
+    gauge(g.DRIFT_COLUMNS_DRIFTED, result.drifted_columns)
+    gauge(g.DRIFT_ROWS_COMPARED, result.rows_compared)
     for column, c in result.columns.items():
-        gauge(
-            "nivesh_drift_column_score",
-            "Per-column drift statistic (p-value or distance)",
-            c.score,
-            column=column,
-            method=c.method,
-        )
-        gauge(
-            "nivesh_drift_column_drifted",
-            "1 if the column drifted",
-            float(c.drifted),
-            column=column,
-        )
-    gauge("nivesh_monitor_last_run_timestamp_seconds", "When the monitor last ran", result.finished_at)
+        gauge(g.DRIFT_COLUMN_SCORE, c.score, column=column, method=c.method)
+        gauge(g.DRIFT_COLUMN_DRIFTED, float(c.drifted), column=column)
+    gauge(g.LAST_RUN, result.finished_at)
     if result.rows_compared:
-        gauge(
-            "nivesh_monitor_last_success_timestamp_seconds",
-            "When the monitor last compared data",
-            result.finished_at,
-        )
+        gauge(g.LAST_SUCCESS, result.finished_at)
     push_to_gateway(
         gateway,
-        job=PUSH_JOB,
+        job=g.PUSH_JOB,
         registry=registry,
         grouping_key={"model": result.model},
         timeout=timeout_s,

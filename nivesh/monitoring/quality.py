@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 from sklearn.metrics import roc_auc_score
 
 from nivesh.catalog import Feedback, better
-from nivesh.monitoring.drift import PUSH_JOB
+from nivesh.monitoring import gauges as g
 
 
 @dataclass
@@ -62,19 +62,17 @@ def push(result: QualityResult, gateway: str, timeout_s: float) -> None:
     registry = CollectorRegistry()
     labels = {"model": result.model, "version": result.version, "metric": result.metric}
     direction = "lower_is_better" if result.lower_is_better else "higher_is_better"
-    rows = Gauge("nivesh_quality_labelled_rows", "Labelled predictions in the window", [*labels], registry=registry)
+    rows = Gauge(g.QUALITY_ROWS.name, g.QUALITY_ROWS.doc, [*labels], registry=registry)
     rows.labels(**labels).set(result.labelled_rows)
     if result.value is not None:
-        value = Gauge("nivesh_quality_value", "Quality on labelled traffic", [*labels, "direction"], registry=registry)
+        value = Gauge(g.QUALITY_VALUE.name, g.QUALITY_VALUE.doc, [*labels, "direction"], registry=registry)
         value.labels(**labels, direction=direction).set(result.value)
     if result.registered is not None:
-        registered = Gauge(
-            "nivesh_quality_registered_value", "The metric at registration", [*labels], registry=registry
-        )
+        registered = Gauge(g.QUALITY_REGISTERED.name, g.QUALITY_REGISTERED.doc, [*labels], registry=registry)
         registered.labels(**labels).set(result.registered)
     push_to_gateway(
         gateway,
-        job=PUSH_JOB,
+        job=g.PUSH_JOB,
         registry=registry,
         grouping_key={"model": result.model, "monitor": "quality", "version": result.version},
         timeout=timeout_s,

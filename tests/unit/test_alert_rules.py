@@ -4,6 +4,7 @@ import shutil
 import subprocess
 
 import pytest
+import yaml
 
 from tests.conftest import PROJECT
 
@@ -40,3 +41,27 @@ def test_rules_unit_tests() -> None:
         cwd=ALERTS / "tests",
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_every_series_a_rule_reads_is_pushed_served_or_recorded() -> None:
+    """The monitors' gauge names live in nivesh.monitoring.gauges and the servers' in
+    nivesh.serving.metrics: a rule naming anything else would never fire."""
+    import re
+
+    from nivesh.monitoring import gauges
+    from nivesh.monitoring.alerting import RULES_DIR
+    from nivesh.serving import metrics
+
+    rules = [
+        r for p in RULES_DIR.glob("*.rules.yml") for g in yaml.safe_load(p.read_text())["groups"] for r in g["rules"]
+    ]
+    served = {
+        d.name for m in (metrics.REQUESTS, metrics.LATENCY, metrics.OBJECTIVE, metrics.INFO) for d in m.describe()
+    }
+    known = (
+        {p.name for p in gauges.ALL}
+        | {f"{n}{suffix}" for n in served for suffix in ("", "_total", "_bucket", "_count", "_sum")}
+        | {r["record"] for r in rules if "record" in r}
+    )
+    read = {name for r in rules for name in re.findall(r"nivesh[_:][a-z0-9_:]+", r["expr"])}
+    assert read and read <= known, sorted(read - known)
