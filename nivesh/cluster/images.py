@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nivesh import __version__, catalog
+from nivesh.cluster.pods import HTTP_PORT, RETRAIN_PORT
 
 REGISTRY = "registry.nivesh.in/ml"
 REQUIREMENTS_DIR = "docker/requirements"
@@ -37,6 +38,8 @@ class Image:
     imports: tuple[str, ...]
     # what must not end up in it (the promise: a predictor carries no kfp, MLflow server or training code)
     excludes: tuple[str, ...] = ()
+    # the port its server listens on (the Dockerfile's EXPOSE); None for jobs
+    port: int | None = None
 
     @property
     def reference(self) -> str:
@@ -91,6 +94,7 @@ PREDICTOR = Image(
         "google.genai",
     ),
     ("kfp", "mlflow", "mlflow-skinny", "feast", "evidently", "onnxscript", "google-cloud-aiplatform"),
+    port=HTTP_PORT,
 )
 TRANSFORMER = Image(
     "nivesh-transformer",
@@ -102,6 +106,7 @@ TRANSFORMER = Image(
         "redis",
     ),
     ("torch", "scikit-learn", "xgboost", "kfp", "mlflow", "mlflow-skinny", "evidently"),
+    port=HTTP_PORT,
 )
 MONITOR = Image(
     "nivesh-monitor",
@@ -127,6 +132,7 @@ RETRAIN_WEBHOOK = Image(
     (*_BASE, *_STORE, *_CLI, "kfp", "kfp-kubernetes", "mlflow-skinny", "fastapi", "uvicorn", "prometheus-client"),
     ("nivesh.cli", "nivesh.retraining.webhook", "nivesh.retraining.launch", "kfp.client", "uvicorn"),
     ("torch", "mlflow", "kserve", "feast", "evidently"),
+    port=RETRAIN_PORT,
 )
 IMAGES = (COMPONENT, PREDICTOR, TRANSFORMER, MONITOR, RETRAIN_WEBHOOK)
 

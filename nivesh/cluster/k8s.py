@@ -15,26 +15,20 @@ import yaml
 from nivesh.catalog import ModelSpec
 from nivesh.cluster import secrets
 from nivesh.cluster.images import MONITOR_IMAGE, PREDICTOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, TRANSFORMER_IMAGE
+from nivesh.cluster.pods import (
+    GOOGLE_SA,
+    HTTP_PORT,
+    MODEL_READER_SA,
+    MONITOR_SA,
+    POD_SECURITY_CONTEXT,
+    PUSHGATEWAY,
+    RETRAIN_PORT,
+    RETRAINER_SA,
+    SCRATCH_HOME,
+    SECURITY_CONTEXT,
+)
 
 MODEL_MOUNT = "/mnt/models"
-HTTP_PORT = 8080
-
-SECURITY_CONTEXT: dict[str, Any] = {
-    "runAsNonRoot": True,
-    "runAsUser": 10001,
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
-
-
-# Pods with a writable emptyDir (monitor, webhook): the volume belongs to the same non-root user.
-POD_SECURITY_CONTEXT: dict[str, Any] = {
-    "runAsNonRoot": True,
-    "runAsUser": 10001,
-    "fsGroup": 10001,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
 
 
 def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
@@ -50,11 +44,7 @@ TRAINING_TAINT_KEY = "nivesh.in/training"
 # Every other pipeline step (prepare, evaluate, register, emit, compare, upload ...).
 STEP_RESOURCES = {"cpu": "500m", "memory": "1G", "cpu_limit": "1", "memory_limit": "2G"}
 
-MODEL_READER_SA = "nivesh-model-reader"
 MONITOR_COMPONENT = "monitor"  # the monitor pods' app.kubernetes.io/component (NetworkPolicies select it)
-# Predictors that call Google Cloud run as this ServiceAccount: Workload Identity binds it
-# to a Google service account (the overlay annotates it), so no key file is mounted.
-GOOGLE_SA = "nivesh-advisor"
 
 
 def inference_service(
@@ -145,14 +135,14 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
         "image": MONITOR_IMAGE,
         "command": ["nivesh", "monitor", spec.name],
         "env": [
-            {"name": "NIVESH_HOME", "value": "/tmp/nivesh"},  # noqa: S108 - an emptyDir volume
-            {"name": "NIVESH_PUSHGATEWAY_URL", "value": "http://pushgateway:9091"},
+            {"name": "NIVESH_HOME", "value": SCRATCH_HOME},
+            {"name": "NIVESH_PUSHGATEWAY_URL", "value": PUSHGATEWAY.url},
             *secrets.PREDICTION_STORE.env(),
             *secrets.MLFLOW.env(),
         ],
         "resources": _resources("500m", "1Gi", "1", "2Gi"),
         "securityContext": SECURITY_CONTEXT,
-        "volumeMounts": [{"name": "work", "mountPath": "/tmp/nivesh"}],  # noqa: S108
+        "volumeMounts": [{"name": "work", "mountPath": SCRATCH_HOME}],
     }
     return {
         "apiVersion": "batch/v1",
@@ -178,7 +168,7 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
                             }
                         },
                         "spec": {
-                            "serviceAccountName": "nivesh-monitor",
+                            "serviceAccountName": MONITOR_SA,
                             "automountServiceAccountToken": False,
                             "restartPolicy": "Never",
                             "securityContext": POD_SECURITY_CONTEXT,
@@ -193,7 +183,6 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
 
 
 RETRAIN_WEBHOOK = "nivesh-retrain-webhook"
-RETRAIN_PORT = 8090
 
 
 def retrain_webhook_url(namespace: str) -> str:
@@ -214,7 +203,7 @@ def retrain_webhook() -> list[dict[str, Any]]:
         "image": RETRAIN_WEBHOOK_IMAGE,
         "command": ["nivesh", "retrain-webhook", "--host", "0.0.0.0", "--port", str(RETRAIN_PORT)],  # noqa: S104
         "env": [
-            {"name": "NIVESH_HOME", "value": "/tmp/nivesh"},  # noqa: S108 - an emptyDir volume
+            {"name": "NIVESH_HOME", "value": SCRATCH_HOME},
             {"name": "NIVESH_RETRAIN_KFP_HOST", "value": KFP_API},
             *secrets.PREDICTION_STORE.env(),
             *secrets.MLFLOW.env(),
@@ -225,7 +214,7 @@ def retrain_webhook() -> list[dict[str, Any]]:
         "resources": _resources("100m", "256Mi", "500m", "512Mi"),
         "securityContext": SECURITY_CONTEXT,
         "volumeMounts": [
-            {"name": "work", "mountPath": "/tmp/nivesh"},  # noqa: S108
+            {"name": "work", "mountPath": SCRATCH_HOME},
             {"name": "kfp-token", "mountPath": KFP_TOKEN_DIR, "readOnly": True},
         ],
     }
@@ -260,7 +249,7 @@ def retrain_webhook() -> list[dict[str, Any]]:
                     "annotations": {"prometheus.io/scrape": "true", "prometheus.io/path": "/metrics/"},
                 },
                 "spec": {
-                    "serviceAccountName": "nivesh-retrainer",
+                    "serviceAccountName": RETRAINER_SA,
                     "automountServiceAccountToken": False,
                     "securityContext": POD_SECURITY_CONTEXT,
                     "containers": [container],

@@ -14,7 +14,8 @@ from typing import Any
 
 from nivesh import catalog
 from nivesh.catalog import ModelSpec
-from nivesh.cluster.k8s import HTTP_PORT, MONITOR_COMPONENT, RETRAIN_PORT, RETRAIN_WEBHOOK
+from nivesh.cluster.k8s import MONITOR_COMPONENT, RETRAIN_WEBHOOK
+from nivesh.cluster.pods import HTTP_PORT, MLFLOW, POSTGRES, PUSHGATEWAY, REDIS, RETRAIN_PORT
 
 ISVC_LABEL = "serving.kserve.io/inferenceservice"
 # Namespaces outside ours whose pods are clients (names of a standard KServe + Kubeflow install).
@@ -102,31 +103,31 @@ def platform_policies() -> list[dict[str, Any]]:
     return [
         deny,
         _policy(
-            "redis",
-            app("redis"),
+            REDIS.name,
+            app(REDIS.name),
             [pods(ANY_TRANSFORMER), pods(MATERIALIZE)],
-            6379,
+            REDIS.port,
             "Feast online store: transformers read, materialize writes",
         ),
         _policy(
-            "postgres",
-            app("postgres"),
-            [pods(app("mlflow")), pods(ANY_ISVC_POD), pods(MONITORS), pods(WEBHOOK)],
-            5432,
+            POSTGRES.name,
+            app(POSTGRES.name),
+            [pods(app(MLFLOW.name)), pods(ANY_ISVC_POD), pods(MONITORS), pods(WEBHOOK)],
+            POSTGRES.port,
             "MLflow's store; the prediction log (servers write, monitors read) and the records tables",
         ),
         _policy(
-            "mlflow",
-            app("mlflow"),
+            MLFLOW.name,
+            app(MLFLOW.name),
             [pods(MONITORS), pods(WEBHOOK), namespace(PIPELINES_NAMESPACE)],
-            5000,
+            MLFLOW.port,
             "the registry: monitors and the webhook read, pipeline components register",
         ),
         _policy(
-            "pushgateway",
-            app("pushgateway"),
+            PUSHGATEWAY.name,
+            app(PUSHGATEWAY.name),
             [pods(MONITORS), namespace(MONITORING_NAMESPACE)],
-            9091,
+            PUSHGATEWAY.port,
             "monitors push, Prometheus scrapes",
         ),
         _policy(

@@ -9,12 +9,14 @@ from typing import Any
 import yaml
 
 from nivesh import catalog, registry
-from nivesh.cluster import images, k8s, network, storage
+from nivesh.cluster import images, k8s, network, platform, storage
 from nivesh.cluster.environments import ENVIRONMENTS, Environment
 from nivesh.monitoring import alerting, dashboards
 from nivesh.settings import PROJECT_ROOT
 
 DASHBOARDS_DIR = PROJECT_ROOT / "monitors" / "dashboards"  # the same dashboards as JSON, for Grafana's import
+
+PART_OF = "app.kubernetes.io/part-of"
 
 
 def prometheus_rule() -> dict[str, Any]:
@@ -25,7 +27,7 @@ def prometheus_rule() -> dict[str, Any]:
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PrometheusRule",
-        "metadata": {"name": "nivesh-alerts", "labels": {"app.kubernetes.io/part-of": "nivesh"}},
+        "metadata": {"name": "nivesh-alerts", "labels": {PART_OF: "nivesh"}},
         "spec": {"groups": groups},
     }
 
@@ -37,20 +39,9 @@ def alertmanager_config_map(env: Environment) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "nivesh-alertmanager-config"},
+        "metadata": {"name": "nivesh-alertmanager-config", "labels": {PART_OF: "nivesh"}},
         "data": {"alertmanager.yml": alerting.alertmanager_yaml(k8s.retrain_webhook_url(env.namespace))},
     }
-
-
-STATIC_RESOURCES = (
-    "platform/serviceaccounts.yaml",
-    "platform/rbac.yaml",
-    "platform/postgres.yaml",
-    "platform/mlflow.yaml",
-    "platform/redis.yaml",
-    "platform/pushgateway.yaml",
-    "platform/feast-materialize.yaml",
-)
 
 
 def kustomization(generated: list[Path]) -> dict[str, Any]:
@@ -60,8 +51,8 @@ def kustomization(generated: list[Path]) -> dict[str, Any]:
     return {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "labels": [{"pairs": {"app.kubernetes.io/part-of": "nivesh"}, "includeSelectors": False}],
-        "resources": [*STATIC_RESOURCES, *(str(p.relative_to("base")) for p in generated)],
+        "labels": [{"pairs": {PART_OF: "nivesh"}, "includeSelectors": False}],
+        "resources": [str(p.relative_to("base")) for p in generated],
         "images": [
             {"name": short, "newName": ref.rsplit(":", 1)[0], "newTag": ref.rsplit(":", 1)[1]}
             for short, ref in refs.items()
@@ -86,6 +77,8 @@ def rendered() -> dict[Path, dict[str, Any]]:
         out[Path(f"base/monitoring/{spec.name}-drift-monitor.yaml")] = k8s.monitor_cronjob(spec)
     for policy in network.all_policies():
         out[Path(f"base/network/{policy['metadata']['name']}.yaml")] = policy
+    for name, obj in platform.objects().items():
+        out[Path(f"base/platform/{name}")] = obj
     for spec in catalog.MODELS.values():
         for budget in network.disruption_budgets(spec):
             out[Path(f"base/models/{spec.name}/pdb-{budget['metadata']['name']}.yaml")] = budget

@@ -41,6 +41,13 @@ MLFLOW = SecretEnv(
     "nivesh-mlflow",
     (("tracking-uri", "MLFLOW_TRACKING_URI"), ("artifacts-destination", "NIVESH_ARTIFACTS_DESTINATION")),
 )
+# The tracking server itself: its backend store (postgresql+psycopg://...) and artifact bucket.
+MLFLOW_SERVER = SecretEnv(
+    MLFLOW.name,
+    (("backend-store-uri", "BACKEND_STORE_URI"), ("artifacts-destination", "ARTIFACTS_DESTINATION")),
+)
+# PostgreSQL's own credentials (the MLflow store and the prediction store live in it).
+POSTGRES = SecretEnv("nivesh-postgres", (("user", "POSTGRES_USER"), ("password", "POSTGRES_PASSWORD")))
 REDIS = SecretEnv("nivesh-redis", (("url", "NIVESH_REDIS_URL"),))
 PREDICTION_STORE = SecretEnv("nivesh-prediction-store", (("url", "NIVESH_PREDICTION_STORE_URL"),))
 # Vertex AI for the advisor: project and region (a tuned endpoint comes with the model

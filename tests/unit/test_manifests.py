@@ -374,7 +374,7 @@ def test_base_manifests_name_versions_where_a_deploy_puts_them(monkeypatch) -> N
 def test_each_environments_alertmanager_retrains_in_its_own_namespace(overlay: str) -> None:
     """The base once carried one Alertmanager config naming namespace `nivesh`, so staging's
     drift alerts would have started retraining runs through production's webhook."""
-    from nivesh.cluster import k8s
+    from nivesh.cluster import k8s, pods
     from nivesh.cluster.environments import environment
     from nivesh.monitoring.alerting import RETRAIN_RECEIVER
 
@@ -383,5 +383,25 @@ def test_each_environments_alertmanager_retrains_in_its_own_namespace(overlay: s
     config = yaml.safe_load(config_map["data"]["alertmanager.yml"])
     (receiver,) = [r for r in config["receivers"] if r["name"] == RETRAIN_RECEIVER]
     url = receiver["webhook_configs"][0]["url"]
-    assert url == f"http://{k8s.RETRAIN_WEBHOOK}.{env.namespace}.svc:{k8s.RETRAIN_PORT}/alerts"
+    assert url == f"http://{k8s.RETRAIN_WEBHOOK}.{env.namespace}.svc:{pods.RETRAIN_PORT}/alerts"
     assert config_map["metadata"]["namespace"] == env.namespace
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_secret_a_workload_reads_is_named_in_nivesh_secrets(overlay: str) -> None:
+    """nivesh/cluster/secrets.py is the list a platform team creates Secrets from: a secretKeyRef
+    to anything else (as nivesh-postgres and backend-store-uri once were) is a pod that never starts."""
+    from nivesh.cluster import secrets
+
+    known = {(s.name, key) for s in vars(secrets).values() if isinstance(s, secrets.SecretEnv) for key, _ in s.keys}
+    refs = {(ref["name"], ref["key"]) for doc in build(overlay) for ref in _secret_refs(doc)}
+    assert refs and refs <= known, sorted(refs - known)
+
+
+def _secret_refs(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        own = [node["secretKeyRef"]] if "secretKeyRef" in node else []
+        return own + [r for v in node.values() for r in _secret_refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _secret_refs(v)]
+    return []

@@ -1,0 +1,61 @@
+"""What every Nivesh container and pod shares, written once: the user it runs as, its scratch
+home, the ports its servers listen on, the security contexts, the ServiceAccounts and the
+platform services (name and port) that the workloads and the NetworkPolicies name.
+
+The Dockerfile's USER, EXPOSE and NIVESH_HOME are held to these by a test
+(tests/unit/test_manifests.py), since a Dockerfile cannot import them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+RUN_AS_UID = 10001  # the images' `nivesh` user; never root
+SCRATCH_HOME = "/tmp/nivesh"  # noqa: S108 - NIVESH_HOME in the images: an emptyDir, never the image's layers
+HTTP_PORT = 8080  # every KServe predictor and transformer (KServe's default)
+RETRAIN_PORT = 8090  # the Alertmanager retraining webhook
+
+SECURITY_CONTEXT: dict[str, Any] = {
+    "runAsNonRoot": True,
+    "runAsUser": RUN_AS_UID,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+# Pods with a writable emptyDir (monitor, webhook): the volume belongs to the same non-root user.
+POD_SECURITY_CONTEXT: dict[str, Any] = {
+    "runAsNonRoot": True,
+    "runAsUser": RUN_AS_UID,
+    "fsGroup": RUN_AS_UID,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+# ServiceAccounts. Only the deployer calls the Kubernetes API (platform.py binds its Role);
+# every other one mounts no token.
+MODEL_READER_SA = "nivesh-model-reader"
+GOOGLE_SA = "nivesh-advisor"  # Workload Identity binds it to a Google service account
+MONITOR_SA = "nivesh-monitor"
+RETRAINER_SA = "nivesh-retrainer"
+PLATFORM_SA = "nivesh-platform"
+DEPLOYER_SA = "nivesh-deployer"
+
+
+@dataclass(frozen=True)
+class PlatformService:
+    """A platform workload's name (Service, Deployment and app label) and port."""
+
+    name: str
+    port: int
+    port_name: str = "http"  # the Service's port name
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.name}:{self.port}"
+
+
+POSTGRES = PlatformService("postgres", 5432, "postgres")
+REDIS = PlatformService("redis", 6379, "redis")
+MLFLOW = PlatformService("mlflow", 5000)
+PUSHGATEWAY = PlatformService("pushgateway", 9091)
