@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import mlflow
+from mlflow.artifacts import download_artifacts
+from mlflow.entities import Metric, Param, RunTag
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
@@ -41,9 +43,10 @@ class RegisteredVersion:
 
 
 def connect(workspace: Workspace, settings: RegistrySettings | None = None) -> MlflowClient:
+    """A client on the workspace's tracking server. Nothing process-wide is set (no
+    mlflow.set_tracking_uri, which also exports MLFLOW_TRACKING_URI to every child process):
+    two workspaces in one process each get their own registry."""
     uri = (settings or RegistrySettings()).resolved_tracking_uri(workspace)
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
@@ -95,12 +98,19 @@ def register(
     client = connect(workspace)
     experiment_id = _experiment(client, workspace, manifest.name)
     inputs = [i["name"] for i in manifest.signature["inputs"]]
-    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{manifest.name}-{manifest.version}") as run:
-        mlflow.log_params({k: str(v)[:500] for k, v in (params or {}).items()})
-        mlflow.log_metrics({k: float(v) for k, v in manifest.metrics.items()})
-        mlflow.set_tags({"semver": manifest.version, "data_fingerprint": manifest.data_fingerprint})
-        mlflow.log_artifacts(str(artifact_dir), artifact_path=ARTIFACT_PATH)
-        run_id = run.info.run_id
+    run_id = client.create_run(experiment_id, run_name=f"{manifest.name}-{manifest.version}").info.run_id
+    try:
+        client.log_batch(
+            run_id,
+            metrics=[Metric(k, float(v), int(time.time() * 1000), 0) for k, v in manifest.metrics.items()],
+            params=[Param(k, str(v)[:500]) for k, v in (params or {}).items()],
+            tags=[RunTag("semver", manifest.version), RunTag("data_fingerprint", manifest.data_fingerprint)],
+        )
+        client.log_artifacts(run_id, str(artifact_dir), artifact_path=ARTIFACT_PATH)
+    except BaseException:
+        client.set_terminated(run_id, status="FAILED")
+        raise
+    client.set_terminated(run_id)
     try:
         client.create_registered_model(manifest.name, description=f"Nivesh {manifest.name}")
     except MlflowException as exc:
@@ -149,8 +159,8 @@ def resolve(workspace: Workspace, name: str, ref: str = STAGING) -> RegisteredVe
 
 def download(workspace: Workspace, version: RegisteredVersion, dst: Path) -> tuple[Path, Manifest]:
     """Fetch a registered artifact and verify it before anyone loads it."""
-    connect(workspace)
+    client = connect(workspace)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     dst.mkdir(parents=True, exist_ok=True)
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=version.source, dst_path=str(dst)))
+    local = Path(download_artifacts(artifact_uri=version.source, dst_path=str(dst), tracking_uri=client.tracking_uri))
     return local, load_manifest(local)

@@ -42,8 +42,7 @@ def _kubeconfig(path: Path, server: str) -> Path:
 def test_deploy_canary_rollback_and_apply_are_recorded(
     workspace, credit_risk_prepared, tmp_path: Path, monkeypatch
 ) -> None:
-    # its own registry and store (an earlier test's mlflow.set_tracking_uri exported MLFLOW_TRACKING_URI)
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    # its own registry and store
     ws = Workspace(home=tmp_path / "var", feature_repo=workspace.feature_repo)
     reg, store_url = RegistrySettings(), StoreSettings().resolved_url(ws)
     monkeypatch.setenv(deploy.ACTOR_ENV, "ci-bot")
