@@ -16,7 +16,7 @@ from nivesh.local import processes
 from nivesh.local.servers import start_predictor
 from tests.fakes_vertex import FakeVertex, serve, service_account_key
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MODEL = catalog.FINANCIAL_ADVISOR.name
 ENDPOINT = "projects/nivesh-test/locations/asia-south1/endpoints/777"
 

@@ -13,7 +13,7 @@ from nivesh.settings import Workspace
 from nivesh.training import champion
 from tests.conftest import fit_and_publish
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MODEL = catalog.CREDIT_RISK.name
 WEAK = {"max_depth": 1, "eta": 0.0005}  # barely learns: a clearly worse model on the same data
 

@@ -19,7 +19,7 @@ from nivesh.settings import RegistrySettings, StoreSettings, Workspace
 from tests.conftest import fit_and_publish
 from tests.fakes_http import serve_json
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MODEL = catalog.CREDIT_RISK.name
 
 

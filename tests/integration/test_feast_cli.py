@@ -14,7 +14,7 @@ from nivesh.catalog import CREDIT_RISK
 from nivesh.settings import Workspace
 from tests.conftest import make_workspace
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_feast_cli_from_the_repo_folder(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from nivesh.errors import FeatureLookupError
 from nivesh.settings import Workspace
 from tests.conftest import make_workspace
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_redis_online_store_round_trip(tmp_path, redis_url, monkeypatch) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import run_cli, shared_file
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _train(*args: str) -> dict[str, float]:

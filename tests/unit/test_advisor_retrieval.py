@@ -9,6 +9,8 @@ from nivesh.advisor import corpus as c
 from nivesh.advisor import engine as e
 from nivesh.advisor import retrieval as r
 
+pytestmark = pytest.mark.slow  # the index embeds the corpus with MiniLM
+
 
 @pytest.fixture(scope="module")
 def index() -> r.Index:

@@ -1,5 +1,7 @@
 import subprocess
 
+import pytest
+
 from nivesh.catalog import MODELS
 from nivesh.features import redis_connection_string
 from tests.conftest import run_cli
@@ -9,6 +11,7 @@ def _nivesh(*args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(*args, timeout=120)
 
 
+@pytest.mark.slow
 def test_unknown_model_is_one_clear_line() -> None:
     out = _nivesh("train", "credit-riks")
     assert out.returncode == 2
@@ -16,6 +19,7 @@ def test_unknown_model_is_one_clear_line() -> None:
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_missing_data_file_says_how_to_fix(tmp_path) -> None:
     out = _nivesh("train", "credit-risk", "--data", str(tmp_path / "nope.csv"))
     assert out.returncode == 2 and "no such file" in out.stderr and "Traceback" not in out.stderr
@@ -36,6 +40,7 @@ def test_help_lists_the_commands() -> None:
         assert command in out.stdout
 
 
+@pytest.mark.slow
 def test_every_model_has_a_trainer_pipeline_and_predictor() -> None:
     import importlib
 

@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 from typing import cast
 
+import pytest
+
 from nivesh.local import demo
 from nivesh.local.processes import Process
 from nivesh.local.servers import Served
@@ -15,6 +17,7 @@ from nivesh.local.servers import Served
 URL = "http://127.0.0.1:8080"  # nothing listens: the lines are only parsed here
 
 
+@pytest.mark.slow
 def test_every_try_line_gives_bash_the_exact_json_body() -> None:
     served = [
         Served(model, "v1.0.0", Process(model, cast("subprocess.Popen[bytes]", None), URL, Path("unused.log")), None)

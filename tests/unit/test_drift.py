@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from nivesh.monitoring.drift import MonitorView, compute
 
@@ -54,6 +55,7 @@ def test_text_view_compares_descriptors_and_predicted_label(tmp_path) -> None:
     assert result.alert and result.columns["text_length"].drifted and result.columns["intent"].drifted
 
 
+@pytest.mark.slow
 def test_language_mix_vocabulary_and_meaning_drift_with_the_same_shape(tmp_path) -> None:
     """Texts of about the same length and script: Hinglish shows in hinglish_share and
     oov_share, a new topic in the embedding components, the same traffic in nothing; a

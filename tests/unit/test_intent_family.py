@@ -41,6 +41,7 @@ def test_unknown_training_parameter_is_named() -> None:
         tc.TrainConfig.from_params({"learning_rat": 1e-3})
 
 
+@pytest.mark.slow
 def test_base_model_offline_error_says_how_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(NiveshError, match="--base-model packaged"):

@@ -137,6 +137,7 @@ def test_emitted_isvc_uses_the_version_storage_and_images() -> None:
     assert body["metadata"]["labels"]["nivesh.in/model-version"] == "v1.2.0"
 
 
+@pytest.mark.slow
 def test_compiled_pipelines_are_fresh(tmp_path: Path) -> None:
     from nivesh.training import runs
 
