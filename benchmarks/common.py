@@ -39,8 +39,9 @@ def require(path: Path, hint: str) -> Path:
 
 
 def sample_csv(path: Path, rows: int, folder: Path, stratify: str | None = None, seed: int = 0) -> Path:
-    """The first-come `rows` of a real CSV (per class of `stratify`, keeping every class),
-    written under `folder`: a smoke run reads the real file's format, not a copy of it."""
+    """A seeded random sample of about `rows` rows of a real CSV (with `stratify`, an equal
+    share of each class, every class kept), written under `folder`: a smoke run reads the
+    real file's format, not a copy of it."""
     frame = pd.read_csv(path)
     if stratify is None:
         small = frame.sample(min(rows, len(frame)), random_state=seed)

@@ -123,7 +123,7 @@ def main() -> None:
     _, text_compute_s = _timed(lambda: drift.compute("intent-classifier", "v1", text_view, ref, described, 0.3, None))
     results["text (intent-classifier, sampled window)"] = {
         "rows": len(described),
-        "profile_fit_s (training, 2000 texts)": round(fit_s, 1),
+        f"profile_fit_s (training, {fit_rows} texts)": round(fit_s, 1),
         "descriptors_s": round(describe_s, 1),
         "evidently_s": round(text_compute_s, 2),
     }
