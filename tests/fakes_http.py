@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-# (method, path, query, content type, raw body) -> (status, JSON payload)
-Handle = Callable[[str, str, str, str, bytes], tuple[int, dict[str, Any]]]
+# (method, path, query, content type, raw body) -> (status, JSON payload: an object or a list)
+Handle = Callable[[str, str, str, str, bytes], tuple[int, Any]]
 
 
 @contextmanager

@@ -21,7 +21,8 @@ from nivesh.errors import NiveshError
 from nivesh.local import processes, stack, traffic
 from nivesh.local.servers import Served, serve
 from nivesh.monitoring import job
-from nivesh.settings import MonitorSettings, RegistrySettings, StoreSettings, Workspace
+from nivesh.retraining import records
+from nivesh.settings import MonitorSettings, RegistrySettings, RetrainSettings, StoreSettings, Workspace
 from nivesh.training import runs
 
 # Demo-sized training runs: small enough for two cores in minutes, offline (the intent
@@ -42,9 +43,10 @@ ALERT_WAIT_S, NOTIFY_WAIT_S, RETRAIN_WAIT_S = 90.0, 60.0, 900.0
 
 def _alert_loop(
     ws: Workspace, served: list[Served], closers: contextlib.ExitStack, console: Console
-) -> stack.Stack | None:
+) -> tuple[stack.Stack, set[int]] | None:
     """Prometheus, Alertmanager and the Pushgateway with the project's rules and routes, and
-    the retraining webhook; None (and a hint) when the Debian packages are missing."""
+    the retraining webhook with the ids of the runs it already lists (an earlier demo's in
+    this workspace); None (and a hint) when the Debian packages are missing."""
     missing = [t for t in ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway") if not shutil.which(t)]
     if missing:
         console.print(f"[yellow]no alert loop: sudo apt-get install {' '.join(missing)}[/yellow]")
@@ -53,14 +55,16 @@ def _alert_loop(
         ws.path("logs", "retrain-webhook.log"), env={"NIVESH_RETRAIN_MODELS": json.dumps(DEMO_RETRAIN)}
     )
     closers.callback(hook.stop)
+    before = {r["id"] for r in _runs(hook.url)}
     targets = {s.model: [p.url for p in (s.predictor, s.transformer) if p is not None] for s in served}
     loop = closers.enter_context(stack.running(ws.home / "stack", targets, f"{hook.url}/alerts"))
     loop.extra.append(hook)
-    return loop
+    return loop, before
 
 
-def _show_alerts(loop: stack.Stack, console: Console) -> None:
-    """The drift alerts Prometheus fires, and the retraining run the webhook starts."""
+def _show_alerts(loop: stack.Stack, before: set[int], cooldown_s: float, console: Console) -> None:
+    """The drift alerts Prometheus fires, and what the webhook did with them in this demo
+    (a retraining run, or a cool-down skip when the model was retrained recently)."""
     hook = loop.extra[0]
     deadline = time.monotonic() + ALERT_WAIT_S
     firing: list[str] = []
@@ -73,17 +77,31 @@ def _show_alerts(loop: stack.Stack, console: Console) -> None:
     waited, runs = time.monotonic(), []
     with console.status(f"6/7 retraining {', '.join(DEMO_RETRAIN)} on its alert (webhook -> kfp.local)"):
         while time.monotonic() - waited < RETRAIN_WAIT_S:
-            runs = httpx.get(f"{hook.url}/runs", timeout=5).json()
-            if any(r["status"] in ("succeeded", "failed") for r in runs):
+            runs = [r for r in _runs(hook.url) if r["id"] not in before]
+            if runs and all(r["status"] in DONE for r in runs):
                 break
             if not runs and time.monotonic() - waited > NOTIFY_WAIT_S:  # no retrain alert is coming
                 break
             time.sleep(3)
-    for r in runs:
-        outcome = f"registered {r['version']} ({r['decision']})" if r["status"] == "succeeded" else r["status"]
-        console.print(f"6/7 retraining: {r['trigger']} {r['model']} -> {outcome}")
+    for r in sorted(runs, key=lambda r: r["id"]):
+        console.print(f"6/7 retraining: {r['trigger']} {r['model']} -> {_outcome(r, cooldown_s)}")
     if not runs:
         console.print("[yellow]6/7 retraining: no run started (no retrain alert reached the webhook in time)[/yellow]")
+
+
+DONE = (records.SUCCEEDED, records.FAILED, records.COOLDOWN)
+
+
+def _runs(hook_url: str) -> list[dict[str, Any]]:
+    return list(httpx.get(f"{hook_url}/runs", timeout=5).json())
+
+
+def _outcome(run: dict[str, Any], cooldown_s: float) -> str:
+    if run["status"] == records.SUCCEEDED:
+        return f"registered {run['version']} ({run['decision']})"
+    if run["status"] == records.COOLDOWN:
+        return f"{records.COOLDOWN} (retrained less than {cooldown_s / 3600:g} h ago)"
+    return str(run["status"])
 
 
 def _pushgateway(ws: Workspace, settings: MonitorSettings, console: Console) -> processes.Process | None:
@@ -158,6 +176,7 @@ def run(
     gateway = None
     closers = contextlib.ExitStack()
     loop: stack.Stack | None = None
+    before: set[int] = set()
     try:
         for model in models:
             with console.status(f"4/7 starting {model}"):
@@ -177,7 +196,8 @@ def run(
         time.sleep(1.0)  # let the prediction loggers flush their batches
         if not settings.pushgateway_url:
             with console.status("6/7 starting Prometheus, Alertmanager, Pushgateway and the retraining webhook"):
-                loop = _alert_loop(ws, served, closers, console)
+                if (running := _alert_loop(ws, served, closers, console)) is not None:
+                    loop, before = running
         if loop is not None:
             settings.pushgateway_url = loop.pushgateway.url
         else:
@@ -195,7 +215,7 @@ def run(
             )
             console.print(f"6/7 monitor {model}: {verdict}")
         if loop is not None:
-            _show_alerts(loop, console)
+            _show_alerts(loop, before, RetrainSettings().cooldown_s, console)
         _summary(ws, served, reports, settings, console, time.monotonic() - started)
         if loop is not None:
             print(f"prometheus:            {loop.prometheus.url} (alerts, rules, PromQL)")

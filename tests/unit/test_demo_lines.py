@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 import pytest
+from rich.console import Console
 
-from nivesh.local import demo
+from nivesh.local import demo, stack
 from nivesh.local.processes import Process
 from nivesh.local.servers import Served
+from tests.fakes_http import serve_json
 
 URL = "http://127.0.0.1:8080"  # nothing listens: the lines are only parsed here
 
@@ -34,3 +38,25 @@ def test_every_try_line_gives_bash_the_exact_json_body() -> None:
         ).stdout.split("\n")
         assert f"http://127.0.0.1:8080/v2/models/{model}/infer" in words
         assert json.loads(words[words.index("-d") + 1]) == body
+
+
+def test_the_alert_step_shows_only_this_demos_runs_and_a_cool_down_skip() -> None:
+    """A workspace keeps the runs of an earlier demo: they are not this demo's outcome, and a
+    cool-down skip ends the wait at once (it once waited for a run that was never coming)."""
+    runs = [
+        {"id": 2, "model": "credit-risk", "trigger": "NiveshInputDrift", "status": "skipped-cooldown"},
+        {"id": 1, "model": "credit-risk", "trigger": "NiveshQualityBelowRegistered", "status": "succeeded"},
+    ]
+    with serve_json(lambda method, path, *_: (200, runs)) as hook_url:
+        firing = {"state": "firing", "labels": {"alertname": "NiveshInputDrift", "model": "credit-risk"}}
+        loop = SimpleNamespace(
+            alerts=lambda: [firing], prometheus=SimpleNamespace(url=URL), extra=[SimpleNamespace(url=hook_url)]
+        )
+        console = Console(record=True, width=200)
+        started = time.monotonic()
+        demo._show_alerts(cast("stack.Stack", loop), {1}, 6 * 3600.0, console)
+    text = console.export_text()
+    assert time.monotonic() - started < 30
+    assert "6/7 alerts firing in Prometheus: NiveshInputDrift credit-risk" in text
+    assert "6/7 retraining: NiveshInputDrift credit-risk -> skipped-cooldown (retrained less than 6 h ago)" in text
+    assert "registered" not in text and "NiveshQualityBelowRegistered" not in text
