@@ -35,7 +35,13 @@ images_app = typer.Typer(no_args_is_help=True, help="Container images: reference
 app.add_typer(images_app, name="images")
 console = Console(stderr=True, soft_wrap=True)  # long paths and URLs stay on one line
 
-ModelArg = Annotated[str, typer.Argument(help=f"model name: {', '.join(catalog.MODELS)}")]
+
+def _known_model(name: str) -> str:
+    """Checked as the argument is parsed, before a command imports its libraries (seconds)."""
+    return catalog.get(name).name
+
+
+ModelArg = Annotated[str, typer.Argument(help=f"model name: {', '.join(catalog.MODELS)}", callback=_known_model)]
 
 
 def _workspace() -> Workspace:
@@ -86,9 +92,12 @@ def features_materialize(
 def train(
     model: ModelArg,
     data: Annotated[
-        Path | None, typer.Option(help="training file (CSV/parquet/JSONL); default: generated data")
+        Path | None,
+        typer.Option(help="training file (CSV/parquet/JSONL); default: generated data", exists=True, dir_okay=False),
     ] = None,
-    test_data: Annotated[Path | None, typer.Option(help="held-out file; default: a split of --data")] = None,
+    test_data: Annotated[
+        Path | None, typer.Option(help="held-out file; default: a split of --data", exists=True, dir_okay=False)
+    ] = None,
     label_column: Annotated[
         str | None, typer.Option("--label-column", "--label", help="label column of --data")
     ] = None,
@@ -109,7 +118,6 @@ def train(
     from nivesh.training import steps
 
     ws = _workspace()
-    catalog.get(model)
     columns = {
         "label_column": label_column,
         "text_column": text_column,
