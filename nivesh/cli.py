@@ -48,6 +48,11 @@ def _workspace() -> Workspace:
     return Workspace()
 
 
+def _store_url(ws: Workspace) -> str:
+    """The prediction store's database (NIVESH_PREDICTION_STORE_URL, else the workspace's SQLite)."""
+    return StoreSettings().resolved_url(ws)
+
+
 @app.command()
 def generate(
     users: Annotated[int, typer.Option(help="number of synthetic users")] = 5000,
@@ -305,7 +310,7 @@ def deploy(
     from nivesh.cluster import deploy as promotion
 
     ws = _workspace()
-    store_url = StoreSettings().resolved_url(ws)
+    store_url = _store_url(ws)
     outcome = promotion.deploy(ws, model, version, env, RegistrySettings(), store_url, canary, dry_run, output)
     _print_deployment(outcome)
 
@@ -320,7 +325,7 @@ def rollback(
     from nivesh.cluster import deploy as promotion
 
     ws = _workspace()
-    _print_deployment(promotion.rollback(ws, model, env, RegistrySettings(), StoreSettings().resolved_url(ws), output))
+    _print_deployment(promotion.rollback(ws, model, env, RegistrySettings(), _store_url(ws), output))
 
 
 def _traffic(canary_percent: int | None) -> str:
@@ -355,7 +360,9 @@ def status(
 
     settings = MonitorSettings()
     models = [catalog.get(model).name] if model else list(catalog.MODELS)
-    for st in model_status.gather(_workspace(), models, settings.pushgateway_url, settings.push_timeout_s):
+    ws = _workspace()
+    store_url = _store_url(ws)
+    for st in model_status.gather(ws, store_url, models, settings.pushgateway_url, settings.push_timeout_s):
         table = Table(title=st.model, title_justify="left")
         for col in ("version", "mlflow", "aliases", catalog.get(st.model).gate.metric, "promotion"):
             table.add_column(col)
@@ -426,7 +433,9 @@ def monitor(
     if window_hours is not None:
         settings.window_hours = window_hours
     with console.status(f"{model}: drift report"):
-        result = job.run(model, _workspace(), settings, push=push, report=report)
+        ws = _workspace()
+        store_url = _store_url(ws)
+        result = job.run(model, ws, store_url, settings, push=push, report=report)
     status = "ALERT" if result.alert else "ok"
     console.print(
         f"{model} {result.version}: drift share {result.drift_share:.2f} (threshold {result.threshold}) "
@@ -435,7 +444,7 @@ def monitor(
     )
     console.print(f"report: {result.report}")
     if catalog.get(model).feedback is not None:
-        results = job.run_quality(model, _workspace(), settings, push=push)
+        results = job.run_quality(model, ws, store_url, settings, push=push)
         if not results:
             console.print(f"{model}: no labelled predictions yet (POST /v2/models/{model}/feedback)")
         for q in results:
@@ -460,7 +469,7 @@ def retrain_webhook(
     from nivesh.settings import RetrainSettings
 
     ws, settings = _workspace(), RetrainSettings()
-    runs = records.RetrainingLog(StoreSettings().resolved_url(ws))
+    runs = records.RetrainingLog(_store_url(ws))
     cooldown = timedelta(seconds=settings.cooldown_s)
     retrainer = webhook.Retrainer(runs, launch.launcher(ws, settings), cooldown, settings.models)
     where = settings.kfp_host or "kfp.local in this workspace"

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from nivesh import catalog, registry
 from nivesh.cluster.deploy_log import LIVE, DeploymentLog
 from nivesh.monitoring import gauges as g
-from nivesh.settings import StoreSettings, Workspace
+from nivesh.settings import Workspace
 
 # The monitor gauges status shows (the drift and quality jobs push them).
 MONITOR_GAUGES = tuple(
@@ -62,9 +62,11 @@ def describe_monitor(gauges: dict[str, float]) -> str:
     return "; ".join(parts)
 
 
-def gather(ws: Workspace, models: list[str], gateway: str | None, timeout_s: float = 5.0) -> list[ModelStatus]:
+def gather(
+    ws: Workspace, store_url: str, models: list[str], gateway: str | None, timeout_s: float = 5.0
+) -> list[ModelStatus]:
     client = registry.connect(ws)
-    log = DeploymentLog(StoreSettings().resolved_url(ws))
+    log = DeploymentLog(store_url)
     figures: dict[str, dict[str, dict[str, float]]] = {}
     error = None
     if gateway:

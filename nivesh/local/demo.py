@@ -172,7 +172,7 @@ def run(
     console.print(f"2/7 features: {features.yaml_for(ws)} applied and materialized")
     _train(ws, models, console, reuse_registered)
     served: list[Served] = []
-    settings = MonitorSettings()
+    settings, store_url = MonitorSettings(), StoreSettings().resolved_url(ws)
     gateway = None
     closers = contextlib.ExitStack()
     loop: stack.Stack | None = None
@@ -205,7 +205,7 @@ def run(
         reports: dict[str, Path | None] = {}
         for model in models:
             with console.status(f"6/7 drift monitor {model}"):
-                result = job.run(model, ws, settings, push=bool(settings.pushgateway_url))
+                result = job.run(model, ws, store_url, settings, push=bool(settings.pushgateway_url))
             reports[model] = result.report
             verdict = (
                 f"drift share {result.drift_share:.2f} (alert above {result.threshold}); "
@@ -216,7 +216,7 @@ def run(
             console.print(f"6/7 monitor {model}: {verdict}")
         if loop is not None:
             _show_alerts(loop, before, RetrainSettings().cooldown_s, console)
-        _summary(ws, served, reports, settings, console, time.monotonic() - started)
+        _summary(ws, served, reports, settings, store_url, console, time.monotonic() - started)
         if loop is not None:
             print(f"prometheus:            {loop.prometheus.url} (alerts, rules, PromQL)")
             print(f"alertmanager:          {loop.alertmanager.url}")
@@ -240,6 +240,7 @@ def _summary(
     served: list[Served],
     reports: dict[str, Path | None],
     settings: MonitorSettings,
+    store_url: str,
     console: Console,
     seconds: float,
 ) -> None:
@@ -254,7 +255,7 @@ def _summary(
         print(f"  InferenceService: {ws.home / 'manifests' / (s.model + '.yaml')}")
     uri = RegistrySettings().resolved_tracking_uri(ws)
     print(f"\nMLflow tracking store: {uri}  (browse: .venv/bin/mlflow ui --backend-store-uri {uri})")
-    print(f"prediction log:        {StoreSettings().resolved_url(ws)} (table model_predictions)")
+    print(f"prediction log:        {store_url} (table model_predictions)")
     print(f"evaluation reports:    {ws.path('kfp', 'root')} (report artifacts of each run)")
     print(f"compiled pipelines:    {runs.COMPILED_DIR}")
     if settings.pushgateway_url:

@@ -15,7 +15,7 @@ from nivesh import catalog, registry
 from nivesh.errors import NiveshError
 from nivesh.monitoring import drift, quality
 from nivesh.monitoring.text import TextProfile
-from nivesh.settings import MonitorSettings, StoreSettings, Workspace
+from nivesh.settings import MonitorSettings, Workspace
 from nivesh.store.feedback import FeedbackStore
 from nivesh.store.predictions import PredictionStore
 
@@ -43,12 +43,13 @@ def served_version(
 def run(
     model: str,
     ws: Workspace,
+    store_url: str,
     settings: MonitorSettings,
     push: bool = True,
     report: Path | None = None,
 ) -> drift.DriftResult:
     spec = catalog.get(model)
-    store = PredictionStore(StoreSettings().resolved_url(ws))
+    store = PredictionStore(store_url)
     version = served_version(ws, model, store, settings.window_hours)
     with tempfile.TemporaryDirectory() as tmp:
         folder, manifest = registry.download(ws, version, Path(tmp))
@@ -78,16 +79,17 @@ def run(
     return result
 
 
-def run_quality(model: str, ws: Workspace, settings: MonitorSettings, push: bool = True) -> list[quality.QualityResult]:
+def run_quality(
+    model: str, ws: Workspace, store_url: str, settings: MonitorSettings, push: bool = True
+) -> list[quality.QualityResult]:
     """Quality over labelled predictions of the last quality_window_days, for each version that
     served them (the registry's newest staging version may not be the one that answered)."""
     spec = catalog.get(model)
     if spec.feedback is None:
         raise NiveshError(f"{model} takes no feedback labels; quality is monitored for: {', '.join(_with_feedback())}")
-    url = StoreSettings().resolved_url(ws)
     since = datetime.now(UTC) - timedelta(days=settings.quality_window_days)
-    rows = PredictionStore(url).window(model, since, limit=settings.max_rows)
-    labels = FeedbackStore(url).labels(model, [r["request_id"] for r in rows])
+    rows = PredictionStore(store_url).window(model, since, limit=settings.max_rows)
+    labels = FeedbackStore(store_url).labels(model, [r["request_id"] for r in rows])
     client = registry.connect(ws)
     by_semver = {v.tags.get("semver"): v for v in client.search_model_versions(f"name='{model}'")}
     results = []

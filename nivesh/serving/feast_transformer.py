@@ -26,6 +26,7 @@ from nivesh.data.schema import TableSchema
 from nivesh.errors import FeatureLookupError
 from nivesh.serving import v2
 from nivesh.serving.logged import LoggedModel
+from nivesh.settings import ServingSettings
 
 INLINE_IDS = 8
 
@@ -75,9 +76,11 @@ class FeastTransformer(LoggedModel, kserve.Model):
         store: FeatureStore,
         assembly: Assembly,
         use_async: bool,
+        settings: ServingSettings,
         prediction_logger: Any = None,
     ) -> None:
         super().__init__(name)
+        self.settings = settings
         self.store = store
         self.assembly = assembly
         self.use_async = use_async
@@ -177,13 +180,14 @@ def main(assembly: Assembly, cls: type[FeastTransformer] = FeastTransformer) -> 
     args = server.parse_args(assembly.spec.name)
     if args.predictor_protocol != "v2":
         raise SystemExit(f"{assembly.spec.name} transformer: pass --predictor_protocol v2 (the predictor speaks v2)")
-    ws = Workspace()
+    ws, config = Workspace(), server.ServerConfig.from_env()
     model = cls(
         args.model_name,
         features.open_store(ws),
         assembly,
         use_async=bool(ws.redis_url),
-        prediction_logger=server.prediction_logger(assembly.spec.identifier_fields),
+        settings=config.serving,
+        prediction_logger=server.prediction_logger(assembly.spec.identifier_fields, config),
     )
     model.load()
-    server.start(model, assembly.spec)
+    server.start(model, assembly.spec, config)

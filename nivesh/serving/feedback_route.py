@@ -13,12 +13,11 @@ from fastapi.responses import JSONResponse
 
 from nivesh.catalog import ModelSpec
 from nivesh.errors import NiveshError
-from nivesh.settings import StoreSettings, Workspace
 from nivesh.store import feedback
 
 
-def add_feedback_route(app: Any, spec: ModelSpec) -> None:
-    store = feedback.FeedbackStore(StoreSettings().resolved_url(Workspace()))
+def add_feedback_route(app: Any, spec: ModelSpec, store_url: str) -> None:
+    store = feedback.FeedbackStore(store_url)
 
     async def post_feedback(name: str, request: Request) -> JSONResponse:
         if name != spec.name:

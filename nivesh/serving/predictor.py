@@ -27,12 +27,10 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
     component = "predictor"
     spec: ClassVar[ModelSpec]
 
-    def __init__(
-        self, name: str, model_dir: Path, settings: ServingSettings | None = None, prediction_logger: Any = None
-    ) -> None:
+    def __init__(self, name: str, model_dir: Path, settings: ServingSettings, prediction_logger: Any = None) -> None:
         super().__init__(name)
         self.model_dir = model_dir
-        self.settings = settings or ServingSettings()
+        self.settings = settings
         self.prediction_logger = prediction_logger
         self.inputs: list[v2.TensorSpec] = []
         self.outputs: list[dict[str, Any]] = []
@@ -82,11 +80,12 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
         """`python -m inference_services.<model> --model_dir DIR [kserve flags]` (after the
         entry point's `prepare_argv()`)."""
         args = server.parse_args(cls.spec.name, [("--model_dir", {"required": True, "help": "artifact directory"})])
+        config = server.ServerConfig.from_env()
         model = cls(
             args.model_name,
             Path(args.model_dir),
-            ServingSettings(),
-            server.prediction_logger(cls.spec.identifier_fields),
+            config.serving,
+            server.prediction_logger(cls.spec.identifier_fields, config),
         )
         model.load()
-        server.start(model, cls.spec)
+        server.start(model, cls.spec, config)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from nivesh.settings import LogSettings, ServingSettings, StoreSettings, Workspace
 
 if TYPE_CHECKING:
     from nivesh.catalog import ModelSpec
@@ -55,14 +58,31 @@ def parse_args(model_name: str, extra: list[tuple[str, dict[str, Any]]] | None =
     return args
 
 
-def prediction_logger(identifiers: tuple[str, ...]) -> Any:
+@dataclass(frozen=True)
+class ServerConfig:
+    """What a model server reads from its environment: read once, in its entry point, and
+    passed down (nothing below reads the environment again, on a request or otherwise)."""
+
+    serving: ServingSettings
+    store_url: str
+    log_hash_key: bytes
+    access_log: bool
+
+    @classmethod
+    def from_env(cls) -> ServerConfig:
+        store = StoreSettings()
+        return cls(
+            ServingSettings(), store.resolved_url(Workspace()), store.log_hash_key.encode(), LogSettings().access_log
+        )
+
+
+def prediction_logger(identifiers: tuple[str, ...], config: ServerConfig) -> Any:
     """The prediction store logger, or None when NIVESH_PREDICTION_LOG=false."""
-    from nivesh.settings import ServingSettings, StoreSettings, Workspace
     from nivesh.store.predictions import PredictionLogger, PredictionStore
 
-    if not ServingSettings().prediction_log:
+    if not config.serving.prediction_log:
         return None
-    return PredictionLogger(PredictionStore(StoreSettings().resolved_url(Workspace())), identifiers)
+    return PredictionLogger(PredictionStore(config.store_url), identifiers, config.log_hash_key)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -92,7 +112,7 @@ def _use_400_for_bad_bodies(app: Any) -> None:
     app.add_exception_handler(UpstreamUnavailable, unavailable)
 
 
-def start(model: Any, spec: ModelSpec) -> None:
+def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
     """Serve `model`: KServe's log format (per-request lines only with NIVESH_ACCESS_LOG=true),
     bad bodies as 400, request metrics on /metrics, bound to NIVESH_SERVE_HOST (0.0.0.0 in
     a pod, 127.0.0.1 locally)."""
@@ -100,17 +120,16 @@ def start(model: Any, spec: ModelSpec) -> None:
     from kserve import model_server
 
     from nivesh.serving import metrics
-    from nivesh.settings import LogSettings, ServingSettings
 
-    _configure_logging(LogSettings().access_log)
+    _configure_logging(config.access_log)
     _use_400_for_bad_bodies(model_server.app)
     if spec.feedback is not None:
         from nivesh.serving.feedback_route import add_feedback_route
 
-        add_feedback_route(model_server.app, spec)
+        add_feedback_route(model_server.app, spec, config.store_url)
     objective_s = spec.latency_objective_ms / 1000
     metrics.instrument(model_server.app, model.name, model.component, objective_s, model.served_version)
-    _bind_to(ServingSettings().serve_host)
+    _bind_to(config.serving.serve_host)
     kserve.ModelServer().start([model])
 
 

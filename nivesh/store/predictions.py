@@ -102,13 +102,6 @@ def mask(obj: Any, identifiers: set[str], key: bytes, name: str | None = None) -
     return obj
 
 
-def hash_key() -> bytes:
-    """Keyed-hash secret from NIVESH_LOG_HASH_KEY (a Kubernetes Secret in the cluster)."""
-    from nivesh.settings import StoreSettings
-
-    return StoreSettings().log_hash_key.encode()
-
-
 class PredictionStore:
     def __init__(self, url: str) -> None:
         self.engine = engine_for(url)
@@ -171,13 +164,14 @@ class PredictionLogger:
         self,
         store: PredictionStore,
         identifiers: Iterable[str],
+        key: bytes,
         max_pending: int = 50_000,
         batch: int = 500,
         flush_s: float = 1.0,
     ) -> None:
         self.store = store
         self.identifiers = tuple(identifiers)
-        self.key = hash_key()
+        self.key = key  # NIVESH_LOG_HASH_KEY (a Kubernetes Secret in the cluster), for pseudonym()
         self.pending: collections.deque[PredictionRecord] = collections.deque()
         self.max_pending = max_pending
         self.batch = batch

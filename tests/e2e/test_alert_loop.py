@@ -22,7 +22,7 @@ from nivesh.local import processes, stack, traffic
 from nivesh.local.servers import serve
 from nivesh.monitoring import dashboards, job
 from nivesh.monitoring.alerting import RULES_DIR
-from nivesh.settings import MonitorSettings
+from nivesh.settings import MonitorSettings, StoreSettings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(2400)]
 MODEL = catalog.CREDIT_RISK.name
@@ -74,7 +74,8 @@ def test_drift_alert_reaches_the_webhook_and_retrains(workspace, trained, tmp_pa
                 responses += traffic.send(served.endpoint, MODEL, bodies)
             time.sleep(1.5)  # the prediction logger's batch
             settings = MonitorSettings(window_hours=1, min_rows=30, pushgateway_url=s.pushgateway.url)
-            result = job.run(MODEL, workspace, settings, push=True)
+            store_url = StoreSettings().resolved_url(workspace)
+            result = job.run(MODEL, workspace, store_url, settings, push=True)
             assert result.alert, f"drift share {result.drift_share} not above {result.threshold}"
             # loan outcomes arrive: the opposite of what the model said (quality collapses)
             for response in responses:
@@ -82,7 +83,7 @@ def test_drift_alert_reaches_the_webhook_and_retrains(workspace, trained, tmp_pa
                 body = {"id": response["id"], "labels": [int(p < 0.5) for p in probability]}
                 posted = httpx.post(f"{served.endpoint}/v2/models/{MODEL}/feedback", json=body, timeout=10)
                 assert posted.status_code == 200 and posted.json()["stored"] == len(probability), posted.text
-            [q] = job.run_quality(MODEL, workspace, settings, push=True)
+            [q] = job.run_quality(MODEL, workspace, store_url, settings, push=True)
             assert q.worse and q.labelled_rows == 96 and q.value is not None and q.value < 0.5, q
 
             def firing() -> list[dict[str, Any]]:

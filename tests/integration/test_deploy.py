@@ -118,7 +118,7 @@ def test_deploy_canary_rollback_and_apply_are_recorded(
     with pytest.raises(NiveshError, match="no earlier version"):
         deploy.rollback(ws, MODEL, "prod", reg, store_url)
 
-    (st,) = status.gather(ws, [MODEL], gateway=None)
+    (st,) = status.gather(ws, store_url, [MODEL], gateway=None)
     by_semver = {v["semver"]: v for v in st.versions}
     assert "production" in by_semver[v2.semver]["aliases"] and "staging" in by_semver[v1.semver]["aliases"]
     assert st.deployments["staging"]["action"] == "rollback" and st.deployments["prod"]["status"] == "applied"

@@ -84,7 +84,13 @@ def test_example_requests_are_answered_and_logged(workspace, served: Served) -> 
     # the drift monitor reads what was logged (inputs, text descriptors, outputs)
     from nivesh.monitoring import job
 
-    result = job.run(model, workspace, MonitorSettings(window_hours=1, min_rows=5), push=False)
+    result = job.run(
+        model,
+        workspace,
+        StoreSettings().resolved_url(workspace),
+        MonitorSettings(window_hours=1, min_rows=5),
+        push=False,
+    )
     assert result.rows_compared >= 5 and result.columns and result.report and result.report.is_file()
     if model == catalog.SPENDING_PREDICTOR.name:  # the history's descriptors beside the outputs
         from nivesh.monitoring.series import DESCRIPTORS

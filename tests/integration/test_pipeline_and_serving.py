@@ -120,7 +120,7 @@ def test_monitor_detects_shifted_traffic_and_pushes(workspace, served: Served, p
     traffic.send(served.endpoint, NAME, traffic.credit_risk(workspace, 200, 1.5, 7))
     time.sleep(1.5)
     settings = MonitorSettings(window_hours=1, pushgateway_url=pushgateway)
-    result = job.run(NAME, workspace, settings)
+    result = job.run(NAME, workspace, StoreSettings().resolved_url(workspace), settings)
     assert result.rows_compared >= 200 and result.alert
     assert result.columns["loan_amnt"].drifted and result.report and result.report.is_file()
     metrics = httpx.get(f"{pushgateway}/metrics", timeout=5).text

@@ -8,6 +8,7 @@ from nivesh.store.predictions import (
     PredictionStore,
     mask,
     mask_text,
+    pseudonym,
     rows_to_frame,
 )
 
@@ -58,10 +59,12 @@ def test_store_window_and_frame(tmp_path: Path) -> None:
 
 def test_logger_writes_in_the_background_and_flushes_on_close(tmp_path: Path) -> None:
     store = PredictionStore(f"sqlite:///{tmp_path / 'p.db'}")
-    logger = PredictionLogger(store, ["user_id"], flush_s=0.05)
+    logger = PredictionLogger(store, ["user_id"], b"the-mounted-secret", flush_s=0.05)
     for _ in range(250):
         logger.log(_record())
     logger.close()
     assert store.count("credit-risk") == 250
+    stored = store.window("credit-risk", datetime.now(UTC) - timedelta(hours=1), limit=1)[0]["inputs"]["user_id"]
+    assert stored == [pseudonym("U1", b"the-mounted-secret"), pseudonym("U2", b"the-mounted-secret")]  # its key
     assert logger.dropped == 0
     time.sleep(0)

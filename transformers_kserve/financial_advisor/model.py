@@ -21,7 +21,6 @@ from nivesh.advisor.signature import CONTEXT, QUESTION, SCHEMA
 from nivesh.catalog import FINANCIAL_ADVISOR
 from nivesh.serving import v2
 from nivesh.serving.feast_transformer import Assembly, FeastTransformer
-from nivesh.settings import ServingSettings
 
 KEY = FINANCIAL_ADVISOR.entity_key or "user_id"
 
@@ -43,15 +42,11 @@ ASSEMBLY = Assembly(
 
 
 class AdvisorTransformer(FeastTransformer):
-    def load(self) -> bool:
-        self.max_text_chars = ServingSettings().max_text_chars  # read once at start, not per request
-        return super().load()
-
     async def __call__(self, body: Any, headers: dict[str, str] | None = None, *args: Any, **kw: Any) -> Any:
         if not isinstance(body, dict):
             return await super().__call__(body, headers, *args, **kw)
         # v1: {"instances": [{"question": ..., "user_id": ...}]} -> v2 -> back to v1
-        instances = api.v1_instances(body, self.max_text_chars)
+        instances = api.v1_instances(body, self.settings.max_text_chars)
         ids = [inst.get(KEY) for inst in instances]
         for i, ident in enumerate(ids):
             if ident is not None and not isinstance(ident, str):
