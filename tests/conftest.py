@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    import httpx
+
+    from nivesh.local.servers import Served
     from nivesh.registry import RegisteredVersion
     from nivesh.settings import Workspace
     from nivesh.training.steps import Prepared
@@ -140,6 +143,13 @@ def fit_and_publish(
     artifact = steps.fit(model, prepared.train, prepared.label, out, params)
     metrics = steps.assess(model, artifact, prepared.test, prepared.label).evaluation.metrics
     return steps.publish(model, artifact, metrics, ws), metrics
+
+
+def infer(served: Served, body: dict[str, Any], timeout: float = 60) -> httpx.Response:
+    """POST a v2 body where a client sends it: the transformer where the model has one."""
+    import httpx
+
+    return httpx.post(f"{served.endpoint}/v2/models/{served.model}/infer", json=body, timeout=timeout)
 
 
 def run_cli(

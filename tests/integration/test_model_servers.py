@@ -18,6 +18,7 @@ from nivesh.local import demo, traffic
 from nivesh.local.servers import Served, serve
 from nivesh.settings import MonitorSettings, StoreSettings
 from nivesh.store.predictions import PredictionStore
+from tests.conftest import infer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MODELS = [
@@ -37,10 +38,6 @@ def served(request, workspace, trained) -> Iterator[Served]:
     s.stop()
 
 
-def _infer(s: Served, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{s.endpoint}/v2/models/{s.model}/infer", json=body, timeout=60)
-
-
 def test_registered_with_gate_metric_and_isvc(workspace, served: Served) -> None:
     spec = catalog.get(served.model)
     version = registry.resolve(workspace, served.model, served.semver)
@@ -53,7 +50,7 @@ def test_registered_with_gate_metric_and_isvc(workspace, served: Served) -> None
 
 def test_example_requests_are_answered_and_logged(workspace, served: Served) -> None:
     body = demo.EXAMPLES[served.model]
-    r = _infer(served, body)
+    r = infer(served, body)
     assert r.status_code == 200, r.text
     out = {o["name"]: o["data"] for o in r.json()["outputs"]}
     model = served.model
@@ -76,7 +73,7 @@ def test_example_requests_are_answered_and_logged(workspace, served: Served) -> 
         points = json.loads(out["forecast"][0])
         assert len(points) == 6 and all(p["lower"] <= p["yhat"] <= p["upper"] for p in points)
     for body in traffic.BUILDERS[model](workspace, 16, 0.0, 3):
-        assert _infer(served, body).status_code == 200
+        assert infer(served, body).status_code == 200
     time.sleep(1.5)
     store = PredictionStore(StoreSettings().resolved_url(workspace))
     logged = store.window(model, datetime.now(UTC) - timedelta(hours=1))
@@ -107,7 +104,7 @@ def _check_advisor_transformer(served: Served) -> None:
             {"name": "user_id", "shape": [3], "datatype": "BYTES", "data": ["U000001", "", "U999999"]},
         ]
     }
-    r = _infer(served, body)
+    r = infer(served, body)
     assert r.status_code == 200, r.text
     answers = next(o["data"] for o in r.json()["outputs"] if o["name"] == "answer")
     assert "For you:" in answers[0] and "For you:" not in answers[1] and "For you:" not in answers[2]
@@ -196,7 +193,7 @@ BAD = {
 
 def test_bad_input_is_400_naming_the_field(served: Served) -> None:
     for body, message in BAD[served.model]:
-        r = _infer(served, body)
+        r = infer(served, body)
         assert r.status_code == 400, (body, r.text)
         assert r.json()["error"].startswith(message), r.text
 

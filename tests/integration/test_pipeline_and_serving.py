@@ -17,6 +17,7 @@ from nivesh.local import traffic
 from nivesh.local.servers import Served, serve
 from nivesh.settings import MonitorSettings, StoreSettings
 from nivesh.store.predictions import PredictionStore
+from tests.conftest import infer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 NAME = CREDIT_RISK.name
@@ -32,10 +33,6 @@ def served(workspace, registered) -> Iterator[Served]:
     s = serve(NAME, workspace, registered.semver)
     yield s
     s.stop()
-
-
-def _infer(url: str, body: dict) -> httpx.Response:
-    return httpx.post(f"{url}/v2/models/{NAME}/infer", json=body, timeout=10)
 
 
 def test_pipeline_registers_a_gated_version_and_emits_its_isvc(workspace, registered) -> None:
@@ -65,7 +62,7 @@ def test_metadata_lists_inputs_and_outputs(served: Served) -> None:
 
 def test_transformer_fetches_features_and_predictor_explains(workspace, served: Served) -> None:
     rows = traffic.sample_applications(workspace, 12, seed=4)
-    r = _infer(served.endpoint, traffic.v2_body(rows))
+    r = infer(served, traffic.v2_body(rows))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["model_version"] == served.semver
@@ -91,14 +88,14 @@ def test_transformer_fetches_features_and_predictor_explains(workspace, served: 
 def test_bad_requests_are_400_naming_the_field(workspace, served: Served, mutate, field) -> None:
     body = traffic.v2_body(traffic.sample_applications(workspace, 1, seed=5))
     mutate(body)
-    r = _infer(served.endpoint, body)
+    r = infer(served, body)
     assert r.status_code == 400, r.text
     assert r.json()["error"].startswith(field), r.text
 
 
 def test_requests_are_logged_masked(workspace, served: Served) -> None:
-    _infer(
-        served.endpoint,
+    infer(
+        served,
         traffic.v2_body(traffic.sample_applications(workspace, 3, seed=6)),
     )
     time.sleep(1.5)
