@@ -70,8 +70,8 @@ def intent(folder: Path, run: common.Wrk, logs: Path) -> dict[str, object]:
     return out
 
 
-def ner_speed(folder: Path, run: common.Wrk, logs: Path) -> dict[str, object]:
-    texts = [t for t, _ in ner.generate(2000, seed=55)]
+def ner_speed(folder: Path, run: common.Wrk, logs: Path, n_texts: int) -> dict[str, object]:
+    texts = [t for t, _ in ner.generate(n_texts, seed=55)]
     nlp = ner_family.load(folder / load_manifest(folder).extra["pipeline_dir"])
     started = time.monotonic()
     list(nlp.pipe(texts, batch_size=64))
@@ -86,11 +86,11 @@ def ner_speed(folder: Path, run: common.Wrk, logs: Path) -> dict[str, object]:
     return out
 
 
-def anomaly_speed(ws: Workspace, folder: Path, run: common.Wrk, logs: Path) -> dict[str, object]:
+def anomaly_speed(ws: Workspace, folder: Path, run: common.Wrk, logs: Path, batch_rows: int) -> dict[str, object]:
     detector = anomaly.load(folder)
     tx = pd.read_parquet(features.data_dir(ws) / "transactions.parquet")
     rows = transactions.assemble(tx.assign(**transactions.no_activity()), with_label=False)
-    big = pd.concat([rows] * max(1, 20000 // len(rows) + 1), ignore_index=True).iloc[:20000]
+    big = pd.concat([rows] * max(1, batch_rows // len(rows) + 1), ignore_index=True).iloc[:batch_rows]
     started = time.monotonic()
     detector.score(big)
     out: dict[str, object] = {"batch_rows_per_second": round(len(big) / (time.monotonic() - started))}
@@ -155,9 +155,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--users", type=int, default=12)
+    parser.add_argument(
+        "--texts", type=int, default=2000, help="NER texts piped (anomaly batch: ten times as many rows)"
+    )
     args = parser.parse_args()
-    if args.smoke:  # the registered models of NIVESH_HOME, one-second runs
-        args.duration, args.connections, args.users = 1, 2, 2
+    if args.smoke:  # the registered models of NIVESH_HOME, one-second runs, a tenth of the batches
+        args.duration, args.connections, args.users, args.texts = 1, 2, 2, 200
     ws = Workspace()
     logs = args.out / "logs"
     run = common.Wrk(args.duration, args.connections, args.out, warmup_s=1 if args.smoke else 3)
@@ -166,8 +169,9 @@ def main() -> None:
         t = Path(tmp)
         intent_dir = args.intent_model or _served(ws, catalog.INTENT_CLASSIFIER.name, t)
         results["intent-classifier"] = intent(intent_dir, run, logs)
-        results["financial-ner"] = ner_speed(_served(ws, catalog.FINANCIAL_NER.name, t), run, logs)
-        results["anomaly-detector"] = anomaly_speed(ws, _served(ws, catalog.ANOMALY_DETECTOR.name, t), run, logs)
+        results["financial-ner"] = ner_speed(_served(ws, catalog.FINANCIAL_NER.name, t), run, logs, args.texts)
+        anomaly_dir = _served(ws, catalog.ANOMALY_DETECTOR.name, t)
+        results["anomaly-detector"] = anomaly_speed(ws, anomaly_dir, run, logs, args.texts * 10)
         results["spending-predictor"] = spending_speed(ws, _served(ws, catalog.SPENDING_PREDICTOR.name, t), args.users)
         results["financial-advisor"] = advisor_speed(_served(ws, catalog.FINANCIAL_ADVISOR.name, t), run, logs)
     common.write(args, "model_speed", results)
