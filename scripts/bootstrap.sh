@@ -40,7 +40,7 @@ if [[ ! -x .venv/bin/python ]]; then
   echo "bootstrap: creating .venv"
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.lock-$(sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+stamp=.venv/.lock-$(sha256sum requirements.lock pyproject.toml scripts/bootstrap.sh | sha256sum | cut -c1-16)
 if [[ ! -f $stamp ]]; then
   echo "bootstrap: installing locked dependencies into .venv"
   .venv/bin/python -m pip install -q "uv==${UV_VERSION}"
