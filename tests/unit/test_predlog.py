@@ -68,3 +68,20 @@ def test_logger_writes_in_the_background_and_flushes_on_close(tmp_path: Path) ->
     assert stored == [pseudonym("U1", b"the-mounted-secret"), pseudonym("U2", b"the-mounted-secret")]  # its key
     assert logger.dropped == 0
     time.sleep(0)
+
+
+def test_a_server_reads_its_environment_once_into_its_config(tmp_path: Path, monkeypatch) -> None:
+    """The key, the store and the switches come from the entry point's ServerConfig: a change
+    to the environment afterwards reaches no logger already built from it."""
+    from nivesh.serving import server
+
+    monkeypatch.setenv("NIVESH_LOG_HASH_KEY", "from-the-secret")
+    monkeypatch.setenv("NIVESH_PREDICTION_STORE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    config = server.ServerConfig.from_env()
+    assert config.log_hash_key == b"from-the-secret" and config.store_url.endswith("p.db")
+    logger = server.prediction_logger(("user_id",), config)
+    monkeypatch.setenv("NIVESH_LOG_HASH_KEY", "changed-later")
+    assert logger.key == b"from-the-secret"
+    logger.close()
+    monkeypatch.setenv("NIVESH_PREDICTION_LOG", "false")
+    assert server.prediction_logger(("user_id",), server.ServerConfig.from_env()) is None
