@@ -229,8 +229,7 @@ def run(
         pass
     finally:
         closers.close()
-        for s in served:
-            s.stop()
+        processes.stop_all([p for s in served for p in s.processes])
         if gateway:
             gateway.stop()
 

@@ -24,10 +24,12 @@ class Served:
         """Where clients send requests: the transformer when there is one."""
         return (self.transformer or self.predictor).url
 
+    @property
+    def processes(self) -> list[processes.Process]:
+        return [p for p in (self.transformer, self.predictor) if p is not None]
+
     def stop(self) -> None:
-        for p in (self.transformer, self.predictor):
-            if p is not None:
-                p.stop()
+        processes.stop_all(self.processes)
 
 
 def start_predictor(
