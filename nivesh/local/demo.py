@@ -39,14 +39,15 @@ TRAFFIC = 160  # normal and shifted requests per model (rows, in batches)
 # The loop retrains one model on its drift alert (a minute); the others' alerts are shown.
 DEMO_RETRAIN = [catalog.CREDIT_RISK.name]
 ALERT_WAIT_S, NOTIFY_WAIT_S, RETRAIN_WAIT_S = 90.0, 60.0, 900.0
+DONE = (records.SUCCEEDED, records.FAILED, records.COOLDOWN)  # what ends the wait for a run
 
 
 def _alert_loop(
     ws: Workspace, served: list[Served], closers: contextlib.ExitStack, console: Console
-) -> tuple[stack.Stack, set[int]] | None:
+) -> tuple[stack.Stack, int] | None:
     """Prometheus, Alertmanager and the Pushgateway with the project's rules and routes, and
-    the retraining webhook with the ids of the runs it already lists (an earlier demo's in
-    this workspace); None (and a hint) when the Debian packages are missing."""
+    the retraining webhook with the id of the last run it already lists (an earlier demo's
+    in this workspace; 0 for none); None (and a hint) when the Debian packages are missing."""
     missing = [t for t in ("prometheus", "prometheus-alertmanager", "prometheus-pushgateway") if not shutil.which(t)]
     if missing:
         console.print(f"[yellow]no alert loop: sudo apt-get install {' '.join(missing)}[/yellow]")
@@ -55,14 +56,14 @@ def _alert_loop(
         ws.path("logs", "retrain-webhook.log"), env={"NIVESH_RETRAIN_MODELS": json.dumps(DEMO_RETRAIN)}
     )
     closers.callback(hook.stop)
-    before = {r["id"] for r in _runs(hook.url)}
-    targets = {s.model: [p.url for p in (s.predictor, s.transformer) if p is not None] for s in served}
+    last_id = max((r["id"] for r in _runs(hook.url)), default=0)
+    targets = {s.model: [p.url for p in s.processes] for s in served}
     loop = closers.enter_context(stack.running(ws.home / "stack", targets, f"{hook.url}/alerts"))
     loop.extra.append(hook)
-    return loop, before
+    return loop, last_id
 
 
-def _show_alerts(loop: stack.Stack, before: set[int], cooldown_s: float, console: Console) -> None:
+def _show_alerts(loop: stack.Stack, last_id: int, cooldown_s: float, console: Console) -> None:
     """The drift alerts Prometheus fires, and what the webhook did with them in this demo
     (a retraining run, or a cool-down skip when the model was retrained recently)."""
     hook = loop.extra[0]
@@ -77,7 +78,7 @@ def _show_alerts(loop: stack.Stack, before: set[int], cooldown_s: float, console
     waited, runs = time.monotonic(), []
     with console.status(f"6/7 retraining {', '.join(DEMO_RETRAIN)} on its alert (webhook -> kfp.local)"):
         while time.monotonic() - waited < RETRAIN_WAIT_S:
-            runs = [r for r in _runs(hook.url) if r["id"] not in before]
+            runs = [r for r in _runs(hook.url) if r["id"] > last_id]
             if runs and all(r["status"] in DONE for r in runs):
                 break
             if not runs and time.monotonic() - waited > NOTIFY_WAIT_S:  # no retrain alert is coming
@@ -87,9 +88,6 @@ def _show_alerts(loop: stack.Stack, before: set[int], cooldown_s: float, console
         console.print(f"6/7 retraining: {r['trigger']} {r['model']} -> {_outcome(r, cooldown_s)}")
     if not runs:
         console.print("[yellow]6/7 retraining: no run started (no retrain alert reached the webhook in time)[/yellow]")
-
-
-DONE = (records.SUCCEEDED, records.FAILED, records.COOLDOWN)
 
 
 def _runs(hook_url: str) -> list[dict[str, Any]]:
@@ -176,7 +174,7 @@ def run(
     gateway = None
     closers = contextlib.ExitStack()
     loop: stack.Stack | None = None
-    before: set[int] = set()
+    last_id = 0
     try:
         for model in models:
             with console.status(f"4/7 starting {model}"):
@@ -197,7 +195,7 @@ def run(
         if not settings.pushgateway_url:
             with console.status("6/7 starting Prometheus, Alertmanager, Pushgateway and the retraining webhook"):
                 if (running := _alert_loop(ws, served, closers, console)) is not None:
-                    loop, before = running
+                    loop, last_id = running
         if loop is not None:
             settings.pushgateway_url = loop.pushgateway.url
         else:
@@ -215,7 +213,7 @@ def run(
             )
             console.print(f"6/7 monitor {model}: {verdict}")
         if loop is not None:
-            _show_alerts(loop, before, RetrainSettings().cooldown_s, console)
+            _show_alerts(loop, last_id, RetrainSettings().cooldown_s, console)
         _summary(ws, served, reports, settings, store_url, console, time.monotonic() - started)
         if loop is not None:
             print(f"prometheus:            {loop.prometheus.url} (alerts, rules, PromQL)")

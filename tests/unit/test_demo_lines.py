@@ -54,7 +54,7 @@ def test_the_alert_step_shows_only_this_demos_runs_and_a_cool_down_skip() -> Non
         )
         console = Console(record=True, width=200)
         started = time.monotonic()
-        demo._show_alerts(cast("stack.Stack", loop), {1}, 6 * 3600.0, console)
+        demo._show_alerts(cast("stack.Stack", loop), 1, 6 * 3600.0, console)
     text = console.export_text()
     assert time.monotonic() - started < 30
     assert "6/7 alerts firing in Prometheus: NiveshInputDrift credit-risk" in text
