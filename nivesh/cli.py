@@ -465,16 +465,19 @@ def retrain_webhook(
     NIVESH_RETRAIN_KFP_HOST, else kfp.local), recorded in retraining_runs."""
     import uvicorn
 
+    from nivesh import auth
+    from nivesh.cluster.secrets import RETRAIN_TOKEN
     from nivesh.retraining import launch, records, webhook
     from nivesh.settings import RetrainSettings
 
     ws, settings = _workspace(), RetrainSettings()
+    token = auth.bearer_token(RETRAIN_TOKEN, settings.token_file, host, ws)
     runs = records.RetrainingLog(_store_url(ws))
     cooldown = timedelta(seconds=settings.cooldown_s)
     retrainer = webhook.Retrainer(runs, launch.launcher(ws, settings), cooldown, settings.models)
     where = settings.kfp_host or "kfp.local in this workspace"
     console.print(f"retraining webhook on http://{host}:{port}/alerts; runs start on {where}")
-    uvicorn.run(webhook.app(retrainer), host=host, port=port, log_level="warning", timeout_keep_alive=5)
+    uvicorn.run(webhook.app(retrainer, token), host=host, port=port, log_level="warning", timeout_keep_alive=5)
 
 
 @app.command()

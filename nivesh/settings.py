@@ -11,7 +11,11 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from nivesh.cluster.secrets import FEEDBACK_TOKEN, RETRAIN_TOKEN
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout (or site-packages in an image)
+# The prediction log's pseudonym key where none is set: accepted on loopback only (nivesh.auth).
+LOCAL_HASH_KEY = "nivesh-local-only"
 
 
 class Workspace(BaseSettings):
@@ -66,8 +70,8 @@ class StoreSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NIVESH_", extra="ignore")
 
     prediction_store_url: str | None = None
-    # keyed hash for identifiers in the log (a Kubernetes Secret in the cluster)
-    log_hash_key: str = "nivesh-local-only"
+    # keyed hash for identifiers in the log (the Secret nivesh-log-hash in the cluster)
+    log_hash_key: str = LOCAL_HASH_KEY
 
     def resolved_url(self, workspace: Workspace) -> str:
         if self.prediction_store_url:
@@ -87,6 +91,9 @@ class ServingSettings(BaseSettings):
     text_runtime: str = "onnx-int8"
     # Longest free text a text model accepts per row; longer is a 400, not a slow request.
     max_text_chars: int = 2000
+    # The feedback route's bearer token (a mounted Secret, nivesh.cluster.secrets.FEEDBACK_TOKEN);
+    # none on loopback = the workspace's own token file.
+    feedback_token_file: Path | None = Field(default=None, validation_alias=AliasChoices(FEEDBACK_TOKEN.env))
 
 
 class LogSettings(BaseSettings):
@@ -133,6 +140,9 @@ class RetrainSettings(BaseSettings):
     # Only these models are retrained on alerts (JSON list); none = every model. `make demo`
     # retrains credit-risk only, to keep the loop short.
     models: list[str] | None = None
+    # The bearer token Alertmanager sends (a mounted Secret, nivesh.cluster.secrets.RETRAIN_TOKEN);
+    # none on loopback = the workspace's own token file.
+    token_file: Path | None = Field(default=None, validation_alias=AliasChoices(RETRAIN_TOKEN.env))
 
 
 class VertexSettings(BaseSettings):

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from nivesh.catalog import ModelSpec
-from nivesh.cluster import secrets
+from nivesh.cluster import pods, secrets
 from nivesh.cluster.images import MONITOR_IMAGE, PREDICTOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, TRANSFORMER_IMAGE
 from nivesh.cluster.pods import (
     GOOGLE_SA,
@@ -56,7 +56,17 @@ def inference_service(
 ) -> dict[str, Any]:
     """Predictor (custom container; the storage initializer puts the artifact at /mnt/models)
     plus, for models with stored features, a Feast transformer in front of it."""
-    common_env = [{"name": "NIVESH_MODEL_VERSION", "value": semver}, *secrets.PREDICTION_STORE.env()]
+    common_env = [
+        {"name": "NIVESH_MODEL_VERSION", "value": semver},
+        *secrets.PREDICTION_STORE.env(),
+        *secrets.LOG_HASH.env(),  # a server beyond loopback refuses to start without it
+    ]
+    # models that take labels serve POST .../feedback, which needs the app back end's token
+    token = secrets.FEEDBACK_TOKEN if spec.feedback is not None else None
+    if token is not None:
+        common_env.append(token.env_entry())
+    token_mounts = {"volumeMounts": [token.mount()]} if token else {}
+    token_volumes = {"volumes": [token.volume()]} if token else {}
     predictor_container = {
         "name": "kserve-container",
         "image": PREDICTOR_IMAGE,
@@ -71,6 +81,7 @@ def inference_service(
         "resources": _resources("500m", "512Mi", "1", "1Gi"),
         "securityContext": SECURITY_CONTEXT,
         "readinessProbe": {"httpGet": {"path": f"/v2/models/{spec.name}/ready", "port": HTTP_PORT}},
+        **token_mounts,
     }
     metadata: dict[str, Any] = {
         "name": spec.name,
@@ -99,6 +110,7 @@ def inference_service(
                 "maxReplicas": 4,
                 "serviceAccountName": GOOGLE_SA if spec.uses_vertex else MODEL_READER_SA,
                 "containers": [predictor_container],
+                **token_volumes,
             }
         },
     }
@@ -107,6 +119,8 @@ def inference_service(
         body["spec"]["transformer"] = {
             "minReplicas": 1,
             "maxReplicas": 4,
+            "serviceAccountName": pods.transformer_sa(spec.name),
+            "automountServiceAccountToken": False,  # it never calls the Kubernetes API
             "containers": [
                 {
                     "name": "kserve-container",
@@ -122,8 +136,10 @@ def inference_service(
                     "ports": [{"containerPort": HTTP_PORT, "protocol": "TCP"}],
                     "resources": _resources("250m", "512Mi", "1", "1Gi"),
                     "securityContext": SECURITY_CONTEXT,
+                    **token_mounts,
                 }
             ],
+            **token_volumes,
         }
     return body
 
@@ -207,6 +223,7 @@ def retrain_webhook() -> list[dict[str, Any]]:
             {"name": "NIVESH_RETRAIN_KFP_HOST", "value": KFP_API},
             *secrets.PREDICTION_STORE.env(),
             *secrets.MLFLOW.env(),
+            secrets.RETRAIN_TOKEN.env_entry(),  # Alertmanager's bearer token: /alerts answers 401 without it
         ],
         "ports": [{"containerPort": RETRAIN_PORT, "protocol": "TCP", "name": "http"}],
         "readinessProbe": {"httpGet": {"path": "/healthz", "port": RETRAIN_PORT}},
@@ -216,6 +233,7 @@ def retrain_webhook() -> list[dict[str, Any]]:
         "volumeMounts": [
             {"name": "work", "mountPath": SCRATCH_HOME},
             {"name": "kfp-token", "mountPath": KFP_TOKEN_DIR, "readOnly": True},
+            secrets.RETRAIN_TOKEN.mount(),
         ],
     }
     # Multi-user Kubeflow authorises API calls by the caller's ServiceAccount token with the
@@ -253,7 +271,7 @@ def retrain_webhook() -> list[dict[str, Any]]:
                     "automountServiceAccountToken": False,
                     "securityContext": POD_SECURITY_CONTEXT,
                     "containers": [container],
-                    "volumes": [{"name": "work", "emptyDir": {}}, kfp_token],
+                    "volumes": [{"name": "work", "emptyDir": {}}, kfp_token, secrets.RETRAIN_TOKEN.volume()],
                 },
             },
         },

@@ -49,6 +49,10 @@ def namespace(name: str) -> dict[str, Any]:
     return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
 
 
+def _tcp(port: int) -> dict[str, Any]:
+    return {"protocol": "TCP", "port": port}
+
+
 def _policy(name: str, target: Selector, sources: list[dict[str, Any]], port: int, why: str) -> dict[str, Any]:
     return {
         "apiVersion": "networking.k8s.io/v1",
@@ -57,7 +61,7 @@ def _policy(name: str, target: Selector, sources: list[dict[str, Any]], port: in
         "spec": {
             "podSelector": target,
             "policyTypes": ["Ingress"],
-            "ingress": [{"from": sources, "ports": [{"protocol": "TCP", "port": port}]}],
+            "ingress": [{"from": sources, "ports": [_tcp(port)]}],
         },
     }
 
@@ -155,5 +159,76 @@ def disruption_budgets(spec: ModelSpec) -> list[dict[str, Any]]:
     ]
 
 
+# Egress: denied by default too; each workload reaches DNS, the stores it uses and, where it
+# needs them, HTTPS services outside the cluster (the artifact bucket the storage initializer
+# and MLflow read, Vertex AI), never another address inside the cluster or the node's network.
+DNS = {"to": [{**namespace("kube-system"), "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]}
+DNS_PORTS = [{"protocol": proto, "port": 53} for proto in ("UDP", "TCP")]
+PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"]
+OUTSIDE_HTTPS = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}], "ports": [_tcp(443)]}
+# Workload Identity's tokens come from the node's metadata server (GKE; EKS's IMDS likewise).
+METADATA = {"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}], "ports": [_tcp(80)]}
+PREDICTORS: Selector = {**ANY_ISVC_POD, "matchLabels": {"component": "predictor"}}
+KFP_API_PORT = 8888
+
+
+def _to(peer: dict[str, Any], port: int) -> dict[str, Any]:
+    return {"to": [peer], "ports": [_tcp(port)]}
+
+
+def _egress(name: str, target: Selector, rules: list[dict[str, Any]], why: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": f"{name}-egress", "annotations": {"description": why}},
+        "spec": {"podSelector": target, "policyTypes": ["Egress"], "egress": rules},
+    }
+
+
+def egress_policies() -> list[dict[str, Any]]:
+    postgres, redis = _to(pods(app(POSTGRES.name)), POSTGRES.port), _to(pods(app(REDIS.name)), REDIS.port)
+    mlflow = _to(pods(app(MLFLOW.name)), MLFLOW.port)
+    deny = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "default-deny-egress", "annotations": {"description": "only DNS unless allowed"}},
+        "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{**DNS, "ports": DNS_PORTS}]},
+    }
+    return [
+        deny,
+        _egress(
+            "predictors",
+            PREDICTORS,
+            [postgres, OUTSIDE_HTTPS, METADATA],
+            "the prediction log; the artifact bucket (storage initializer) and Vertex AI (the advisor)",
+        ),
+        _egress(
+            "transformers",
+            ANY_TRANSFORMER,
+            [postgres, redis, _to(pods(PREDICTORS), HTTP_PORT)],
+            "the prediction log, Feast's online store, the predictors",
+        ),
+        _egress(
+            "monitors",
+            MONITORS,
+            [postgres, mlflow, _to(pods(app(PUSHGATEWAY.name)), PUSHGATEWAY.port)],
+            "the prediction log, the registry, the Pushgateway",
+        ),
+        _egress(
+            "retrain-webhook",
+            WEBHOOK,
+            [postgres, mlflow, _to(namespace(PIPELINES_NAMESPACE), KFP_API_PORT)],
+            "the retraining records, the registry, the Kubeflow Pipelines API",
+        ),
+        _egress(
+            MLFLOW.name, app(MLFLOW.name), [postgres, OUTSIDE_HTTPS, METADATA], "its store and the artifact bucket"
+        ),
+        _egress(
+            "feast-materialize", MATERIALIZE, [redis, OUTSIDE_HTTPS, METADATA], "the online store; the offline files"
+        ),
+    ]
+
+
 def all_policies() -> list[dict[str, Any]]:
-    return [*platform_policies(), *(p for spec in catalog.MODELS.values() for p in model_policies(spec))]
+    models = (p for spec in catalog.MODELS.values() for p in model_policies(spec))
+    return [*platform_policies(), *models, *egress_policies()]

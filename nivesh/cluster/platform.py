@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nivesh import catalog
 from nivesh.cluster import pods, secrets
 from nivesh.cluster.images import COMPONENT
 from nivesh.cluster.pods import PLATFORM_SA, SECURITY_CONTEXT, PlatformService
@@ -45,6 +46,11 @@ SERVICE_ACCOUNTS: dict[str, str] = {
 
 def service_accounts() -> list[dict[str, Any]]:
     """Workloads here never call the Kubernetes API: no token is mounted (the deployer aside)."""
+    transformers = {
+        pods.transformer_sa(spec.name): f"{spec.name} transformer: its mesh identity (only it calls its predictor)."
+        for spec in catalog.MODELS.values()
+        if spec.transformer
+    }
     return [
         {
             "apiVersion": "v1",
@@ -52,7 +58,7 @@ def service_accounts() -> list[dict[str, Any]]:
             "metadata": {"name": name, "annotations": {"description": description}},
             "automountServiceAccountToken": False,
         }
-        for name, description in SERVICE_ACCOUNTS.items()
+        for name, description in (SERVICE_ACCOUNTS | transformers).items()
     ]
 
 

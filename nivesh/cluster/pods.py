@@ -42,6 +42,11 @@ PLATFORM_SA = "nivesh-platform"
 DEPLOYER_SA = "nivesh-deployer"
 
 
+def transformer_sa(model: str) -> str:
+    """Each model's transformer has its own identity: the mesh lets only it call its predictor."""
+    return f"nivesh-{model}-transformer"
+
+
 @dataclass(frozen=True)
 class PlatformService:
     """A platform workload's name (Service, Deployment and app label) and port."""

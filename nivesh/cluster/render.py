@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from nivesh import catalog, registry
-from nivesh.cluster import images, k8s, network, platform, storage
+from nivesh.cluster import images, k8s, mesh, network, platform, storage
 from nivesh.cluster.environments import ENVIRONMENTS, Environment
 from nivesh.monitoring import alerting, dashboards
 from nivesh.settings import PROJECT_ROOT
@@ -85,6 +85,10 @@ def rendered() -> dict[Path, dict[str, Any]]:
     out[Path("base/kustomization.yaml")] = kustomization(sorted(out))
     for env in ENVIRONMENTS.values():  # after the base's kustomization: these belong to the overlays
         out[Path(f"overlays/{env.overlay_name}/alertmanager-config.yaml")] = alertmanager_config_map(env)
+        files = {f"{o['kind'].lower()}-{o['metadata']['name']}.yaml": o for o in mesh.policies(env.namespace)}
+        for name, obj in files.items():
+            out[Path(f"overlays/{env.overlay_name}/mesh/{name}")] = obj
+        out[Path(f"overlays/{env.overlay_name}/mesh/kustomization.yaml")] = mesh.kustomization(sorted(files))
     return out
 
 

@@ -64,3 +64,52 @@ VERTEX_TUNING = SecretEnv(VERTEX.name, (*VERTEX.keys, ("staging-uri", "NIVESH_VE
 GOOGLE_KEY_SECRET = "nivesh-google-credentials"  # noqa: S105 - a Secret name, not a value
 GOOGLE_KEY_DIR = "/var/secrets/google"
 GOOGLE_KEY_FILE = "key.json"
+
+# The keyed hash that turns user ids into pseudonyms in the prediction log. A server bound
+# beyond loopback refuses to start with the built-in local key (nivesh.auth.log_hash_key).
+LOG_HASH = SecretEnv("nivesh-log-hash", (("key", "NIVESH_LOG_HASH_KEY"),))
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    """One key of a Secret mounted as a file, its path given to the process in `env`: tokens
+    a server reads at start (a file, not a variable, so it never shows in `kubectl describe`
+    or a crash dump's environment). Only that key is projected into the pod."""
+
+    name: str
+    key: str
+    mount_dir: str
+    env: str  # the variable that names the file
+    volume_name: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.mount_dir}/{self.key}"
+
+    def env_entry(self) -> dict[str, Any]:
+        return {"name": self.env, "value": self.path}
+
+    def volume(self) -> dict[str, Any]:
+        items = [{"key": self.key, "path": self.key}]
+        return {"name": self.volume_name, "secret": {"secretName": self.name, "items": items, "defaultMode": 0o440}}
+
+    def mount(self) -> dict[str, Any]:
+        return {"name": self.volume_name, "mountPath": self.mount_dir, "readOnly": True}
+
+
+# Alertmanager's credentials live in the Secret nivesh-alertmanager (mounted at
+# ALERTMANAGER_SECRETS_DIR in its pod); the bearer token it sends the retrain webhook is one
+# of its keys, so the webhook mounts that one key and the two can never disagree.
+ALERTMANAGER_SECRET = "nivesh-alertmanager"  # noqa: S105 - a Secret name, not a value
+ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets"
+RETRAIN_TOKEN = SecretFile(
+    ALERTMANAGER_SECRET,
+    "retrain-webhook-token",
+    "/var/run/secrets/nivesh/retrain-webhook",
+    "NIVESH_RETRAIN_TOKEN_FILE",
+    "retrain-token",
+)
+# The app back end's token for POST /v2/models/<name>/feedback (ground-truth labels).
+FEEDBACK_TOKEN = SecretFile(
+    "nivesh-feedback-token", "token", "/var/run/secrets/nivesh/feedback", "NIVESH_FEEDBACK_TOKEN_FILE", "feedback-token"
+)

@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from nivesh import catalog, features, registry
+from nivesh import auth, catalog, features, registry
+from nivesh.cluster.secrets import RETRAIN_TOKEN
 from nivesh.data.synthetic import write_all
 from nivesh.errors import NiveshError
 from nivesh.local import processes, stack, traffic
@@ -56,14 +57,15 @@ def _alert_loop(
         ws.path("logs", "retrain-webhook.log"), env={"NIVESH_RETRAIN_MODELS": json.dumps(DEMO_RETRAIN)}
     )
     closers.callback(hook.stop)
-    last_id = max((r["id"] for r in _runs(hook.url)), default=0)
+    last_id = max((r["id"] for r in _runs(ws, hook.url)), default=0)
     targets = {s.model: [p.url for p in s.processes] for s in served}
-    loop = closers.enter_context(stack.running(ws.home / "stack", targets, f"{hook.url}/alerts"))
+    token = auth.local_token_file(ws, RETRAIN_TOKEN)
+    loop = closers.enter_context(stack.running(ws.home / "stack", targets, f"{hook.url}/alerts", token))
     loop.extra.append(hook)
     return loop, last_id
 
 
-def _show_alerts(loop: stack.Stack, last_id: int, cooldown_s: float, console: Console) -> None:
+def _show_alerts(ws: Workspace, loop: stack.Stack, last_id: int, cooldown_s: float, console: Console) -> None:
     """The drift alerts Prometheus fires, and what the webhook did with them in this demo
     (a retraining run, or a cool-down skip when the model was retrained recently)."""
     hook = loop.extra[0]
@@ -78,7 +80,7 @@ def _show_alerts(loop: stack.Stack, last_id: int, cooldown_s: float, console: Co
     waited, runs = time.monotonic(), []
     with console.status(f"6/7 retraining {', '.join(DEMO_RETRAIN)} on its alert (webhook -> kfp.local)"):
         while time.monotonic() - waited < RETRAIN_WAIT_S:
-            runs = [r for r in _runs(hook.url) if r["id"] > last_id]
+            runs = [r for r in _runs(ws, hook.url) if r["id"] > last_id]
             if runs and all(r["status"] in DONE for r in runs):
                 break
             if not runs and time.monotonic() - waited > NOTIFY_WAIT_S:  # no retrain alert is coming
@@ -90,8 +92,9 @@ def _show_alerts(loop: stack.Stack, last_id: int, cooldown_s: float, console: Co
         console.print("[yellow]6/7 retraining: no run started (no retrain alert reached the webhook in time)[/yellow]")
 
 
-def _runs(hook_url: str) -> list[dict[str, Any]]:
-    return list(httpx.get(f"{hook_url}/runs", timeout=5).json())
+def _runs(ws: Workspace, hook_url: str) -> list[dict[str, Any]]:
+    headers = auth.local_headers(ws, RETRAIN_TOKEN)
+    return list(httpx.get(f"{hook_url}/runs", headers=headers, timeout=5).json())
 
 
 def _outcome(run: dict[str, Any], cooldown_s: float) -> str:
@@ -213,12 +216,13 @@ def run(
             )
             console.print(f"6/7 monitor {model}: {verdict}")
         if loop is not None:
-            _show_alerts(loop, last_id, RetrainSettings().cooldown_s, console)
+            _show_alerts(ws, loop, last_id, RetrainSettings().cooldown_s, console)
         _summary(ws, served, reports, settings, store_url, console, time.monotonic() - started)
         if loop is not None:
             print(f"prometheus:            {loop.prometheus.url} (alerts, rules, PromQL)")
             print(f"alertmanager:          {loop.alertmanager.url}")
-            print(f"retraining webhook:    {loop.extra[0].url}/runs")
+            token = auth.local_token_file(ws, RETRAIN_TOKEN)
+            print(f"retraining runs:       {_bearer_curl(token, loop.extra[0].url + '/runs')}")
         if keep_running:
             console.print("\nServers keep running; press Ctrl-C to stop.")
             while True:
@@ -260,6 +264,12 @@ def _summary(
     print("\ntry it:")
     for line in try_lines(served):
         print(f"  {line}")
+
+
+def _bearer_curl(token_file: Path, url: str) -> str:
+    """A shell line that sends the token without printing it (it stays in its 0600 file)."""
+    header = shlex.quote("Authorization: Bearer ") + f'"$(cat {shlex.quote(str(token_file))})"'
+    return f"curl -s -H {header} {url}"
 
 
 def try_lines(served: list[Served]) -> list[str]:

@@ -19,7 +19,7 @@ import httpx
 import yaml
 
 from nivesh.local import processes
-from nivesh.monitoring.alerting import RULES_DIR
+from nivesh.monitoring.alerting import RULES_DIR, retrain_receiver
 from nivesh.monitoring.alerting import alertmanager_config as project_alertmanager_config
 
 QUERY_TIMEOUT_S = 10.0
@@ -41,9 +41,11 @@ def prometheus_config(targets: Mapping[str, list[str]], pushgateway: str, alertm
     }
 
 
-def alertmanager_config(webhook_url: str, secrets: Path, sink_url: str) -> dict[str, Any]:
-    """The project's Alertmanager config with local credential files and webhook URL."""
+def alertmanager_config(webhook_url: str, secrets: Path, sink_url: str, webhook_token: Path) -> dict[str, Any]:
+    """The project's Alertmanager config with local credential files and webhook URL; the
+    webhook's bearer token is the workspace's own (nivesh.auth.local_token_file)."""
     config = project_alertmanager_config(webhook_url)
+    retrain_receiver(config)["http_config"]["authorization"]["credentials_file"] = str(webhook_token)
     secrets.mkdir(parents=True, exist_ok=True)
     files = {"slack-webhook-url": sink_url, "pagerduty-routing-key": "local-routing-key", "smtp-password": "local"}
     for name, value in files.items():
@@ -80,7 +82,7 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running(folder: Path, targets: Mapping[str, list[str]], webhook_url: str) -> Iterator[Stack]:
+def running(folder: Path, targets: Mapping[str, list[str]], webhook_url: str, webhook_token: Path) -> Iterator[Stack]:
     """Pushgateway, Alertmanager and Prometheus (Debian's binaries) on free loopback ports."""
     folder.mkdir(parents=True, exist_ok=True)
     sink = f"http://127.0.0.1:{processes.free_port()}/sink"  # nothing listens: notifications fail fast, locally
@@ -91,7 +93,7 @@ def running(folder: Path, targets: Mapping[str, list[str]], webhook_url: str) ->
             "alertmanager",
             "prometheus-alertmanager",
             folder,
-            alertmanager_config(webhook_url, folder / "secrets", sink),
+            alertmanager_config(webhook_url, folder / "secrets", sink, webhook_token),
             [
                 f"--storage.path={folder / 'alertmanager-data'}",
                 f"--cluster.listen-address=127.0.0.1:{processes.free_port()}",

@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, make_asgi_app
 
-from nivesh import catalog
+from nivesh import auth, catalog
 from nivesh.retraining import records
 from nivesh.retraining.launch import Launcher
 from nivesh.retraining.records import RetrainingLog, Trigger
@@ -131,12 +131,21 @@ class Retrainer:
         return done.wait(timeout)
 
 
-def app(retrainer: Retrainer) -> FastAPI:
+def app(retrainer: Retrainer, token: str) -> FastAPI:
+    """/alerts and /runs take Alertmanager's bearer `token` (http_config.authorization reads it
+    from the mounted Secret); /healthz and /metrics stay open for probes and Prometheus."""
     api = FastAPI(title="Nivesh retraining webhook")
     api.mount("/metrics", make_asgi_app())
 
+    def refused(request: Request) -> JSONResponse | None:
+        if auth.authorized(request.headers.get("authorization"), token):
+            return None
+        return JSONResponse(auth.unauthorized_body(request.url.path), status_code=401, headers=auth.BEARER_CHALLENGE)
+
     @api.post("/alerts")
     async def alerts(request: Request) -> JSONResponse:
+        if (denied := refused(request)) is not None:
+            return denied
         try:
             payload = json.loads(await request.body())
             return JSONResponse(await asyncio.to_thread(retrainer.handle, payload))
@@ -146,7 +155,9 @@ def app(retrainer: Retrainer) -> FastAPI:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
     @api.get("/runs")
-    async def runs(model: str | None = None, limit: int = 50) -> JSONResponse:
+    async def runs(request: Request, model: str | None = None, limit: int = 50) -> JSONResponse:
+        if (denied := refused(request)) is not None:
+            return denied
         rows = retrainer.runs.recent(model, min(max(limit, 1), 500))
         return JSONResponse(json.loads(json.dumps(rows, default=str)))
 

@@ -180,7 +180,7 @@ def main(assembly: Assembly, cls: type[FeastTransformer] = FeastTransformer) -> 
     args = server.parse_args(assembly.spec.name)
     if args.predictor_protocol != "v2":
         raise SystemExit(f"{assembly.spec.name} transformer: pass --predictor_protocol v2 (the predictor speaks v2)")
-    ws, config = Workspace(), server.ServerConfig.from_env()
+    ws, config = Workspace(), server.ServerConfig.from_env(assembly.spec)
     model = cls(
         args.model_name,
         features.open_store(ws),

@@ -11,15 +11,20 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from nivesh import auth
 from nivesh.catalog import ModelSpec
 from nivesh.errors import NiveshError
 from nivesh.store import feedback
 
 
-def add_feedback_route(app: Any, spec: ModelSpec, store_url: str) -> None:
+def add_feedback_route(app: Any, spec: ModelSpec, store_url: str, token: str) -> None:
+    """Only the app back end (bearer `token`, a mounted Secret) labels predictions: labels
+    steer the quality monitor and, through its alert, retraining."""
     store = feedback.FeedbackStore(store_url)
 
     async def post_feedback(name: str, request: Request) -> JSONResponse:
+        if not auth.authorized(request.headers.get("authorization"), token):
+            return JSONResponse(auth.unauthorized_body("feedback"), status_code=401, headers=auth.BEARER_CHALLENGE)
         if name != spec.name:
             return JSONResponse({"error": f"model {name} is not served here ({spec.name} is)"}, status_code=404)
         try:
@@ -28,7 +33,12 @@ def add_feedback_route(app: Any, spec: ModelSpec, store_url: str) -> None:
             return JSONResponse({"error": f"body: not JSON ({exc.msg})"}, status_code=400)
         except NiveshError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        stored = await asyncio.to_thread(store.add, spec.name, request_id, labels)
+        try:
+            stored = await asyncio.to_thread(store.add, spec.name, request_id, labels)
+        except feedback.UnknownRequest as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        except feedback.AlreadyLabelled as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse({"id": request_id, "stored": stored})
 
     app.add_api_route("/v2/models/{name}/feedback", post_feedback, methods=["POST"])

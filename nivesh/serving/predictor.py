@@ -80,7 +80,7 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
         """`python -m inference_services.<model> --model_dir DIR [kserve flags]` (after the
         entry point's `prepare_argv()`)."""
         args = server.parse_args(cls.spec.name, [("--model_dir", {"required": True, "help": "artifact directory"})])
-        config = server.ServerConfig.from_env()
+        config = server.ServerConfig.from_env(cls.spec)
         model = cls(
             args.model_name,
             Path(args.model_dir),

@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from nivesh.errors import NiveshError
 from nivesh.settings import LogSettings, ServingSettings, StoreSettings, Workspace
 
 if TYPE_CHECKING:
@@ -67,13 +68,25 @@ class ServerConfig:
     store_url: str
     log_hash_key: bytes
     access_log: bool
+    feedback_token: str | None  # the feedback route's bearer token, for models that take feedback
 
     @classmethod
-    def from_env(cls) -> ServerConfig:
-        store = StoreSettings()
-        return cls(
-            ServingSettings(), store.resolved_url(Workspace()), store.log_hash_key.encode(), LogSettings().access_log
-        )
+    def from_env(cls, spec: ModelSpec) -> ServerConfig:
+        """Before the model loads, so that a server beyond loopback without its Secrets (the
+        built-in hash key, no feedback token) stops at once with one line naming the Secret."""
+        from nivesh import auth
+        from nivesh.cluster.secrets import FEEDBACK_TOKEN
+
+        serving, store, ws = ServingSettings(), StoreSettings(), Workspace()
+        host = serving.serve_host
+        try:
+            key = auth.log_hash_key(store.log_hash_key, host)
+            token = None
+            if spec.feedback is not None:
+                token = auth.bearer_token(FEEDBACK_TOKEN, serving.feedback_token_file, host, ws)
+        except NiveshError as exc:
+            raise SystemExit(f"{spec.name}: refusing to start: {exc}") from exc
+        return cls(serving, store.resolved_url(ws), key, LogSettings().access_log, token)
 
 
 def prediction_logger(identifiers: tuple[str, ...], config: ServerConfig) -> Any:
@@ -112,6 +125,26 @@ def _use_400_for_bad_bodies(app: Any) -> None:
     app.add_exception_handler(UpstreamUnavailable, unavailable)
 
 
+# KServe's model repository extension: POST .../load and .../unload take a model in and out
+# of service, unauthenticated, and `load` cannot bring back a model the server was started
+# with. Models here are loaded once, when the server starts; a rollout changes them.
+REPOSITORY_ROUTES = "/v2/repository/{rest:path}"
+
+
+def _refuse_repository_routes(app: Any) -> None:
+    """403 for every model repository route. Added before KServe registers its own (at
+    start), so ours match first; the model keeps serving whatever such a call asked."""
+    from fastapi.responses import JSONResponse
+
+    async def refused(rest: str) -> JSONResponse:
+        return JSONResponse(
+            {"error": "the model repository API is not served: models are loaded when the server starts"},
+            status_code=403,
+        )
+
+    app.add_api_route(REPOSITORY_ROUTES, refused, methods=["GET", "POST"], include_in_schema=False)
+
+
 def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
     """Serve `model`: KServe's log format (per-request lines only with NIVESH_ACCESS_LOG=true),
     bad bodies as 400, request metrics on /metrics, bound to NIVESH_SERVE_HOST (0.0.0.0 in
@@ -122,11 +155,13 @@ def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
     from nivesh.serving import metrics
 
     _configure_logging(config.access_log)
+    _refuse_repository_routes(model_server.app)
     _use_400_for_bad_bodies(model_server.app)
     if spec.feedback is not None:
         from nivesh.serving.feedback_route import add_feedback_route
 
-        add_feedback_route(model_server.app, spec, config.store_url)
+        assert config.feedback_token is not None  # from_env(spec) read it
+        add_feedback_route(model_server.app, spec, config.store_url, config.feedback_token)
     objective_s = spec.latency_objective_ms / 1000
     metrics.instrument(model_server.app, model.name, model.component, objective_s, model.served_version)
     _bind_to(config.serving.serve_host)

@@ -3,8 +3,9 @@ confirmed fraud), keyed by the response id the client got and the row within it.
 
 Clients post them to `POST /v2/models/<model>/feedback` on the model's endpoint
 {"id": "<response id>", "labels": [one per row of that request]}; the quality monitor
-joins them with the logged predictions. Stored beside the prediction log; a label
-posted again for the same row replaces the old one (a corrected outcome).
+joins them with the logged predictions. Stored beside the prediction log, for requests
+the log holds only (404 otherwise), once per request: a second post for the same request
+is refused (409), so no client silently overwrites another's label.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 from nivesh.catalog import ModelSpec
 from nivesh.errors import NiveshError
-from nivesh.store.tables import engine_for, metadata, model_feedback
+from nivesh.store.tables import engine_for, metadata, model_feedback, model_predictions
 
 MAX_ROWS = 1000  # labels per post
 
@@ -45,26 +46,41 @@ def validate(spec: ModelSpec, body: Any) -> tuple[str, list[Any]]:
     return request_id, [int(x) if isinstance(x, bool) else x for x in labels]
 
 
+class UnknownRequest(NiveshError):
+    """No logged prediction of this model has the id (HTTP 404)."""
+
+
+class AlreadyLabelled(NiveshError):
+    """The request's labels were recorded before (HTTP 409)."""
+
+
 class FeedbackStore:
     def __init__(self, url: str) -> None:
         self.engine = engine_for(url)
         metadata.create_all(self.engine)
 
     def add(self, model: str, request_id: str, labels: list[Any]) -> int:
-        """Upsert one label per row (None skips the row); returns how many were stored."""
+        """Store one label per row (None skips the row) of a logged request, once; returns how
+        many were stored. The unique (model, request, row) key settles two clients racing."""
         now = datetime.now(UTC)
         rows = [
             {"model": model, "request_id": request_id, "row": i, "label": label, "created_at": now}
             for i, label in enumerate(labels)
             if label is not None
         ]
-        t = model_feedback
+        t, p = model_feedback, model_predictions
         with self.engine.begin() as conn:
-            for row in rows:
-                key = (t.c.model == model) & (t.c.request_id == request_id) & (t.c.row == row["row"])
-                conn.execute(sa.delete(t).where(key))
+            logged = sa.select(p.c.id).where(p.c.model == model, p.c.request_id == request_id).limit(1)
+            if conn.execute(logged).first() is None:
+                raise UnknownRequest(f"id: no logged prediction of {model} has this id (send the response's id)")
+            labelled = sa.select(t.c.id).where(t.c.model == model, t.c.request_id == request_id).limit(1)
+            if conn.execute(labelled).first() is not None:
+                raise AlreadyLabelled(f"id: this request's labels were recorded already ({model})")
             if rows:
-                conn.execute(t.insert(), rows)
+                try:
+                    conn.execute(t.insert(), rows)
+                except sa.exc.IntegrityError as exc:  # a concurrent post won
+                    raise AlreadyLabelled(f"id: this request's labels were recorded already ({model})") from exc
         return len(rows)
 
     def labels(self, model: str, request_ids: list[str]) -> dict[tuple[str, int], Any]:

@@ -91,6 +91,9 @@ def test_demo_runs_the_whole_loop_and_its_lines_work_in_a_shell(
         assert drift and float(drift.group(1)) > 0.3  # the shifted half of the traffic is noticed
         assert list((workspace.home / "reports" / "credit-risk").glob("drift-*.html"))
         # what a user copies: each `curl` line of "try it", pasted into bash, gets an answer
+        [runs_line] = [m.group(1) for line in lines if (m := re.match(r"retraining runs:\s+(curl .*)$", line))]
+        out = subprocess.run(["bash", "-c", runs_line], capture_output=True, text=True, timeout=60)
+        assert any(r["status"] == records.COOLDOWN for r in json.loads(out.stdout)), (runs_line, out.stdout)
         pasted = [line.strip() for line in lines if line.strip().startswith("curl ")]
         asked = {m.group(1) for line in pasted if (m := re.search(r"/v2/models/([a-z-]+)/infer", line))}
         assert asked == set(MODELS), pasted

@@ -11,8 +11,9 @@ import httpx
 import pytest
 import yaml
 
-from nivesh import registry
+from nivesh import auth, registry
 from nivesh.catalog import CREDIT_RISK
+from nivesh.cluster.secrets import FEEDBACK_TOKEN
 from nivesh.local import traffic
 from nivesh.local.servers import Served, serve
 from nivesh.settings import MonitorSettings, StoreSettings
@@ -72,6 +73,31 @@ def test_transformer_fetches_features_and_predictor_explains(workspace, served: 
     for p, decision, reasons in zip(out["probability"], out["decision"], out["reason_codes"], strict=True):
         assert decision == ("decline" if p >= threshold else "approve")
         assert (json.loads(reasons) != []) == (decision == "decline")
+
+
+def test_unload_and_load_are_refused_and_the_model_keeps_answering(workspace, served: Served) -> None:
+    body = traffic.v2_body(traffic.sample_applications(workspace, 1, seed=8))
+    for process in served.processes:  # the transformer and the predictor
+        for action in ("unload", "load"):
+            r = httpx.post(f"{process.url}/v2/repository/models/{NAME}/{action}", timeout=5)
+            assert r.status_code == 403, (process.name, action, r.text)
+        assert httpx.get(f"{process.url}/v2/repository/index", timeout=5).status_code == 403
+        assert httpx.get(f"{process.url}/v2/models/{NAME}/ready", timeout=5).status_code == 200
+    assert infer(served, body).status_code == 200
+
+
+def test_feedback_takes_the_back_ends_token_and_labels_a_logged_request_once(workspace, served: Served) -> None:
+    response = infer(served, traffic.v2_body(traffic.sample_applications(workspace, 2, seed=9))).json()
+    url, body = f"{served.endpoint}/v2/models/{NAME}/feedback", {"id": response["id"], "labels": [1, 0]}
+    headers = auth.local_headers(workspace, FEEDBACK_TOKEN)
+    for wrong in ({}, {"Authorization": "Bearer not-the-token-at-all"}, {"Authorization": "Basic eDp5"}):
+        assert httpx.post(url, json=body, headers=wrong, timeout=10).status_code == 401
+    time.sleep(1.5)  # the prediction logger's batch
+    unknown = httpx.post(url, json={**body, "id": "never-answered"}, headers=headers, timeout=10)
+    assert unknown.status_code == 404 and unknown.json()["error"].startswith("id:"), unknown.text
+    assert httpx.post(url, json=body, headers=headers, timeout=10).json() == {"id": response["id"], "stored": 2}
+    again = httpx.post(url, json={**body, "labels": [0, 0]}, headers=headers, timeout=10)
+    assert again.status_code == 409, again.text  # another client's label is never overwritten
 
 
 @pytest.mark.parametrize(

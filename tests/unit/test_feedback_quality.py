@@ -1,4 +1,4 @@
-"""Feedback labels (validated, upserted) and quality on labelled predictions."""
+"""Feedback labels (validated, stored once per logged request) and quality on labelled predictions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from nivesh import catalog
 from nivesh.errors import NiveshError
 from nivesh.monitoring import quality
 from nivesh.store import feedback
+from nivesh.store.predictions import PredictionRecord, PredictionStore
 
 CREDIT = catalog.CREDIT_RISK
 INTENT = catalog.INTENT_CLASSIFIER
@@ -33,14 +34,21 @@ def test_bad_feedback_names_the_field(spec: catalog.ModelSpec, body: object, mes
         feedback.validate(spec, body)
 
 
-def test_labels_are_stored_per_row_and_a_correction_replaces(tmp_path: Path) -> None:
-    store = feedback.FeedbackStore(f"sqlite:///{tmp_path / 'p.db'}")
-    request_id, labels = feedback.validate(CREDIT, {"id": "r1", "labels": [1, None, True]})
+def test_labels_are_stored_once_per_logged_request(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    logged = PredictionRecord(CREDIT.name, "v1.0.0", "predictor", {"x": [1, 2, 3]}, {"p": [0.1, 0.2, 0.3]}, 200, 1.0)
+    PredictionStore(url).write([logged.row((), b"k")])
+    store = feedback.FeedbackStore(url)
+    request_id, labels = feedback.validate(CREDIT, {"id": logged.request_id, "labels": [1, None, True]})
     assert labels == [1, None, 1]
     assert store.add(CREDIT.name, request_id, labels) == 2
-    store.add(CREDIT.name, "r1", [0])  # the outcome was corrected
-    assert store.labels(CREDIT.name, ["r1", "r2"]) == {("r1", 0): 0, ("r1", 2): 1}
-    assert store.labels(INTENT.name, ["r1"]) == {}
+    with pytest.raises(feedback.AlreadyLabelled, match="recorded already"):  # another client, or a retry
+        store.add(CREDIT.name, request_id, [0, 0, 0])
+    with pytest.raises(feedback.UnknownRequest, match="id: no logged prediction"):
+        store.add(CREDIT.name, "made-up", [1])
+    with pytest.raises(feedback.UnknownRequest):  # logged for another model
+        store.add(INTENT.name, request_id, ["check_balance"])
+    assert store.labels(CREDIT.name, [request_id, "r2"]) == {(request_id, 0): 1, (request_id, 2): 1}
 
 
 def test_quality_joins_rows_and_labels_and_scores() -> None:

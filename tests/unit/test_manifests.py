@@ -69,7 +69,7 @@ def test_core_kinds_pass_kubernetes_validate_strict(overlay: str) -> None:
     import kubernetes_validate
 
     for doc in build(overlay):
-        if doc["apiVersion"].startswith(("serving.kserve.io", "monitoring.coreos.com")):
+        if doc["apiVersion"].startswith(("serving.kserve.io", "monitoring.coreos.com", "security.istio.io")):
             continue
         kubernetes_validate.validate(doc, "1.33.0", strict=True)
 
@@ -87,6 +87,62 @@ def test_inference_services_pass_the_kserve_schema_strictly(overlay: str) -> Non
         assert meta["name"] in catalog.MODELS and meta["namespace"]
         errors = sorted(validator.iter_errors({**body, "metadata": {}}), key=str)
         assert not errors, [e.message for e in errors[:5]]
+
+
+ISTIO_SCHEMAS = {
+    kind: PROJECT.parent / "shared" / "schemas" / f"istio-{kind.lower()}-v1.json"
+    for kind in ("AuthorizationPolicy", "RequestAuthentication", "PeerAuthentication")
+}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_mesh_policies_pass_the_istio_schemas_strictly_and_name_the_overlays_namespace(overlay: str) -> None:
+    from nivesh.cluster import mesh, pods
+
+    if not all(p.is_file() for p in ISTIO_SCHEMAS.values()):
+        pytest.skip("Istio schemas not present in ../shared/schemas")
+    validators = {k: jsonschema.Draft7Validator(strict(json.loads(p.read_text()))) for k, p in ISTIO_SCHEMAS.items()}
+    docs = [d for d in build(overlay) if d["apiVersion"] == mesh.API_VERSION]
+    assert {d["kind"] for d in docs} == set(ISTIO_SCHEMAS)
+    namespace = {d["metadata"]["namespace"] for d in docs}
+    assert len(namespace) == 1
+    for doc in docs:  # the CRD's schema covers spec (apiVersion, kind and metadata are checked here)
+        assert set(doc) == {"apiVersion", "kind", "metadata", "spec"} and doc["metadata"]["name"]
+        errors = sorted(validators[doc["kind"]].iter_errors({"spec": doc["spec"]}), key=str)
+        assert not errors, (doc["metadata"]["name"], [e.message for e in errors[:5]])
+    policies = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "AuthorizationPolicy"}
+
+    def callers(name: str, path: str) -> set[str]:
+        """The principals allowed to send `path` to the policy's workload (ALLOW rules only)."""
+        assert policies[name]["action"] == "ALLOW"
+        return {
+            principal
+            for rule in policies[name]["rules"]
+            if any(
+                path == p or (p.endswith("*") and path.startswith(p[:-1]))
+                for op in rule["to"]
+                for p in op["operation"]["paths"]
+            )
+            for src in rule["from"]
+            for principal in src["source"]["principals"]
+        }
+
+    backend, prometheus = mesh.APP_BACKEND.principal, mesh.PROMETHEUS.principal
+    for spec in catalog.MODELS.values():
+        infer = f"/v2/models/{spec.name}/infer"
+        public = f"{spec.name}-transformer" if spec.transformer else f"{spec.name}-predictor"
+        assert backend in callers(public, infer) and prometheus not in callers(public, infer)
+        assert callers(public, f"/v2/models/{spec.name}/feedback") == callers(public, infer)
+        assert not callers(public, "/v2/repository/models/x/unload") and not callers(public, "/v2/models/other/infer")
+        assert callers(public, "/metrics") == {prometheus}
+        jwt = [r for r in policies[public]["rules"] if backend in r["from"][0]["source"]["principals"]]
+        assert jwt and all(r["from"][0]["source"]["requestPrincipals"] for r in jwt)  # the back end's JWT too
+        if spec.transformer:
+            own = mesh.Identity(next(iter(namespace)), pods.transformer_sa(spec.name)).principal
+            assert own in callers(f"{spec.name}-predictor", infer)
+            assert backend not in callers(f"{spec.name}-predictor", infer)  # only through its transformer
+    webhook = "nivesh-retrain-webhook"
+    assert callers(webhook, "/alerts") == {mesh.ALERTMANAGER.principal} and callers(webhook, "/metrics") == {prometheus}
 
 
 def _pod_specs(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -406,3 +462,27 @@ def _secret_refs(node: Any) -> list[dict[str, Any]]:
     if isinstance(node, list):
         return [r for v in node for r in _secret_refs(v)]
     return []
+
+
+def test_egress_is_denied_but_for_dns_and_what_each_workload_uses() -> None:
+    from nivesh.cluster import network
+
+    egress = {p["metadata"]["name"]: p["spec"] for p in network.all_policies() if "Egress" in p["spec"]["policyTypes"]}
+    assert egress["default-deny-egress"]["podSelector"] == {}
+    assert egress["default-deny-egress"]["egress"] == [{**network.DNS, "ports": network.DNS_PORTS}]
+
+    def reaches(policy: str) -> list[dict[str, Any]]:
+        return [peer for rule in egress[policy]["egress"] for peer in rule["to"]]
+
+    redis = network.pods(network.app("redis"))
+    assert redis in reaches("transformers-egress") and redis not in reaches("predictors-egress")
+    kfp = network.namespace(network.PIPELINES_NAMESPACE)
+    assert [p for p in egress if kfp in reaches(p)] == ["retrain-webhook-egress"]
+    outside = [p for p in egress if any("ipBlock" in peer for peer in reaches(p))]
+    assert sorted(outside) == ["feast-materialize-egress", "mlflow-egress", "predictors-egress"]
+    for policy in outside:  # outside the cluster: HTTPS only, and never the cluster's own ranges
+        for rule in egress[policy]["egress"]:
+            block = rule["to"][0].get("ipBlock")
+            if block and block["cidr"] == "0.0.0.0/0":
+                assert rule["ports"] == [{"protocol": "TCP", "port": 443}]
+                assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"} <= set(block["except"])

@@ -2,6 +2,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from nivesh.store.predictions import (
     PredictionLogger,
     PredictionRecord,
@@ -73,15 +75,49 @@ def test_logger_writes_in_the_background_and_flushes_on_close(tmp_path: Path) ->
 def test_a_server_reads_its_environment_once_into_its_config(tmp_path: Path, monkeypatch) -> None:
     """The key, the store and the switches come from the entry point's ServerConfig: a change
     to the environment afterwards reaches no logger already built from it."""
+    from nivesh.catalog import CREDIT_RISK
     from nivesh.serving import server
 
+    monkeypatch.setenv("NIVESH_HOME", str(tmp_path))
+    monkeypatch.setenv("NIVESH_SERVE_HOST", "127.0.0.1")
     monkeypatch.setenv("NIVESH_LOG_HASH_KEY", "from-the-secret")
     monkeypatch.setenv("NIVESH_PREDICTION_STORE_URL", f"sqlite:///{tmp_path / 'p.db'}")
-    config = server.ServerConfig.from_env()
+    config = server.ServerConfig.from_env(CREDIT_RISK)
     assert config.log_hash_key == b"from-the-secret" and config.store_url.endswith("p.db")
     logger = server.prediction_logger(("user_id",), config)
     monkeypatch.setenv("NIVESH_LOG_HASH_KEY", "changed-later")
     assert logger.key == b"from-the-secret"
     logger.close()
     monkeypatch.setenv("NIVESH_PREDICTION_LOG", "false")
-    assert server.prediction_logger(("user_id",), server.ServerConfig.from_env()) is None
+    assert server.prediction_logger(("user_id",), server.ServerConfig.from_env(CREDIT_RISK)) is None
+
+
+def test_a_server_beyond_loopback_refuses_the_built_in_key_and_a_missing_token(tmp_path: Path, monkeypatch) -> None:
+    """In a pod (0.0.0.0) the pseudonym key and the feedback token must come from their Secrets:
+    without them the server stops before loading its model, naming the Secret to mount."""
+    from nivesh.catalog import CREDIT_RISK, FINANCIAL_NER
+    from nivesh.cluster.secrets import FEEDBACK_TOKEN, LOG_HASH
+    from nivesh.serving import server
+
+    monkeypatch.setenv("NIVESH_HOME", str(tmp_path))
+    monkeypatch.setenv("NIVESH_SERVE_HOST", "0.0.0.0")
+    monkeypatch.delenv("NIVESH_LOG_HASH_KEY", raising=False)
+    with pytest.raises(SystemExit, match=LOG_HASH.name):
+        server.ServerConfig.from_env(FINANCIAL_NER)
+    monkeypatch.setenv("NIVESH_LOG_HASH_KEY", "short")
+    with pytest.raises(SystemExit, match="at least 16 characters"):
+        server.ServerConfig.from_env(FINANCIAL_NER)
+    monkeypatch.setenv("NIVESH_LOG_HASH_KEY", "a-key-from-the-mounted-secret")
+    assert server.ServerConfig.from_env(FINANCIAL_NER).feedback_token is None  # takes no feedback
+    with pytest.raises(SystemExit, match=FEEDBACK_TOKEN.name):
+        server.ServerConfig.from_env(CREDIT_RISK)
+    token = tmp_path / "token"
+    token.write_text("a-token-from-the-mounted-secret\n")
+    monkeypatch.setenv(FEEDBACK_TOKEN.env, str(token))
+    assert server.ServerConfig.from_env(CREDIT_RISK).feedback_token == "a-token-from-the-mounted-secret"
+    assert not list(tmp_path.rglob("secrets"))  # no workspace token was made for a pod
+    monkeypatch.setenv("NIVESH_SERVE_HOST", "127.0.0.1")  # on loopback: the workspace's own token
+    monkeypatch.delenv(FEEDBACK_TOKEN.env)
+    monkeypatch.delenv("NIVESH_LOG_HASH_KEY")
+    local = server.ServerConfig.from_env(CREDIT_RISK)
+    assert local.feedback_token and len(local.feedback_token) >= 32

@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from nivesh.retraining import records, webhook
 from nivesh.retraining.launch import Outcome
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+TOKEN = "a-token-from-the-mounted-secret"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 class Recorder:
@@ -101,7 +104,7 @@ def test_a_failed_start_is_recorded(tmp_path: Path) -> None:
 
 
 def test_http_bad_bodies_are_400_naming_the_field(tmp_path: Path) -> None:
-    client = TestClient(webhook.app(_retrainer(tmp_path, Recorder())))
+    client = TestClient(webhook.app(_retrainer(tmp_path, Recorder()), TOKEN), headers=AUTH)
     bad_json = client.post("/alerts", content=b"{not json", headers={"content-type": "application/json"})
     assert bad_json.status_code == 400 and bad_json.json()["error"].startswith("body: not JSON")
     no_alerts = client.post("/alerts", json={"version": "4"})
@@ -112,3 +115,34 @@ def test_http_bad_bodies_are_400_naming_the_field(tmp_path: Path) -> None:
     assert ok.status_code == 200 and ok.json()["started"][0]["model"] == "financial-ner"
     assert client.get("/runs", params={"model": "financial-ner"}).json()[0]["status"] in ("started", "succeeded")
     assert "nivesh_retraining_triggers_total" in client.get("/metrics/").text
+
+
+def test_only_alertmanagers_token_starts_a_run(tmp_path: Path) -> None:
+    recorder = Recorder()
+    retrainer = _retrainer(tmp_path, recorder)
+    client = TestClient(webhook.app(retrainer, TOKEN))
+    body = {"alerts": [_alert("credit-risk")]}
+    for headers in ({}, {"Authorization": "Bearer wrong-token-of-enough-length"}, {"Authorization": TOKEN}):
+        r = client.post("/alerts", json=body, headers=headers)
+        assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer"), r.text
+        assert client.get("/runs", headers=headers).status_code == 401
+    assert client.get("/healthz").status_code == 200  # probes and Prometheus need no token
+    assert retrainer.drain(5) and recorder.asked == [] and retrainer.runs.recent("credit-risk") == []
+    assert client.post("/alerts", json=body, headers=AUTH).status_code == 200
+
+
+def test_the_webhook_beyond_loopback_needs_its_secret(tmp_path: Path, monkeypatch) -> None:
+    from nivesh import auth
+    from nivesh.cluster.secrets import RETRAIN_TOKEN
+    from nivesh.errors import NiveshError
+    from nivesh.settings import Workspace
+
+    ws = Workspace(home=tmp_path)
+    with pytest.raises(NiveshError, match=f"{RETRAIN_TOKEN.env} is not set: mount key 'retrain-webhook-token'"):
+        auth.bearer_token(RETRAIN_TOKEN, None, "0.0.0.0", ws)
+    (tmp_path / "t").write_text("")
+    with pytest.raises(NiveshError, match="shorter than 16"):
+        auth.bearer_token(RETRAIN_TOKEN, tmp_path / "t", "0.0.0.0", ws)
+    local = auth.bearer_token(RETRAIN_TOKEN, None, "127.0.0.1", ws)  # the workspace's own, made once
+    assert local == auth.bearer_token(RETRAIN_TOKEN, None, "::1", ws)
+    assert oct(auth.local_token_file(ws, RETRAIN_TOKEN).stat().st_mode & 0o777) == "0o600"
