@@ -86,20 +86,39 @@ def columns(request: InferRequest, specs: Sequence[TensorSpec]) -> dict[str, lis
     return out
 
 
+# The largest magnitude a number may have: the models compute in float32 (XGBoost), where
+# anything larger is infinity. Column bounds (check_bounds) are tighter where a schema has them.
+MAX_MAGNITUDE = float(np.finfo(np.float32).max)
+
+
 def _check_type(spec: TensorSpec, datatype: str, values: list[Any]) -> None:
+    """Errors name the field, the row and the kind of value, never the value itself: it may
+    be personal data, and KServe logs every InvalidInput."""
     want_bytes = spec.datatype == "BYTES"
     if want_bytes and datatype != "BYTES":
-        raise InvalidInput(f"{spec.name}: datatype must be BYTES (strings), got {datatype}")
+        raise InvalidInput(f"{spec.name}: datatype must be BYTES (strings), got {datatype[:16]!r}")
     if not want_bytes and datatype not in NUMERIC_TYPES:
-        raise InvalidInput(f"{spec.name}: datatype must be numeric (FP64, FP32, INT64 ...), got {datatype}")
-    for v in values:
+        raise InvalidInput(f"{spec.name}: datatype must be numeric (FP64, FP32, INT64 ...), got {datatype[:16]!r}")
+    for i, v in enumerate(values):
         if v is None:
             if not spec.nullable:
-                raise InvalidInput(f"{spec.name}: null value not allowed")
+                raise InvalidInput(f"{spec.name}: null value not allowed (row {i})")
         elif want_bytes and not isinstance(v, str | bytes):
-            raise InvalidInput(f"{spec.name}: expected strings, got {type(v).__name__} {v!r}")
+            raise InvalidInput(f"{spec.name}: expected strings, got {type(v).__name__} (row {i})")
         elif not want_bytes and (isinstance(v, str | bytes) or not isinstance(v, int | float)):
-            raise InvalidInput(f"{spec.name}: expected numbers, got {type(v).__name__} {v!r}")
+            raise InvalidInput(f"{spec.name}: expected numbers, got {type(v).__name__} (row {i})")
+        elif not want_bytes and not _finite(v):
+            limit = f"{MAX_MAGNITUDE:.1e}"
+            raise InvalidInput(f"{spec.name}: expected a finite number of magnitude below {limit} (row {i})")
+
+
+def _finite(v: int | float) -> bool:
+    """NaN, Infinity (JSON's `1e999` parses as one) and 400-digit integers are not numbers a
+    model can score: each would become NaN or infinity inside it."""
+    try:
+        return abs(float(v)) <= MAX_MAGNITUDE
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def tensor(name: str, values: Sequence[Any] | np.ndarray, datatype: str) -> InferInput:

@@ -73,3 +73,19 @@ def test_an_optional_input_may_be_left_out_but_not_sent_wrong() -> None:
     )
     with pytest.raises(InvalidInput, match="user_id: has 2 values but question has 1"):
         columns(wrong, specs)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 1e39, 10**400, -(10**400)])
+def test_numbers_a_model_cannot_score_are_refused_without_echoing_them(value: float) -> None:
+    inputs = [InferInput("loan_amnt", [2], "FP64", [1.0, value]) if i.name == "loan_amnt" else i for i in _good()]
+    with pytest.raises(InvalidInput, match=r"loan_amnt: expected a finite number .* \(row 1\)") as caught:
+        columns(_req(*inputs), SPECS)
+    assert repr(value) not in str(caught.value)
+
+
+def test_a_wrong_value_is_named_by_its_kind_and_row_not_echoed() -> None:
+    secret = "ABCDE1234F"  # a PAN sent where a number belongs
+    inputs = [InferInput("loan_amnt", [2], "FP64", [1.0, secret]) if i.name == "loan_amnt" else i for i in _good()]
+    with pytest.raises(InvalidInput) as caught:
+        columns(_req(*inputs), SPECS)
+    assert str(caught.value) == "loan_amnt: expected numbers, got str (row 1)" and secret not in str(caught.value)
