@@ -126,6 +126,25 @@ def _train_in_process(model: str, ws: Workspace, run: dict[str, dict[str, Any]],
 
 
 @pytest.fixture(scope="session")
+def serving(workspace: Workspace, trained: Callable[[str], RegisteredVersion]) -> Iterator[Callable[[str], Served]]:
+    """`serving(model)`: the session's version of the model served (predictor, and its
+    transformer) once per session: the server tests, the fuzzer and the credit-risk spine
+    share the processes, which also shows that a fuzzed server goes on serving."""
+    from nivesh.local import processes
+    from nivesh.local.servers import serve
+
+    started: dict[str, Served] = {}
+
+    def get(model: str) -> Served:
+        if model not in started:
+            started[model] = serve(model, workspace, trained(model).semver)
+        return started[model]
+
+    yield get
+    processes.stop_all([p for s in started.values() for p in s.processes])
+
+
+@pytest.fixture(scope="session")
 def credit_risk_prepared(workspace: Workspace) -> Prepared:
     """credit-risk's point-in-time join through Feast and its split, once per session, for the
     tests that fit several versions of their own (champion / challenger, deploy)."""

@@ -59,8 +59,15 @@ def require_v2(payload: Any) -> InferRequest:
     return payload
 
 
-def columns(request: InferRequest, specs: Sequence[TensorSpec]) -> dict[str, list[Any]]:
-    """Validate and return {name: values} for the named 1-D inputs, all of one length."""
+MAX_ROWS = 1000  # rows per request: a bigger batch is a 400, not minutes of one worker's time
+
+
+def columns(request: InferRequest, specs: Sequence[TensorSpec], max_rows: int = MAX_ROWS) -> dict[str, list[Any]]:
+    """Validate and return {name: values} for the named 1-D inputs, all of one length
+    between 1 and `max_rows`. An input sent twice is refused (never last-wins)."""
+    names = [i.name for i in request.inputs]
+    if twice := sorted({n for n in names if names.count(n) > 1}):
+        raise InvalidInput(f"{str(twice[0])[:64]}: sent more than once; send each input once")
     by_name = {i.name: i for i in request.inputs}
     expected = ", ".join(s.name for s in specs)
     out: dict[str, list[Any]] = {}
@@ -79,6 +86,11 @@ def columns(request: InferRequest, specs: Sequence[TensorSpec]) -> dict[str, lis
         _check_type(spec, tensor.datatype, values)
         out[spec.name] = [v.decode() if isinstance(v, bytes) else v for v in values]
     lengths = {n: len(v) for n, v in out.items()}
+    for name, rows in lengths.items():
+        if rows == 0:
+            raise InvalidInput(f"{name}: no values; send one per row (at least one row)")
+        if rows > max_rows:
+            raise InvalidInput(f"{name}: {rows} rows; at most {max_rows} per request")
     if len(set(lengths.values())) > 1:
         first = next(iter(out))
         odd = next(n for n, k in lengths.items() if k != lengths[first])

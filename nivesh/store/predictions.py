@@ -13,6 +13,7 @@ import collections
 import hashlib
 import hmac
 import logging
+import math
 import re
 import threading
 import uuid
@@ -89,12 +90,51 @@ def mask_text(text: str) -> str:
     return scrub(text, _partial).text
 
 
-def mask(obj: Any, identifiers: set[str], key: bytes, name: str | None = None) -> Any:
-    """Mask recursively: identifier-named fields are pseudonymised, free text scrubbed."""
+# What a log row holds of a hostile request: strings this long, nesting this deep, integers
+# with this many digits; beyond, an explicit marker says what was there.
+MAX_LOGGED_CHARS = 10_000
+MAX_LOGGED_DEPTH = 32
+MAX_LOGGED_DIGITS = 20
+
+
+def storable(obj: Any, depth: int = 0) -> Any:
+    """`obj` as JSON and PostgreSQL can hold it: NaN and infinities, lone surrogates, NUL
+    characters, huge integers, deep nesting and megabyte strings become markers or are
+    replaced, so that one hostile request can neither fail a batch nor stop the logger."""
+    if depth > MAX_LOGGED_DEPTH:
+        return f"<nested deeper than {MAX_LOGGED_DEPTH}>"
     if isinstance(obj, Mapping):
-        return {k: mask(v, identifiers, key, str(k)) for k, v in obj.items()}
+        return {str(storable(k, depth + 1)): storable(v, depth + 1) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [mask(v, identifiers, key, name) for v in obj]
+        return [storable(v, depth + 1) for v in obj]
+    if isinstance(obj, bytes):
+        obj = obj.decode("utf-8", "replace")
+    if isinstance(obj, str):
+        if len(obj) > MAX_LOGGED_CHARS:
+            obj = f"{obj[:MAX_LOGGED_CHARS]}<+{len(obj) - MAX_LOGGED_CHARS} characters>"
+        return obj.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+    if isinstance(obj, bool) or obj is None:
+        return obj
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "<NaN>" if obj != obj else ("<Infinity>" if obj > 0 else "<-Infinity>")
+    if isinstance(obj, int) and len(str(abs(obj))) > MAX_LOGGED_DIGITS:
+        return f"<integer of {len(str(abs(obj)))} digits>"
+    if isinstance(obj, int | float):
+        return obj
+    return storable(str(obj), depth)
+
+
+def mask(obj: Any, identifiers: set[str], key: bytes, name: str | None = None) -> Any:
+    """Mask recursively: identifier-named fields are pseudonymised, free text scrubbed
+    (after `storable`, so that nothing here meets a value it cannot encode)."""
+    return _mask(storable(obj), identifiers, key, name)
+
+
+def _mask(obj: Any, identifiers: set[str], key: bytes, name: str | None) -> Any:
+    if isinstance(obj, Mapping):
+        return {k: _mask(v, identifiers, key, str(k)) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_mask(v, identifiers, key, name) for v in obj]
     if name in identifiers and obj is not None:
         return pseudonym(obj, key)
     if isinstance(obj, str):
@@ -193,17 +233,43 @@ class PredictionLogger:
         self._stop.set()
         self._thread.join(timeout)
 
+    def _row(self, record: PredictionRecord) -> dict[str, Any]:
+        """The record's row; one that cannot be made (whatever the request held) is still a
+        row, with a marker in place of its tensors: the request happened."""
+        try:
+            return record.row(self.identifiers, self.key)
+        except Exception as exc:  # noqa: BLE001 - any request content: the logger must go on
+            log.warning("prediction record %s: tensors not loggable (%s)", record.request_id[:64], type(exc).__name__)
+            bare = PredictionRecord(**{**record.__dict__, "inputs": {"<unloggable>": [type(exc).__name__]}})
+            bare.outputs = None
+            return bare.row(self.identifiers, self.key)
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        """The batch at once; when the store refuses it, row by row, so that one row the
+        database rejects does not take the others with it."""
+        try:
+            self.store.write(rows)
+            return
+        except sa.exc.SQLAlchemyError as exc:
+            if len(rows) == 1:
+                self.dropped += 1
+                log.error("could not write a prediction record (%s)", type(exc).__name__)
+                return
+        for row in rows:
+            self._write([row])
+
     def _drain(self) -> None:
         while self.pending:
             rows: list[dict[str, Any]] = []
             while self.pending and len(rows) < self.batch:
-                rows.append(self.pending.popleft().row(self.identifiers, self.key))
-            try:
-                self.store.write(rows)
-            except sa.exc.SQLAlchemyError:
-                log.exception("could not write %d prediction records", len(rows))
+                rows.append(self._row(self.pending.popleft()))
+            self._write(rows)
 
     def _run(self) -> None:
+        """Never ends before close(): an error here is logged and the next flush tries again."""
         while not self._stop.wait(self.flush_s):
-            self._drain()
+            try:
+                self._drain()
+            except Exception:  # the thread is the only writer: it must outlive any one failure
+                log.exception("prediction logger: flush failed; retrying at the next one")
         self._drain()

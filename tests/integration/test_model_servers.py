@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 
 from nivesh import catalog, registry
 from nivesh.local import demo, traffic
-from nivesh.local.servers import Served, serve
+from nivesh.local.servers import Served
 from nivesh.settings import MonitorSettings, StoreSettings
 from nivesh.store.predictions import PredictionStore
 from tests.conftest import infer
@@ -31,11 +30,8 @@ MODELS = [
 
 
 @pytest.fixture(scope="module", params=MODELS)
-def served(request, workspace, trained) -> Iterator[Served]:
-    model = request.param
-    s = serve(model, workspace, trained(model).semver)
-    yield s
-    s.stop()
+def served(request, serving) -> Served:
+    return serving(request.param)
 
 
 def test_registered_with_gate_metric_and_isvc(workspace, served: Served) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -15,7 +14,7 @@ from nivesh import auth, registry
 from nivesh.catalog import CREDIT_RISK
 from nivesh.cluster.secrets import FEEDBACK_TOKEN
 from nivesh.local import traffic
-from nivesh.local.servers import Served, serve
+from nivesh.local.servers import Served
 from nivesh.settings import MonitorSettings, StoreSettings
 from nivesh.store.predictions import PredictionStore
 from tests.conftest import infer
@@ -30,10 +29,8 @@ def registered(trained):
 
 
 @pytest.fixture(scope="module")
-def served(workspace, registered) -> Iterator[Served]:
-    s = serve(NAME, workspace, registered.semver)
-    yield s
-    s.stop()
+def served(registered, serving) -> Served:
+    return serving(NAME)
 
 
 def test_pipeline_registers_a_gated_version_and_emits_its_isvc(workspace, registered) -> None:

@@ -12,6 +12,7 @@ from nivesh.store.predictions import (
     mask_text,
     pseudonym,
     rows_to_frame,
+    storable,
 )
 
 KEY = b"k"
@@ -121,3 +122,33 @@ def test_a_server_beyond_loopback_refuses_the_built_in_key_and_a_missing_token(t
     monkeypatch.delenv("NIVESH_LOG_HASH_KEY")
     local = server.ServerConfig.from_env(CREDIT_RISK)
     assert local.feedback_token and len(local.feedback_token) >= 32
+
+
+def test_hostile_values_are_stored_as_markers_and_the_logger_goes_on(tmp_path: Path) -> None:
+    """A lone surrogate in an id, NaN, a 400-digit integer, 600-deep nesting, a megabyte of
+    text, a NUL: each once stopped the logger thread or failed its whole batch."""
+    store = PredictionStore(f"sqlite:///{tmp_path / 'p.db'}")
+    logger = PredictionLogger(store, ["user_id"], KEY, flush_s=0.05)
+    deep: list[object] = []
+    for _ in range(600):
+        deep = [deep]
+    hostile = [
+        {"user_id": ["\ud800"], "loan_amnt": [1.0]},
+        {"loan_amnt": [float("nan"), float("inf"), -float("inf")]},
+        {"loan_amnt": [10**400]},
+        {"nested": deep},
+        {"text": ["x" * 1_000_000 + "\x00"]},
+        {"user_id": [b"\xff\xfe"]},
+    ]
+    for inputs in hostile:
+        logger.log(PredictionRecord("credit-risk", "v1", "predictor", inputs, None, 400, 1.0))
+    logger.log(_record())
+    deadline = time.monotonic() + 10
+    while store.count("credit-risk") < len(hostile) + 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store.count("credit-risk") == len(hostile) + 1 and logger._thread.is_alive()
+    logger.close()
+    stored = storable({"a": [float("nan"), 10**400, "\ud800\x00", "y" * 20_000]})
+    assert stored["a"][:2] == ["<NaN>", "<integer of 401 digits>"]
+    assert stored["a"][2] == "?\ufffd" and stored["a"][3].endswith("<+10000 characters>")
+    assert storable(deep) != deep and "nested deeper than" in str(storable(deep))

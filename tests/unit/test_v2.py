@@ -89,3 +89,19 @@ def test_a_wrong_value_is_named_by_its_kind_and_row_not_echoed() -> None:
     with pytest.raises(InvalidInput) as caught:
         columns(_req(*inputs), SPECS)
     assert str(caught.value) == "loan_amnt: expected numbers, got str (row 1)" and secret not in str(caught.value)
+
+
+def test_an_input_sent_twice_no_rows_or_too_many_rows_are_refused() -> None:
+    twice = [*_good(), InferInput("loan_amnt", [2], "FP64", [9.0, 9.0])]
+    with pytest.raises(InvalidInput, match="loan_amnt: sent more than once"):  # never last-wins
+        columns(_req(*twice), SPECS)
+    empty = [InferInput(i.name, [0], i.datatype, []) for i in _good()]
+    with pytest.raises(InvalidInput, match="user_id: no values"):
+        columns(_req(*empty), SPECS)
+    many = [
+        InferInput("user_id", [3], "BYTES", ["U1"] * 3),
+        InferInput("loan_amnt", [3], "FP64", [1.0] * 3),
+        InferInput("loan_int_rate", [3], "FP64", [1.0] * 3),
+    ]
+    with pytest.raises(InvalidInput, match="user_id: 3 rows; at most 2 per request"):
+        columns(_req(*many), SPECS, max_rows=2)
