@@ -1,6 +1,7 @@
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,7 +133,7 @@ def test_hostile_values_are_stored_as_markers_and_the_logger_goes_on(tmp_path: P
     deep: list[object] = []
     for _ in range(600):
         deep = [deep]
-    hostile = [
+    hostile: list[dict[str, Any]] = [
         {"user_id": ["\ud800"], "loan_amnt": [1.0]},
         {"loan_amnt": [float("nan"), float("inf"), -float("inf")]},
         {"loan_amnt": [10**400]},
