@@ -9,6 +9,7 @@ so logging never sits on a request's latency path.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import hashlib
 import hmac
@@ -220,6 +221,9 @@ class PredictionLogger:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="prediction-logger", daemon=True)
         self._thread.start()
+        # SIGTERM (a rollout, a scale-down): KServe stops serving gracefully and the process
+        # exits; what is still queued is written then, within the pod's grace period.
+        atexit.register(self.close)
 
     def log(self, record: PredictionRecord) -> None:
         if len(self.pending) >= self.max_pending:
@@ -230,8 +234,10 @@ class PredictionLogger:
         self.pending.append(record)
 
     def close(self, timeout: float = 10.0) -> None:
+        """Write what is queued and stop (idempotent; also run at interpreter exit)."""
         self._stop.set()
         self._thread.join(timeout)
+        atexit.unregister(self.close)
 
     def _row(self, record: PredictionRecord) -> dict[str, Any]:
         """The record's row; one that cannot be made (whatever the request held) is still a

@@ -8,15 +8,17 @@ import time
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from nivesh import auth, registry
 from nivesh.catalog import CREDIT_RISK
 from nivesh.cluster.secrets import FEEDBACK_TOKEN
 from nivesh.local import traffic
-from nivesh.local.servers import Served
+from nivesh.local.servers import Served, serve
 from nivesh.settings import MonitorSettings, StoreSettings
 from nivesh.store.predictions import PredictionStore
+from nivesh.store.tables import model_predictions
 from tests.conftest import infer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -146,3 +148,24 @@ def test_monitor_detects_shifted_traffic_and_pushes(workspace, served: Served, p
     metrics = httpx.get(f"{pushgateway}/metrics", timeout=5).text
     assert f'nivesh_drift_share{{instance="",job="nivesh-monitor",model="{NAME}",version="{served.semver}"}}' in metrics
     assert "nivesh_drift_column_score" in metrics and "nivesh_monitor_last_success_timestamp_seconds" in metrics
+
+
+def test_sigterm_writes_every_queued_record_once(workspace, registered) -> None:
+    """A rollout stops the pods right after traffic: every answered request has exactly one
+    row per component, though the last ones were still queued when SIGTERM came."""
+    from nivesh.local import processes
+
+    fresh = serve(NAME, workspace, registered.semver)  # its own processes: these are stopped here
+    try:
+        bodies = traffic.credit_risk(workspace, 240, 0.0, 11)  # 30 requests of 8 applications
+        ids = [r["id"] for r in traffic.send(fresh.endpoint, NAME, bodies)]
+    finally:
+        processes.stop_all(fresh.processes)  # SIGTERM, within the logger's one-second flush
+    assert len(ids) == len(bodies) >= 20 and len(set(ids)) == len(ids)
+    store = PredictionStore(StoreSettings().resolved_url(workspace))
+    with store.engine.connect() as conn:
+        t = model_predictions
+        rows = conn.execute(sa.select(t.c.request_id, t.c.component).where(t.c.request_id.in_(ids))).all()
+    for component in ("transformer", "predictor"):
+        logged = [r.request_id for r in rows if r.component == component]
+        assert sorted(logged) == sorted(ids), (component, len(logged))
