@@ -24,15 +24,19 @@ from nivesh.settings import Workspace
 LOCAL_YAML = "feature_store.yaml"
 REDIS_YAML = "feature_store.redis.yaml"
 FEAST_TIMEOUT_S = 300
+# A Redis that does not answer fails a feature read within this long (a 503 with Retry-After
+# from the transformer), instead of holding the request until the client gives up.
+REDIS_TIMEOUT_S = 1.0
 
 
 def redis_connection_string(url: str) -> str:
-    """redis://[:password@]host:port/db -> Feast's host:port,db=N[,password=...]."""
+    """redis://[:password@]host:port/db -> Feast's host:port,db=N,<timeouts>[,password=...]."""
     parsed = urlparse(url)
     if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
         raise NiveshError(f"NIVESH_REDIS_URL={url!r} is not a redis:// URL (example: redis://127.0.0.1:6379/0)")
     db = (parsed.path or "/0").lstrip("/") or "0"
-    parts = [f"{parsed.hostname}:{parsed.port or 6379}", f"db={db}"]
+    timeouts = [f"socket_timeout={REDIS_TIMEOUT_S}", f"socket_connect_timeout={REDIS_TIMEOUT_S}"]
+    parts = [f"{parsed.hostname}:{parsed.port or 6379}", f"db={db}", *timeouts]
     if parsed.password:
         parts.append(f"password={parsed.password}")
     if parsed.scheme == "rediss":

@@ -23,7 +23,7 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 from nivesh import features
 from nivesh.catalog import ModelSpec
 from nivesh.data.schema import TableSchema
-from nivesh.errors import FeatureLookupError
+from nivesh.errors import FeatureLookupError, UpstreamUnavailable
 from nivesh.serving import v2
 from nivesh.serving.logged import LoggedModel
 from nivesh.settings import ServingSettings
@@ -158,6 +158,8 @@ class FeastTransformer(LoggedModel, kserve.Model):
         except httpx.HTTPStatusError as exc:
             if exc.response.status_code == 400:  # the predictor named the field; pass it on as a 400
                 raise InvalidInput(exc.response.json().get("error", str(exc))) from exc
+            if exc.response.status_code >= 500:  # it failed or is going away: retry later, not a 500
+                raise UpstreamUnavailable(f"the predictor answered {exc.response.status_code}") from exc
             raise
 
     async def postprocess(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
-from nivesh.errors import UpstreamUnavailable
+from nivesh.serving import errors
 from nivesh.store.predictions import PredictionLogger, PredictionRecord, new_id
 
 
@@ -37,11 +36,8 @@ class LoggedModel:
             result = await super().__call__(body, headers, *args, **kw)  # type: ignore[misc]
             status = 200
             return result
-        except InvalidInput:
-            status = 400
-            raise
-        except UpstreamUnavailable:
-            status = 503
+        except Exception as exc:
+            status = errors.status(exc)
             raise
         finally:
             if self.prediction_logger is not None:

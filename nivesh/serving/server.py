@@ -106,11 +106,11 @@ def _field(loc: tuple[Any, ...]) -> str:
 def _use_400_for_bad_bodies(app: Any) -> None:
     """FastAPI answers a body that fails validation with 422; clients of a v2 server expect
     400 with the field named, as for every other bad input. A service the model depends
-    on being down (Vertex AI) is a 503 with Retry-After, not a 500."""
+    on being down is a 503 with Retry-After, not a 500 (nivesh.serving.errors)."""
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
 
-    from nivesh.errors import UpstreamUnavailable
+    from nivesh.serving import errors
 
     async def handler(request: Any, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
@@ -118,11 +118,7 @@ def _use_400_for_bad_bodies(app: Any) -> None:
         return JSONResponse(status_code=400, content={"error": f"{_field(tuple(first['loc']))}: {first['msg']}"})
 
     app.add_exception_handler(RequestValidationError, handler)
-
-    async def unavailable(request: Any, exc: Exception) -> JSONResponse:
-        return JSONResponse(status_code=503, content={"error": str(exc)}, headers={"Retry-After": "5"})
-
-    app.add_exception_handler(UpstreamUnavailable, unavailable)
+    errors.install(app)
 
 
 # KServe's model repository extension: POST .../load and .../unload take a model in and out

@@ -169,3 +169,18 @@ def test_sigterm_writes_every_queued_record_once(workspace, registered) -> None:
     for component in ("transformer", "predictor"):
         logged = [r.request_id for r in rows if r.component == component]
         assert sorted(logged) == sorted(ids), (component, len(logged))
+
+
+def test_a_predictor_that_is_down_is_a_503_with_retry_after_from_its_transformer(workspace, registered) -> None:
+    from nivesh.local import processes
+
+    fresh = serve(NAME, workspace, registered.semver)
+    try:
+        body = traffic.v2_body(traffic.sample_applications(workspace, 1, seed=12))
+        assert infer(fresh, body).status_code == 200
+        fresh.predictor.stop()
+        r = infer(fresh, body, timeout=30)
+        assert r.status_code == 503 and r.headers["retry-after"], r.text
+        assert "predictor is unavailable" in r.json()["error"] and "127.0.0.1" not in r.text
+    finally:
+        processes.stop_all(fresh.processes)

@@ -1,0 +1,84 @@
+"""Which HTTP status each failure gets, for every model server: one table.
+
+A bad request is a 4xx naming the field (kserve's InvalidInput, FastAPI's validation); a
+dependency that is down or slow is a 503 (or 504) with Retry-After, so that clients and
+the mesh retry later instead of reading a 500 as a bug; nothing else is expected, and
+anything else stays KServe's 500. The prediction log records the same status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import sqlalchemy.exc
+from kserve.errors import InvalidInput
+
+from nivesh.errors import UpstreamUnavailable
+
+RETRY_AFTER_S = 5
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: int
+    what: str  # said to the client; never the exception's text (it may hold hosts or values)
+
+
+Entry = tuple[type[BaseException], Failure]
+
+
+def _redis() -> tuple[Entry, ...]:
+    """Feature reads (transformers); predictor images carry no Redis client."""
+    try:
+        import redis.exceptions
+    except ImportError:
+        return ()
+    return (
+        (redis.exceptions.TimeoutError, Failure(503, "the feature store did not answer in time")),
+        (redis.exceptions.ConnectionError, Failure(503, "the feature store is unavailable")),
+    )
+
+
+# Most specific first: the first entry whose type matches decides.
+TABLE: tuple[Entry, ...] = (
+    (InvalidInput, Failure(400, "bad input")),
+    (UpstreamUnavailable, Failure(503, "a service the model needs is unavailable")),
+    *_redis(),
+    (httpx.TimeoutException, Failure(504, "the predictor did not answer in time")),
+    (httpx.TransportError, Failure(503, "the predictor is unavailable")),
+    (sqlalchemy.exc.OperationalError, Failure(503, "the prediction store is unavailable")),
+)
+
+
+def failure(exc: BaseException) -> Failure | None:
+    """The table's entry for `exc`, or None (a 500: a bug, not a client's or a dependency's)."""
+    for kind, entry in TABLE:
+        if isinstance(exc, kind):
+            return entry
+    return None
+
+
+def status(exc: BaseException) -> int:
+    """The status a request that raised `exc` was answered with (for the prediction log)."""
+    found = failure(exc)
+    return found.status if found else 500
+
+
+def install(app: Any) -> None:
+    """JSON answers with Retry-After for the dependency failures of the table (InvalidInput
+    keeps KServe's own 400 handler, which names the field)."""
+    from fastapi.responses import JSONResponse
+
+    async def unavailable(request: Any, exc: Exception) -> JSONResponse:
+        entry = failure(exc) or Failure(503, "unavailable")
+        return JSONResponse(
+            {"error": f"{entry.what}; retry later"},
+            status_code=entry.status,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+    for kind, entry in TABLE:
+        if entry.status >= 500:
+            app.add_exception_handler(kind, unavailable)
