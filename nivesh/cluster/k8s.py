@@ -17,6 +17,7 @@ from nivesh.cluster import pods, secrets
 from nivesh.cluster.images import MONITOR_IMAGE, PREDICTOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, TRANSFORMER_IMAGE
 from nivesh.cluster.pods import (
     GOOGLE_SA,
+    HOME_ENV,
     HTTP_PORT,
     MODEL_READER_SA,
     MONITOR_SA,
@@ -26,6 +27,8 @@ from nivesh.cluster.pods import (
     RETRAINER_SA,
     SCRATCH_HOME,
     SECURITY_CONTEXT,
+    TMP_MOUNT,
+    TMP_VOLUME,
 )
 
 MODEL_MOUNT = "/mnt/models"
@@ -65,8 +68,9 @@ def inference_service(
     token = secrets.FEEDBACK_TOKEN if spec.feedback is not None else None
     if token is not None:
         common_env.append(token.env_entry())
-    token_mounts = {"volumeMounts": [token.mount()]} if token else {}
-    token_volumes = {"volumes": [token.volume()]} if token else {}
+    common_env.append(HOME_ENV)
+    mounts = {"volumeMounts": [TMP_MOUNT, *([token.mount()] if token else [])]}
+    volumes = {"volumes": [TMP_VOLUME, *([token.volume()] if token else [])]}
     predictor_container = {
         "name": "kserve-container",
         "image": PREDICTOR_IMAGE,
@@ -81,7 +85,7 @@ def inference_service(
         "resources": _resources("500m", "512Mi", "1", "1Gi"),
         "securityContext": SECURITY_CONTEXT,
         "readinessProbe": {"httpGet": {"path": f"/v2/models/{spec.name}/ready", "port": HTTP_PORT}},
-        **token_mounts,
+        **mounts,
     }
     metadata: dict[str, Any] = {
         "name": spec.name,
@@ -110,7 +114,7 @@ def inference_service(
                 "maxReplicas": 4,
                 "serviceAccountName": GOOGLE_SA if spec.uses_vertex else MODEL_READER_SA,
                 "containers": [predictor_container],
-                **token_volumes,
+                **volumes,
             }
         },
     }
@@ -136,10 +140,10 @@ def inference_service(
                     "ports": [{"containerPort": HTTP_PORT, "protocol": "TCP"}],
                     "resources": _resources("250m", "512Mi", "1", "1Gi"),
                     "securityContext": SECURITY_CONTEXT,
-                    **token_mounts,
+                    **mounts,
                 }
             ],
-            **token_volumes,
+            **volumes,
         }
     return body
 
@@ -155,10 +159,11 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
             {"name": "NIVESH_PUSHGATEWAY_URL", "value": PUSHGATEWAY.url},
             *secrets.PREDICTION_STORE.env(),
             *secrets.MLFLOW.env(),
+            HOME_ENV,
         ],
         "resources": _resources("500m", "1Gi", "1", "2Gi"),
         "securityContext": SECURITY_CONTEXT,
-        "volumeMounts": [{"name": "work", "mountPath": SCRATCH_HOME}],
+        "volumeMounts": [TMP_MOUNT, {"name": "work", "mountPath": SCRATCH_HOME}],
     }
     return {
         "apiVersion": "batch/v1",
@@ -189,7 +194,7 @@ def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, A
                             "restartPolicy": "Never",
                             "securityContext": POD_SECURITY_CONTEXT,
                             "containers": [container],
-                            "volumes": [{"name": "work", "emptyDir": {}}],
+                            "volumes": [TMP_VOLUME, {"name": "work", "emptyDir": {}}],
                         },
                     },
                 }
@@ -224,6 +229,7 @@ def retrain_webhook() -> list[dict[str, Any]]:
             *secrets.PREDICTION_STORE.env(),
             *secrets.MLFLOW.env(),
             secrets.RETRAIN_TOKEN.env_entry(),  # Alertmanager's bearer token: /alerts answers 401 without it
+            HOME_ENV,
         ],
         "ports": [{"containerPort": RETRAIN_PORT, "protocol": "TCP", "name": "http"}],
         "readinessProbe": {"httpGet": {"path": "/healthz", "port": RETRAIN_PORT}},
@@ -231,6 +237,7 @@ def retrain_webhook() -> list[dict[str, Any]]:
         "resources": _resources("100m", "256Mi", "500m", "512Mi"),
         "securityContext": SECURITY_CONTEXT,
         "volumeMounts": [
+            TMP_MOUNT,
             {"name": "work", "mountPath": SCRATCH_HOME},
             {"name": "kfp-token", "mountPath": KFP_TOKEN_DIR, "readOnly": True},
             secrets.RETRAIN_TOKEN.mount(),
@@ -271,7 +278,12 @@ def retrain_webhook() -> list[dict[str, Any]]:
                     "automountServiceAccountToken": False,
                     "securityContext": POD_SECURITY_CONTEXT,
                     "containers": [container],
-                    "volumes": [{"name": "work", "emptyDir": {}}, kfp_token, secrets.RETRAIN_TOKEN.volume()],
+                    "volumes": [
+                        TMP_VOLUME,
+                        {"name": "work", "emptyDir": {}},
+                        kfp_token,
+                        secrets.RETRAIN_TOKEN.volume(),
+                    ],
                 },
             },
         },

@@ -23,7 +23,7 @@ POSTGRES_DB = "nivesh"
 POSTGRES_UID = 999  # the official postgres and redis images' user
 NOBODY_UID = 65534  # the Pushgateway image's user
 # Containers keep their image's user (set on the pod); everything else as for our own images.
-HARDENED = {k: v for k, v in SECURITY_CONTEXT.items() if k != "runAsUser"}
+HARDENED = {k: v for k, v in SECURITY_CONTEXT.items() if k not in ("runAsUser", "runAsGroup", "readOnlyRootFilesystem")}
 READ_ONLY = HARDENED | {"readOnlyRootFilesystem": True}
 
 SERVICE_ACCOUNTS: dict[str, str] = {
@@ -111,7 +111,7 @@ def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict
 
 def _pod(uid: int, containers: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     security: dict[str, Any] = {"runAsNonRoot": True, "runAsUser": uid}
-    if uid == POSTGRES_UID:
+    if uid in (POSTGRES_UID, pods.RUN_AS_UID):
         security["runAsGroup"] = uid
     security["seccompProfile"] = {"type": "RuntimeDefault"}
     return {
@@ -183,13 +183,15 @@ def mlflow() -> list[dict[str, Any]]:
             "--artifacts-destination=$(ARTIFACTS_DESTINATION)",
             "--serve-artifacts",
         ],
-        "env": secrets.MLFLOW_SERVER.env(),
+        "env": [*secrets.MLFLOW_SERVER.env(), pods.HOME_ENV],
         "ports": [{"containerPort": svc.port, "protocol": "TCP"}],
         "readinessProbe": {"httpGet": {"path": "/health", "port": svc.port}},
         "resources": _resources("250m", "512Mi", "1", "1Gi"),
-        "securityContext": HARDENED,
+        "securityContext": SECURITY_CONTEXT,  # our image: read-only root, /tmp writable
+        "volumeMounts": [pods.TMP_MOUNT],
     }
-    return [_service(svc), _workload("Deployment", svc, _pod(pods.RUN_AS_UID, [container]))]
+    pod = _pod(pods.RUN_AS_UID, [container], volumes=[pods.TMP_VOLUME])
+    return [_service(svc), _workload("Deployment", svc, pod)]
 
 
 def redis() -> list[dict[str, Any]]:
@@ -232,11 +234,12 @@ def feast_materialize() -> dict[str, Any]:
         "name": "materialize",
         "image": COMPONENT.name,
         "command": ["nivesh", "features", "materialize", "--full"],
-        "env": secrets.REDIS.env(),
+        "env": [*secrets.REDIS.env(), pods.HOME_ENV],
         "resources": _resources("250m", "512Mi", "1", "2Gi"),
-        "securityContext": HARDENED,
+        "securityContext": SECURITY_CONTEXT,
+        "volumeMounts": [pods.TMP_MOUNT],
     }
-    pod = _pod(pods.RUN_AS_UID, [container], restartPolicy="Never")
+    pod = _pod(pods.RUN_AS_UID, [container], restartPolicy="Never", volumes=[pods.TMP_VOLUME])
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",

@@ -11,14 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-RUN_AS_UID = 10001  # the images' `nivesh` user; never root
-SCRATCH_HOME = "/tmp/nivesh"  # noqa: S108 - NIVESH_HOME in the images: an emptyDir, never the image's layers
+RUN_AS_UID = 10001  # the images' `nivesh` user (and group); never root
+# The root filesystem is read-only; this emptyDir is every container's one writable path, and
+# HOME points at it (libraries' caches). NIVESH_HOME lives under it.
+WRITABLE_DIR = "/tmp"  # noqa: S108 - an emptyDir per pod, never the image's layers
+SCRATCH_HOME = f"{WRITABLE_DIR}/nivesh"
+TMP_VOLUME: dict[str, Any] = {"name": "tmp", "emptyDir": {}}
+TMP_MOUNT: dict[str, Any] = {"name": "tmp", "mountPath": WRITABLE_DIR}
+HOME_ENV: dict[str, Any] = {"name": "HOME", "value": WRITABLE_DIR}
 HTTP_PORT = 8080  # every KServe predictor and transformer (KServe's default)
 RETRAIN_PORT = 8090  # the Alertmanager retraining webhook
 
 SECURITY_CONTEXT: dict[str, Any] = {
     "runAsNonRoot": True,
     "runAsUser": RUN_AS_UID,
+    "runAsGroup": RUN_AS_UID,
+    "readOnlyRootFilesystem": True,  # writes go to WRITABLE_DIR (TMP_MOUNT) only
     "allowPrivilegeEscalation": False,
     "capabilities": {"drop": ["ALL"]},
     "seccompProfile": {"type": "RuntimeDefault"},
@@ -28,6 +36,7 @@ SECURITY_CONTEXT: dict[str, Any] = {
 POD_SECURITY_CONTEXT: dict[str, Any] = {
     "runAsNonRoot": True,
     "runAsUser": RUN_AS_UID,
+    "runAsGroup": RUN_AS_UID,
     "fsGroup": RUN_AS_UID,
     "seccompProfile": {"type": "RuntimeDefault"},
 }

@@ -13,7 +13,7 @@ import yaml
 
 from nivesh import catalog
 from nivesh.catalog import MODELS
-from nivesh.cluster import k8s, render
+from nivesh.cluster import k8s, pods, render
 from nivesh.training.runs import PIPELINES as PIPELINE_NAMES
 from tests.conftest import PROJECT
 
@@ -160,7 +160,7 @@ def _pod_specs(doc: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_container_is_restricted_limited_and_uses_secret_refs(overlay: str) -> None:
     docs = build(overlay)
     assert not [d for d in docs if d["kind"] == "Secret"], "secrets must be referenced, never inlined"
-    containers = 0
+    containers = ours = 0
     for doc in docs:
         for pod in _pod_specs(doc):
             for c in pod.get("containers", []) + pod.get("initContainers", []):
@@ -172,13 +172,19 @@ def test_every_container_is_restricted_limited_and_uses_secret_refs(overlay: str
                 assert sc.get("seccompProfile", {}).get("type") == "RuntimeDefault", where
                 assert sc.get("runAsNonRoot") or pod.get("securityContext", {}).get("runAsNonRoot"), where
                 assert {"cpu", "memory"} <= set(c["resources"]["requests"]) <= set(c["resources"]["limits"]), where
+                if c["image"].startswith("nivesh-") or "/nivesh-" in c["image"]:  # our own images
+                    assert sc.get("readOnlyRootFilesystem") is True and sc.get("runAsGroup") == pods.RUN_AS_UID, where
+                    mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+                    assert mounts.get(pods.WRITABLE_DIR) in {v["name"] for v in pod["volumes"] if "emptyDir" in v}
+                    assert pods.HOME_ENV in c["env"], where  # caches land in the writable emptyDir
+                    ours += 1
                 for env in c.get("env", []):
                     name = env["name"].upper()
                     if any(word in name for word in ("PASSWORD", "SECRET", "TOKEN", "_URL", "URI")):
                         assert "valueFrom" in env or not any(
                             s in str(env.get("value", "")) for s in ("@", "password")
                         ), f"{where}: {env['name']} inlines a credential"
-    assert containers >= 8
+    assert containers >= 8 and ours >= 12  # every model's servers, the monitors and the webhook
 
 
 def test_emitted_isvc_uses_the_version_storage_and_images() -> None:
