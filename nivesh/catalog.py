@@ -64,6 +64,15 @@ class Output:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one request to the model may hold: beyond, a 400 naming the field (rows) or a
+    413 (the body), before any work is spent on it."""
+
+    max_rows: int = 1000
+    max_body_bytes: int = 2 * 1024 * 1024  # a megabyte of text per row still gets its own 400
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """What the rest of the system needs to know about one model."""
 
@@ -109,6 +118,7 @@ class ModelSpec:
     feedback: Feedback | None = None
     # Rows of training data kept in the artifact as the drift monitor's reference (at most).
     reference_rows: int = 5000
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         names = [o.name for o in self.outputs]

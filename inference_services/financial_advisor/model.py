@@ -58,7 +58,7 @@ class AdvisorPredictor(ArtifactPredictor):
         return await super().predict(payload, headers, response_headers)
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        cols = v2.columns(request, INPUTS)
+        cols = v2.columns(request, INPUTS, self.spec.limits.max_rows)
         questions = v2.texts(cols[QUESTION], QUESTION, self.settings.max_text_chars)
         api.check_rows(len(questions), QUESTION)
         contexts = [

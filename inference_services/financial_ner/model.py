@@ -32,7 +32,8 @@ class NerPredictor(ArtifactPredictor):
         self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        texts = v2.texts(v2.columns(request, self.inputs)[TEXT], TEXT, self.settings.max_text_chars)
+        cols = v2.columns(request, self.inputs, self.spec.limits.max_rows)
+        texts = v2.texts(cols[TEXT], TEXT, self.settings.max_text_chars)
         return await asyncio.to_thread(self._extract, request, texts)
 
     def _extract(self, request: InferRequest, texts: list[str]) -> InferResponse:

@@ -35,7 +35,7 @@ class SpendingPredictor(ArtifactPredictor):
         self.inputs = [v2.TensorSpec(sp.HISTORY, "BYTES")]
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        rows = v2.columns(request, self.inputs)[sp.HISTORY]
+        rows = v2.columns(request, self.inputs, self.spec.limits.max_rows)[sp.HISTORY]
         if len(rows) > MAX_ROWS:
             raise InvalidInput(
                 f"{sp.HISTORY}: {len(rows)} rows; at most {MAX_ROWS} per request (use the batch pipeline)"

@@ -148,11 +148,12 @@ def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
     import kserve
     from kserve import model_server
 
-    from nivesh.serving import metrics
+    from nivesh.serving import body_limit, metrics
 
     _configure_logging(config.access_log)
     _refuse_repository_routes(model_server.app)
     _use_400_for_bad_bodies(model_server.app)
+    body_limit.install(model_server.app, spec.limits.max_body_bytes)
     if spec.feedback is not None:
         from nivesh.serving.feedback_route import add_feedback_route
 

@@ -59,12 +59,10 @@ def require_v2(payload: Any) -> InferRequest:
     return payload
 
 
-MAX_ROWS = 1000  # rows per request: a bigger batch is a 400, not minutes of one worker's time
-
-
-def columns(request: InferRequest, specs: Sequence[TensorSpec], max_rows: int = MAX_ROWS) -> dict[str, list[Any]]:
+def columns(request: InferRequest, specs: Sequence[TensorSpec], max_rows: int) -> dict[str, list[Any]]:
     """Validate and return {name: values} for the named 1-D inputs, all of one length
-    between 1 and `max_rows`. An input sent twice is refused (never last-wins)."""
+    between 1 and `max_rows` (the catalogue's limit). An input sent twice is refused (never
+    last-wins)."""
     names = [i.name for i in request.inputs]
     if twice := sorted({n for n in names if names.count(n) > 1}):
         raise InvalidInput(f"{str(twice[0])[:64]}: sent more than once; send each input once")

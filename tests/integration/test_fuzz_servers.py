@@ -146,6 +146,9 @@ def test_hostile_bodies_get_a_4xx_and_the_server_goes_on_logging(
         for content, headers in _raw_cases(url, demo.EXAMPLES[model]):
             _check(name, url, content, headers)
             tried += 1
+        over = b" " * (catalog.get(model).limits.max_body_bytes + 1)  # the catalogue's limit
+        too_big = httpx.post(url, content=over, headers={"content-type": "application/json"}, timeout=TIMEOUT_S)
+        assert too_big.status_code == 413, (name, too_big.text[:200])
 
         _fuzz(name, url, inputs)
         tried += EXAMPLES_PER_SERVER

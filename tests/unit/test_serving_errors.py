@@ -7,7 +7,7 @@ import httpx
 import pytest
 import redis.exceptions
 import sqlalchemy.exc
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from kserve.errors import InvalidInput
 
@@ -49,3 +49,22 @@ def test_a_dependency_down_is_a_503_with_retry_after(exc: Exception, status: int
 def test_the_log_records_the_status_the_client_got() -> None:
     assert errors.status(InvalidInput("x: bad")) == 400
     assert errors.status(KeyError("a bug")) == 500  # not a dependency: stays a 500, and an alert
+
+
+def test_a_body_over_the_limit_is_a_413_with_or_without_a_content_length() -> None:
+    from nivesh.serving import body_limit
+
+    app = FastAPI()
+    body_limit.install(app, 1000)
+
+    @app.post("/infer")
+    async def infer(request: Request) -> dict[str, int]:
+        return {"read": len(await request.body())}
+
+    client = TestClient(app)
+    assert client.post("/infer", content=b"x" * 1000).json() == {"read": 1000}
+    big = client.post("/infer", content=b"x" * 1001)
+    assert big.status_code == 413 and "larger than 1,000 bytes" in big.json()["error"]
+    chunked = client.post("/infer", content=(b"x" * 400 for _ in range(3)))  # no Content-Length
+    assert chunked.status_code == 413
+    assert client.post("/infer", content=b"{}", headers={"content-length": "nope"}).status_code == 413

@@ -1,0 +1,61 @@
+"""A request body larger than the model's limit is a 413 before it is parsed.
+
+uvicorn reads any body it is sent; KServe then parses it whole. A Content-Length over the
+limit is refused at once; a body without one (chunked, as a proxy may forward HTTP/2) is
+counted as it is read and refused when it crosses the limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+
+class BodyTooLarge(Exception):
+    """Raised while a body is read, past the limit; answered 413 by the app's handler."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"body: larger than {limit:,} bytes")
+
+
+def _response(limit: int) -> JSONResponse:
+    return JSONResponse({"error": f"body: larger than {limit:,} bytes; send fewer rows per request"}, status_code=413)
+
+
+class BodyLimit:
+    """Pure ASGI middleware (nothing is buffered here)."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _response(self.limit)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal seen
+            message: dict[str, Any] = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def install(app: Any, limit: int) -> None:
+    async def too_large(request: Any, exc: BodyTooLarge) -> JSONResponse:
+        return _response(exc.limit)
+
+    app.add_exception_handler(BodyTooLarge, too_large)
+    app.add_middleware(BodyLimit, limit=limit)
