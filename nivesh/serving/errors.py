@@ -73,8 +73,11 @@ def install(app: Any) -> None:
 
     async def unavailable(request: Any, exc: Exception) -> JSONResponse:
         entry = failure(exc) or Failure(503, "unavailable")
+        # our own typed error names the dependency and what failed (no request content);
+        # a library's exception text may name hosts and addresses, so it is not passed on
+        what = str(exc)[:300] if isinstance(exc, UpstreamUnavailable) else entry.what
         return JSONResponse(
-            {"error": f"{entry.what}; retry later"},
+            {"error": f"{what}; retry later"},
             status_code=entry.status,
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )

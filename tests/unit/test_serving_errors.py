@@ -29,7 +29,7 @@ SECRET_HOST = "redis-10-1-2-3.internal:6379"
         (httpx.ConnectError(f"connect to {SECRET_HOST} refused"), 503, "predictor is unavailable"),
         (httpx.ReadTimeout("timed out"), 504, "predictor did not answer in time"),
         (sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception(SECRET_HOST)), 503, "prediction store"),
-        (UpstreamUnavailable("Vertex AI: 3 tries"), 503, "a service the model needs"),
+        (UpstreamUnavailable("Vertex AI generateContent failed: 3 tries"), 503, "Vertex AI generateContent failed"),
     ],
 )
 def test_a_dependency_down_is_a_503_with_retry_after(exc: Exception, status: int, says: str) -> None:
