@@ -54,6 +54,29 @@ def start_predictor(
     )
 
 
+def start_transformer(
+    spec: catalog.ModelSpec, predictor_url: str, port: int, logs: Path, env: dict[str, str] | None = None
+) -> processes.Process:
+    """The model's Feast transformer at 127.0.0.1:port, in front of the predictor at `predictor_url`."""
+    assert spec.transformer is not None, f"{spec.name} has no transformer"
+    return processes.start(
+        f"{spec.name} transformer",
+        [
+            sys.executable,
+            "-m",
+            spec.transformer,
+            f"--model_name={spec.name}",
+            f"--predictor_host={predictor_url.removeprefix('http://')}",
+            "--predictor_protocol=v2",
+            f"--http_port={port}",
+        ],
+        f"http://127.0.0.1:{port}",
+        f"/v2/models/{spec.name}/ready",
+        logs / f"{spec.name}-transformer-{port}.log",
+        env=env,
+    )
+
+
 def serve(
     model: str,
     ws: Workspace,
@@ -69,23 +92,8 @@ def serve(
     predictor = start_predictor(spec, folder, pport, logs)
     transformer = None
     if spec.transformer:
-        tport = transformer_port or processes.free_port()
         try:
-            transformer = processes.start(
-                f"{model} transformer",
-                [
-                    sys.executable,
-                    "-m",
-                    spec.transformer,
-                    f"--model_name={spec.name}",
-                    f"--predictor_host=127.0.0.1:{pport}",
-                    "--predictor_protocol=v2",
-                    f"--http_port={tport}",
-                ],
-                f"http://127.0.0.1:{tport}",
-                f"/v2/models/{spec.name}/ready",
-                logs / f"{model}-transformer.log",
-            )
+            transformer = start_transformer(spec, predictor.url, transformer_port or processes.free_port(), logs)
         except BaseException:  # includes Ctrl-C / SIGTERM during start-up
             predictor.stop()
             raise

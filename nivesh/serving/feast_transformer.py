@@ -10,6 +10,7 @@ with stored features; a model supplies an `Assembly`.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,11 +25,13 @@ from nivesh import features
 from nivesh.catalog import ModelSpec
 from nivesh.data.schema import TableSchema
 from nivesh.errors import FeatureLookupError, UpstreamUnavailable
-from nivesh.serving import v2
+from nivesh.serving import errors, v2
 from nivesh.serving.logged import LoggedModel
 from nivesh.settings import ServingSettings
 
 INLINE_IDS = 8
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,12 @@ class FeastTransformer(LoggedModel, kserve.Model):
             features.online(self.store, self.service, self.assembly.key, ["__warmup__"])
         except FeatureLookupError:
             pass  # expected: the warm-up id does not exist
+        except Exception as exc:
+            if (failure := errors.failure(exc)) is None or failure.status < 500:
+                raise
+            # Redis down at start: serve anyway, each request a 503 until it returns (a pod
+            # that cannot start would hold a rollout, and take no traffic once Redis is back)
+            log.warning("%s: %s at start; requests answer 503 until it returns", self.name, failure.what)
         self.ready = True
         return self.ready
 

@@ -184,3 +184,23 @@ def test_a_predictor_that_is_down_is_a_503_with_retry_after_from_its_transformer
         assert "predictor is unavailable" in r.json()["error"] and "127.0.0.1" not in r.text
     finally:
         processes.stop_all(fresh.processes)
+
+
+def test_redis_down_is_a_503_with_retry_after_within_its_timeout(workspace, served: Served) -> None:
+    """A transformer whose Redis does not answer says so at once: a 503 the client may retry,
+    within the client's connect timeout (nivesh.features.REDIS_TIMEOUT_S), not a 500 or a hang."""
+    from nivesh.local import processes
+    from nivesh.local.servers import start_transformer
+
+    nothing = f"redis://127.0.0.1:{processes.free_port()}/0"  # a port nobody listens on
+    port, logs = processes.free_port(), workspace.path("logs")
+    orphan = start_transformer(CREDIT_RISK, served.predictor.url, port, logs, {"NIVESH_REDIS_URL": nothing})
+    try:
+        body = traffic.v2_body(traffic.sample_applications(workspace, 1, seed=13))
+        started = time.monotonic()
+        r = httpx.post(f"{orphan.url}/v2/models/{NAME}/infer", json=body, timeout=30)
+        assert r.status_code == 503 and r.headers["retry-after"], r.text
+        assert "feature store is unavailable" in r.json()["error"] and "127.0.0.1" not in r.text
+        assert time.monotonic() - started < 10
+    finally:
+        orphan.stop()
