@@ -13,6 +13,7 @@ import ipaddress
 import os
 import secrets as random
 from pathlib import Path
+from typing import Any
 
 from nivesh.cluster.secrets import LOG_HASH, SecretFile
 from nivesh.errors import NiveshError
@@ -90,5 +91,12 @@ def authorized(header: str | None, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
 
 
-def unauthorized_body(route: str) -> dict[str, str]:
-    return {"error": f"{route}: missing or wrong bearer token (Authorization: Bearer <token>)"}
+def refusal(request: Any, token: str) -> Any:
+    """None when `request` carries the bearer `token`; else the 401 to answer (with the
+    Bearer challenge), for every route that takes a token."""
+    if authorized(request.headers.get("authorization"), token):
+        return None
+    from fastapi.responses import JSONResponse
+
+    body = {"error": f"{request.url.path}: missing or wrong bearer token (Authorization: Bearer <token>)"}
+    return JSONResponse(body, status_code=401, headers=BEARER_CHALLENGE)

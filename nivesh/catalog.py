@@ -70,6 +70,7 @@ class Limits:
 
     max_rows: int = 1000
     max_body_bytes: int = 2 * 1024 * 1024  # a megabyte of text per row still gets its own 400
+    beyond: str = ""  # where more rows belong, said in the 400 ("use the batch pipeline")
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,8 @@ SPENDING_PREDICTOR = ModelSpec(
     train_cpu="2",
     predictor_timeout_s=120,
     latency_objective_ms=2000,  # a Prophet fit per request: 0.4-0.5 s measured (benchmarks/RESULTS.md)
+    # each row fits Prophet several times; more belongs in the batch pipeline
+    limits=Limits(max_rows=16, beyond="use the batch pipeline"),
 )
 
 FINANCIAL_ADVISOR = ModelSpec(
@@ -277,6 +280,7 @@ FINANCIAL_ADVISOR = ModelSpec(
     latency_objective_ms=8000,  # a Gemini generation (offline answers take under 0.1 s)
     uses_vertex=True,
     scale_to_zero=True,
+    limits=Limits(max_rows=16),  # questions per request: each may be a Gemini call
 )
 
 MODELS: dict[str, ModelSpec] = {

@@ -34,7 +34,7 @@ class AnomalyPredictor(ArtifactPredictor):
         self.detector.score(pd.DataFrame({s.name: [0.0 if s.datatype != "BYTES" else ""] for s in self.inputs}))
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        cols = v2.columns(request, self.inputs, self.spec.limits.max_rows)
+        cols = v2.columns(request, self.inputs, self.spec.limits)
         v2.check_bounds(cols, TRANSACTION_SCHEMA)
         top_k = v2.int_parameter(request, "drivers", 3, 0, len(self.inputs))
         if len(next(iter(cols.values()))) > INLINE_ROWS:

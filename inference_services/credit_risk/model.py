@@ -32,7 +32,7 @@ class CreditRiskPredictor(ArtifactPredictor):
         ]
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        cols = v2.columns(request, self.inputs, self.spec.limits.max_rows)
+        cols = v2.columns(request, self.inputs, self.spec.limits)
         v2.check_bounds(cols, CREDIT_RISK_SCHEMA)
         mode = v2.parameter(request, "reason_codes", "declined")
         if mode not in REASON_MODES:

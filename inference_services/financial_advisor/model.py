@@ -58,9 +58,8 @@ class AdvisorPredictor(ArtifactPredictor):
         return await super().predict(payload, headers, response_headers)
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        cols = v2.columns(request, INPUTS, self.spec.limits.max_rows)
+        cols = v2.columns(request, INPUTS, self.spec.limits)
         questions = v2.texts(cols[QUESTION], QUESTION, self.settings.max_text_chars)
-        api.check_rows(len(questions), QUESTION)
         contexts = [
             api.context_of(v, f"{CONTEXT}[{i}]") for i, v in enumerate(cols.get(CONTEXT, [None] * len(questions)))
         ]

@@ -32,7 +32,7 @@ class NerPredictor(ArtifactPredictor):
         self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        cols = v2.columns(request, self.inputs, self.spec.limits.max_rows)
+        cols = v2.columns(request, self.inputs, self.spec.limits)
         texts = v2.texts(cols[TEXT], TEXT, self.settings.max_text_chars)
         return await asyncio.to_thread(self._extract, request, texts)
 

@@ -28,7 +28,7 @@ class IntentPredictor(ArtifactPredictor):
         self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        cols = v2.columns(request, self.inputs, self.spec.limits.max_rows)
+        cols = v2.columns(request, self.inputs, self.spec.limits)
         texts = v2.texts(cols[TEXT], TEXT, self.settings.max_text_chars)
         top_k = v2.int_parameter(request, "top_k", 3, 1, MAX_TOP_K)
         return await asyncio.to_thread(self._classify, request, texts, top_k)

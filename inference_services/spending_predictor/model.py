@@ -23,8 +23,6 @@ from nivesh.families import forecast as fc
 from nivesh.serving import v2
 from nivesh.serving.predictor import ArtifactPredictor
 
-MAX_ROWS = 16  # each row fits Prophet several times; more belongs in the batch pipeline
-
 
 class SpendingPredictor(ArtifactPredictor):
     spec = SPENDING_PREDICTOR
@@ -35,11 +33,7 @@ class SpendingPredictor(ArtifactPredictor):
         self.inputs = [v2.TensorSpec(sp.HISTORY, "BYTES")]
 
     async def answer(self, request: InferRequest) -> InferResponse:
-        rows = v2.columns(request, self.inputs, self.spec.limits.max_rows)[sp.HISTORY]
-        if len(rows) > MAX_ROWS:
-            raise InvalidInput(
-                f"{sp.HISTORY}: {len(rows)} rows; at most {MAX_ROWS} per request (use the batch pipeline)"
-            )
+        rows = v2.columns(request, self.inputs, self.spec.limits)[sp.HISTORY]
         horizon = v2.int_parameter(request, "horizon", fc.DEFAULT_HORIZON, 1, fc.MAX_HORIZON)
         series = []
         for i, text in enumerate(rows):

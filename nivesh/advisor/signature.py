@@ -9,7 +9,7 @@ from nivesh.data.schema import Column, Kind, TableSchema
 QUESTION, CONTEXT = "question", "context"
 ANSWER = FINANCIAL_ADVISOR.outputs[0].name  # the answer text, also the corpus column the answers come from
 MODE = FINANCIAL_ADVISOR.monitored_output  # extractive / gemini / refused
-MAX_ROWS = 16  # questions per request: each may be a Gemini call
+MAX_ROWS = FINANCIAL_ADVISOR.limits.max_rows  # questions per request (v1 instances too)
 SCHEMA = TableSchema(
     name="financial-advisor",
     columns=(

@@ -188,14 +188,8 @@ def _egress(name: str, target: Selector, rules: list[dict[str, Any]], why: str) 
 def egress_policies() -> list[dict[str, Any]]:
     postgres, redis = _to(pods(app(POSTGRES.name)), POSTGRES.port), _to(pods(app(REDIS.name)), REDIS.port)
     mlflow = _to(pods(app(MLFLOW.name)), MLFLOW.port)
-    deny = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "default-deny-egress", "annotations": {"description": "only DNS unless allowed"}},
-        "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{**DNS, "ports": DNS_PORTS}]},
-    }
     return [
-        deny,
+        _egress("default-deny", {}, [{**DNS, "ports": DNS_PORTS}], "only DNS unless allowed"),
         _egress(
             "predictors",
             PREDICTORS,

@@ -137,14 +137,9 @@ def app(retrainer: Retrainer, token: str) -> FastAPI:
     api = FastAPI(title="Nivesh retraining webhook")
     api.mount("/metrics", make_asgi_app())
 
-    def refused(request: Request) -> JSONResponse | None:
-        if auth.authorized(request.headers.get("authorization"), token):
-            return None
-        return JSONResponse(auth.unauthorized_body(request.url.path), status_code=401, headers=auth.BEARER_CHALLENGE)
-
     @api.post("/alerts")
     async def alerts(request: Request) -> JSONResponse:
-        if (denied := refused(request)) is not None:
+        if (denied := auth.refusal(request, token)) is not None:
             return denied
         try:
             payload = json.loads(await request.body())
@@ -156,7 +151,7 @@ def app(retrainer: Retrainer, token: str) -> FastAPI:
 
     @api.get("/runs")
     async def runs(request: Request, model: str | None = None, limit: int = 50) -> JSONResponse:
-        if (denied := refused(request)) is not None:
+        if (denied := auth.refusal(request, token)) is not None:
             return denied
         rows = retrainer.runs.recent(model, min(max(limit, 1), 500))
         return JSONResponse(json.loads(json.dumps(rows, default=str)))

@@ -144,7 +144,7 @@ class FeastTransformer(LoggedModel, kserve.Model):
 
     async def preprocess(self, payload: Any, headers: dict[str, str] | None = None) -> InferRequest:
         request = v2.require_v2(payload)
-        cols = v2.columns(request, self.request_inputs, self.assembly.spec.limits.max_rows)
+        cols = v2.columns(request, self.request_inputs, self.assembly.spec.limits)
         v2.check_bounds(cols, self.assembly.schema)
         stored = await self._stored(cols)
         assembled = self.assembly.assemble({**stored, **cols})

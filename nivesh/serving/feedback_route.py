@@ -23,8 +23,8 @@ def add_feedback_route(app: Any, spec: ModelSpec, store_url: str, token: str) ->
     store = feedback.FeedbackStore(store_url)
 
     async def post_feedback(name: str, request: Request) -> JSONResponse:
-        if not auth.authorized(request.headers.get("authorization"), token):
-            return JSONResponse(auth.unauthorized_body("feedback"), status_code=401, headers=auth.BEARER_CHALLENGE)
+        if (denied := auth.refusal(request, token)) is not None:
+            return denied
         if name != spec.name:
             return JSONResponse({"error": f"model {name} is not served here ({spec.name} is)"}, status_code=404)
         try:

@@ -105,12 +105,9 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 def _use_400_for_bad_bodies(app: Any) -> None:
     """FastAPI answers a body that fails validation with 422; clients of a v2 server expect
-    400 with the field named, as for every other bad input. A service the model depends
-    on being down is a 503 with Retry-After, not a 500 (nivesh.serving.errors)."""
+    400 with the field named, as for every other bad input."""
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
-
-    from nivesh.serving import errors
 
     async def handler(request: Any, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
@@ -118,7 +115,6 @@ def _use_400_for_bad_bodies(app: Any) -> None:
         return JSONResponse(status_code=400, content={"error": f"{_field(tuple(first['loc']))}: {first['msg']}"})
 
     app.add_exception_handler(RequestValidationError, handler)
-    errors.install(app)
 
 
 # KServe's model repository extension: POST .../load and .../unload take a model in and out
@@ -148,11 +144,12 @@ def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
     import kserve
     from kserve import model_server
 
-    from nivesh.serving import body_limit, metrics
+    from nivesh.serving import body_limit, errors, metrics
 
     _configure_logging(config.access_log)
     _refuse_repository_routes(model_server.app)
     _use_400_for_bad_bodies(model_server.app)
+    errors.install(model_server.app)  # a dependency down: 503 with Retry-After
     body_limit.install(model_server.app, spec.limits.max_body_bytes)
     if spec.feedback is not None:
         from nivesh.serving.feedback_route import add_feedback_route

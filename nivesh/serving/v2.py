@@ -10,6 +10,8 @@ import numpy as np
 from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferInput, InferRequest
 
+from nivesh.catalog import Limits
+
 NUMERIC_TYPES = {
     "FP16",
     "FP32",
@@ -59,10 +61,10 @@ def require_v2(payload: Any) -> InferRequest:
     return payload
 
 
-def columns(request: InferRequest, specs: Sequence[TensorSpec], max_rows: int) -> dict[str, list[Any]]:
+def columns(request: InferRequest, specs: Sequence[TensorSpec], limits: Limits) -> dict[str, list[Any]]:
     """Validate and return {name: values} for the named 1-D inputs, all of one length
-    between 1 and `max_rows` (the catalogue's limit). An input sent twice is refused (never
-    last-wins)."""
+    between 1 and the model's `limits.max_rows` (the catalogue's). An input sent twice is
+    refused (never last-wins)."""
     names = [i.name for i in request.inputs]
     if twice := sorted({n for n in names if names.count(n) > 1}):
         raise InvalidInput(f"{str(twice[0])[:64]}: sent more than once; send each input once")
@@ -87,8 +89,9 @@ def columns(request: InferRequest, specs: Sequence[TensorSpec], max_rows: int) -
     for name, rows in lengths.items():
         if rows == 0:
             raise InvalidInput(f"{name}: no values; send one per row (at least one row)")
-        if rows > max_rows:
-            raise InvalidInput(f"{name}: {rows} rows; at most {max_rows} per request")
+        if rows > limits.max_rows:
+            beyond = f" ({limits.beyond})" if limits.beyond else ""
+            raise InvalidInput(f"{name}: {rows} rows; at most {limits.max_rows} per request{beyond}")
     if len(set(lengths.values())) > 1:
         first = next(iter(out))
         odd = next(n for n, k in lengths.items() if k != lengths[first])

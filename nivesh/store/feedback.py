@@ -73,14 +73,15 @@ class FeedbackStore:
             logged = sa.select(p.c.id).where(p.c.model == model, p.c.request_id == request_id).limit(1)
             if conn.execute(logged).first() is None:
                 raise UnknownRequest(f"id: no logged prediction of {model} has this id (send the response's id)")
+            again = AlreadyLabelled(f"id: this request's labels were recorded already ({model})")
             labelled = sa.select(t.c.id).where(t.c.model == model, t.c.request_id == request_id).limit(1)
             if conn.execute(labelled).first() is not None:
-                raise AlreadyLabelled(f"id: this request's labels were recorded already ({model})")
+                raise again
             if rows:
                 try:
                     conn.execute(t.insert(), rows)
                 except sa.exc.IntegrityError as exc:  # a concurrent post won
-                    raise AlreadyLabelled(f"id: this request's labels were recorded already ({model})") from exc
+                    raise again from exc
         return len(rows)
 
     def labels(self, model: str, request_ids: list[str]) -> dict[tuple[str, int], Any]:

@@ -203,3 +203,9 @@ def test_spending_predictor_direct_input_is_checked(served: Served) -> None:
         body = {"inputs": [{"name": "spend_history", "shape": [1], "datatype": "BYTES", "data": [history]}]}
         r = httpx.post(url, json=body, timeout=30)
         assert r.status_code == 400 and message in r.json()["error"], r.text
+    limit = catalog.SPENDING_PREDICTOR.limits.max_rows  # a Prophet fit per row: more is the batch pipeline's
+    many = {
+        "inputs": [{"name": "spend_history", "shape": [limit + 1], "datatype": "BYTES", "data": ["{}"] * (limit + 1)}]
+    }
+    r = httpx.post(url, json=many, timeout=30)
+    assert r.status_code == 400 and r.json()["error"].endswith(f"at most {limit} per request (use the batch pipeline)")
