@@ -28,6 +28,7 @@ from nivesh.data import intents
 from nivesh.monitoring import drift
 from nivesh.monitoring.text import DESCRIPTORS, TextProfile
 from nivesh.settings import MonitorSettings
+from nivesh.store import schema as store_schema
 from nivesh.store.predictions import PredictionStore, rows_to_frame
 
 BATCH = 8
@@ -97,7 +98,7 @@ def main() -> None:
         "reference_rows": len(reference),
     }
     with tempfile.TemporaryDirectory() as tmp:
-        store = PredictionStore(f"sqlite:///{Path(tmp) / 'predictions.db'}")
+        store = PredictionStore(store_schema.prepare_local(f"sqlite:///{Path(tmp) / 'predictions.db'}"))
         _, seconds = _timed(lambda: _log(store, frame, view.numerical[:-1] + categorical))
         results["write_seconds"] = round(seconds, 1)
         since = datetime.now(UTC) - timedelta(hours=2)

@@ -70,7 +70,15 @@ class Limits:
 
     max_rows: int = 1000
     max_body_bytes: int = 2 * 1024 * 1024  # a megabyte of text per row still gets its own 400
+    # The longest string one value may be: a category or an id by default; models that take
+    # free text (a question, a message, a spending history) allow more.
+    max_value_chars: int = 256
     beyond: str = ""  # where more rows belong, said in the 400 ("use the batch pipeline")
+
+
+# Free text a text model accepts per row (a chat message, an SMS, a question): longer is a
+# 400, not a slow request.
+FREE_TEXT_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,7 @@ INTENT_CLASSIFIER = ModelSpec(
     feedback=Feedback("accuracy", "intent", "category", "the intent the user actually meant"),
     train_cpu="4",
     train_memory="6G",
+    limits=Limits(max_value_chars=FREE_TEXT_CHARS),
 )
 
 ANOMALY_DETECTOR = ModelSpec(
@@ -223,6 +232,7 @@ FINANCIAL_NER = ModelSpec(
     predictor="inference_services.financial_ner",
     reference_rows=2000,
     request_fields=("text",),
+    limits=Limits(max_value_chars=FREE_TEXT_CHARS),
 )
 
 SPENDING_PREDICTOR = ModelSpec(
@@ -249,7 +259,8 @@ SPENDING_PREDICTOR = ModelSpec(
     predictor_timeout_s=120,
     latency_objective_ms=2000,  # a Prophet fit per request: 0.4-0.5 s measured (benchmarks/RESULTS.md)
     # each row fits Prophet several times; more belongs in the batch pipeline
-    limits=Limits(max_rows=16, beyond="use the batch pipeline"),
+    # each row fits Prophet: its history (at most spending.MAX_MONTHS months) is a JSON object
+    limits=Limits(max_rows=16, max_value_chars=4096, beyond="use the batch pipeline"),
 )
 
 FINANCIAL_ADVISOR = ModelSpec(
@@ -280,7 +291,7 @@ FINANCIAL_ADVISOR = ModelSpec(
     latency_objective_ms=8000,  # a Gemini generation (offline answers take under 0.1 s)
     uses_vertex=True,
     scale_to_zero=True,
-    limits=Limits(max_rows=16),  # questions per request: each may be a Gemini call
+    limits=Limits(max_rows=16, max_value_chars=FREE_TEXT_CHARS),  # questions per request: each may be a Gemini call
 )
 
 MODELS: dict[str, ModelSpec] = {

@@ -33,6 +33,8 @@ advisor_app = typer.Typer(no_args_is_help=True, help="financial-advisor: tuning 
 app.add_typer(advisor_app, name="advisor")
 images_app = typer.Typer(no_args_is_help=True, help="Container images: references and requirement sets.")
 app.add_typer(images_app, name="images")
+db_app = typer.Typer(no_args_is_help=True, help="The prediction store's schema: Alembic migrations.")
+app.add_typer(db_app, name="db")
 console = Console(stderr=True, soft_wrap=True)  # long paths and URLs stay on one line
 
 
@@ -49,8 +51,11 @@ def _workspace() -> Workspace:
 
 
 def _store_url(ws: Workspace) -> str:
-    """The prediction store's database (NIVESH_PREDICTION_STORE_URL, else the workspace's SQLite)."""
-    return StoreSettings().resolved_url(ws)
+    """The prediction store's database (NIVESH_PREDICTION_STORE_URL, else the workspace's SQLite,
+    migrated here: `nivesh db upgrade` is the step for any other database)."""
+    from nivesh.store import schema
+
+    return schema.prepare_local(StoreSettings().resolved_url(ws))
 
 
 @app.command()
@@ -478,6 +483,30 @@ def retrain_webhook(
     where = settings.kfp_host or "kfp.local in this workspace"
     console.print(f"retraining webhook on http://{host}:{port}/alerts; runs start on {where}")
     uvicorn.run(webhook.app(retrainer, token), host=host, port=port, log_level="warning", timeout_keep_alive=5)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Option(help="target revision")] = "head",
+) -> None:
+    """Migrate the prediction store (NIVESH_PREDICTION_STORE_URL, else the workspace's SQLite):
+    the one step that changes its schema; servers only insert rows."""
+    from nivesh.store import schema
+
+    url = StoreSettings().resolved_url(_workspace())
+    before = schema.current(url)
+    now = schema.upgrade(url, revision)
+    moved = f"revision {before or 'none'} -> {now}" if before != now else f"at {now}"
+    console.print(f"prediction store: {moved}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """The prediction store's revision, and the newest one this release knows."""
+    from nivesh.store import schema
+
+    url = StoreSettings().resolved_url(_workspace())
+    console.print(f"prediction store: revision {schema.current(url) or 'none'} (newest {schema.head()})")
 
 
 @app.command()

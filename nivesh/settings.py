@@ -18,6 +18,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout (or site-pack
 LOCAL_HASH_KEY = "nivesh-local-only"
 
 
+# The prediction log's spill journal holds at most this much per server (its emptyDir's
+# sizeLimit in a pod is a little larger, nivesh.cluster.pods.JOURNAL_VOLUME).
+PREDICTION_JOURNAL_MAX_MB = 512
+
+
 class Workspace(BaseSettings):
     """Where local state lives and which feature store backs it."""
 
@@ -87,10 +92,12 @@ class ServingSettings(BaseSettings):
     # KServe listens on 0.0.0.0 in a pod; local servers (nivesh.local.processes) set 127.0.0.1.
     serve_host: str = "0.0.0.0"  # noqa: S104
     prediction_log: bool = True
+    # Where the prediction log keeps batches while the store is down (an emptyDir in a pod);
+    # none = the workspace's journal/ folder. Bounded: beyond it, records are dropped and counted.
+    prediction_journal: Path | None = None
+    prediction_journal_max_mb: int = PREDICTION_JOURNAL_MAX_MB
     # intent-classifier runtime: onnx-int8 (served) or torch-fp32 (the baseline it is measured against)
     text_runtime: str = "onnx-int8"
-    # Longest free text a text model accepts per row; longer is a 400, not a slow request.
-    max_text_chars: int = 2000
     # The feedback route's bearer token (a mounted Secret, nivesh.cluster.secrets.FEEDBACK_TOKEN);
     # none on loopback = the workspace's own token file.
     feedback_token_file: Path | None = Field(default=None, validation_alias=AliasChoices(FEEDBACK_TOKEN.env))

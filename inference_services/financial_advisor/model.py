@@ -52,14 +52,14 @@ class AdvisorPredictor(ArtifactPredictor):
         response_headers: dict[str, str] | None = None,
     ) -> Any:
         if isinstance(payload, dict):  # the v1 route
-            rows = api.v1_rows(payload, self.settings.max_text_chars)
+            rows = api.v1_rows(payload, self.spec.limits.max_value_chars)
             answers = await asyncio.to_thread(self._answer_all, rows)
             return {"predictions": [a.to_dict() for a in answers], "model_version": self.served_version}
         return await super().predict(payload, headers, response_headers)
 
     async def answer(self, request: InferRequest) -> InferResponse:
         cols = v2.columns(request, INPUTS, self.spec.limits)
-        questions = v2.texts(cols[QUESTION], QUESTION, self.settings.max_text_chars)
+        questions = v2.texts(cols[QUESTION], QUESTION)
         contexts = [
             api.context_of(v, f"{CONTEXT}[{i}]") for i, v in enumerate(cols.get(CONTEXT, [None] * len(questions)))
         ]

@@ -33,7 +33,7 @@ class NerPredictor(ArtifactPredictor):
 
     async def answer(self, request: InferRequest) -> InferResponse:
         cols = v2.columns(request, self.inputs, self.spec.limits)
-        texts = v2.texts(cols[TEXT], TEXT, self.settings.max_text_chars)
+        texts = v2.texts(cols[TEXT], TEXT)
         return await asyncio.to_thread(self._extract, request, texts)
 
     def _extract(self, request: InferRequest, texts: list[str]) -> InferResponse:

@@ -29,7 +29,7 @@ class IntentPredictor(ArtifactPredictor):
 
     async def answer(self, request: InferRequest) -> InferResponse:
         cols = v2.columns(request, self.inputs, self.spec.limits)
-        texts = v2.texts(cols[TEXT], TEXT, self.settings.max_text_chars)
+        texts = v2.texts(cols[TEXT], TEXT)
         top_k = v2.int_parameter(request, "top_k", 3, 1, MAX_TOP_K)
         return await asyncio.to_thread(self._classify, request, texts, top_k)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nivesh.store.tables import engine_for, insert_row, metadata, model_deployments
+from nivesh.store.tables import engine_for, insert_row, model_deployments
 
 APPLIED, RENDERED, FAILED = "applied", "rendered", "failed"  # rendered = YAML written for GitOps
 LIVE = (APPLIED, RENDERED)  # rows that changed what runs (or will, once GitOps syncs)
@@ -36,8 +36,7 @@ class Deployment:
 
 class DeploymentLog:
     def __init__(self, url: str) -> None:
-        self.engine = engine_for(url)
-        metadata.create_all(self.engine)
+        self.engine = engine_for(url)  # the schema is the migrations' (nivesh.store.schema)
 
     def add(self, deployment: Deployment, status: str, detail: str | None = None) -> int:
         row = {**deployment.__dict__, "status": status, "detail": detail, "deployed_at": datetime.now(UTC)}

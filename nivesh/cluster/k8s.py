@@ -68,9 +68,10 @@ def inference_service(
     token = secrets.FEEDBACK_TOKEN if spec.feedback is not None else None
     if token is not None:
         common_env.append(token.env_entry())
-    common_env.append(HOME_ENV)
-    mounts = {"volumeMounts": [TMP_MOUNT, *([token.mount()] if token else [])]}
-    volumes = {"volumes": [TMP_VOLUME, *([token.volume()] if token else [])]}
+    common_env += [HOME_ENV, pods.JOURNAL_ENV]
+    mounts = {"volumeMounts": [TMP_MOUNT, pods.JOURNAL_MOUNT, *([token.mount()] if token else [])]}
+    volumes = {"volumes": [TMP_VOLUME, pods.JOURNAL_VOLUME, *([token.volume()] if token else [])]}
+    grace = {"terminationGracePeriodSeconds": pods.TERMINATION_GRACE_S}
     predictor_container = {
         "name": "kserve-container",
         "image": PREDICTOR_IMAGE,
@@ -115,6 +116,7 @@ def inference_service(
                 "serviceAccountName": GOOGLE_SA if spec.uses_vertex else MODEL_READER_SA,
                 "containers": [predictor_container],
                 **volumes,
+                **grace,
             }
         },
     }
@@ -144,6 +146,7 @@ def inference_service(
                 }
             ],
             **volumes,
+            **grace,
         }
     return body
 

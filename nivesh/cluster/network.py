@@ -15,7 +15,7 @@ from typing import Any
 from nivesh import catalog
 from nivesh.catalog import ModelSpec
 from nivesh.cluster.k8s import MONITOR_COMPONENT, RETRAIN_WEBHOOK
-from nivesh.cluster.pods import HTTP_PORT, MLFLOW, POSTGRES, PUSHGATEWAY, REDIS, RETRAIN_PORT
+from nivesh.cluster.pods import HTTP_PORT, MLFLOW, POSTGRES, PUSHGATEWAY, REDIS, RETRAIN_PORT, STORE_MIGRATE
 
 ISVC_LABEL = "serving.kserve.io/inferenceservice"
 # Namespaces outside ours whose pods are clients (names of a standard KServe + Kubeflow install).
@@ -116,9 +116,9 @@ def platform_policies() -> list[dict[str, Any]]:
         _policy(
             POSTGRES.name,
             app(POSTGRES.name),
-            [pods(app(MLFLOW.name)), pods(ANY_ISVC_POD), pods(MONITORS), pods(WEBHOOK)],
+            [pods(app(MLFLOW.name)), pods(ANY_ISVC_POD), pods(MONITORS), pods(WEBHOOK), pods(app(STORE_MIGRATE))],
             POSTGRES.port,
-            "MLflow's store; the prediction log (servers write, monitors read) and the records tables",
+            "MLflow's store; the prediction log (servers write, monitors read), the records tables, their migrations",
         ),
         _policy(
             MLFLOW.name,
@@ -217,6 +217,7 @@ def egress_policies() -> list[dict[str, Any]]:
         _egress(
             MLFLOW.name, app(MLFLOW.name), [postgres, OUTSIDE_HTTPS, METADATA], "its store and the artifact bucket"
         ),
+        _egress(STORE_MIGRATE, app(STORE_MIGRATE), [postgres], "the prediction store it migrates"),
         _egress(
             "feast-materialize", MATERIALIZE, [redis, OUTSIDE_HTTPS, METADATA], "the online store; the offline files"
         ),

@@ -13,7 +13,7 @@ from typing import Any
 from nivesh import catalog
 from nivesh.cluster import pods, secrets
 from nivesh.cluster.images import COMPONENT
-from nivesh.cluster.pods import PLATFORM_SA, SECURITY_CONTEXT, PlatformService
+from nivesh.cluster.pods import PLATFORM_SA, SECURITY_CONTEXT, STORE_MIGRATE, PlatformService
 
 # Third-party images, pinned; `nivesh-component` is resolved by the base kustomization.
 POSTGRES_IMAGE = "postgres:15.10"
@@ -258,6 +258,34 @@ def feast_materialize() -> dict[str, Any]:
     }
 
 
+def store_migrations() -> dict[str, Any]:
+    """`nivesh db upgrade` with the owner's credentials: the one step that changes the prediction
+    store's schema (servers only insert). Named after the newest migration, so a release that
+    adds one is a new Job (a Job's template is immutable) and re-applying the same one is a no-op."""
+    from nivesh.store import schema
+
+    container = {
+        "name": "migrate",
+        "image": COMPONENT.name,
+        "command": ["nivesh", "db", "upgrade"],
+        "env": [*secrets.STORE_OWNER.env(), {"name": "NIVESH_HOME", "value": pods.SCRATCH_HOME}, pods.HOME_ENV],
+        "resources": _resources("100m", "256Mi", "500m", "512Mi"),
+        "securityContext": SECURITY_CONTEXT,
+        "volumeMounts": [pods.TMP_MOUNT],
+    }
+    pod = _pod(pods.RUN_AS_UID, [container], restartPolicy="OnFailure", volumes=[pods.TMP_VOLUME])
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": f"{STORE_MIGRATE}-{schema.head()}", "labels": {"app.kubernetes.io/name": STORE_MIGRATE}},
+        "spec": {
+            "backoffLimit": 10,  # PostgreSQL may still be starting: retried with back-off
+            "activeDeadlineSeconds": 900,
+            "template": {"metadata": {"labels": {"app.kubernetes.io/name": STORE_MIGRATE}}, "spec": pod},
+        },
+    }
+
+
 def objects() -> dict[str, dict[str, Any]]:
     """File name under manifests/base/platform -> object."""
     out: dict[str, dict[str, Any]] = {}
@@ -265,6 +293,7 @@ def objects() -> dict[str, dict[str, Any]]:
         *service_accounts(),
         *deployer(),
         *postgres(),
+        store_migrations(),
         *mlflow(),
         *redis(),
         *pushgateway(),

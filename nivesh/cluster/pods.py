@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from nivesh.settings import PREDICTION_JOURNAL_MAX_MB
+
 RUN_AS_UID = 10001  # the images' `nivesh` user (and group); never root
 # The root filesystem is read-only; this emptyDir is every container's one writable path, and
 # HOME points at it (libraries' caches). NIVESH_HOME lives under it.
@@ -19,6 +21,18 @@ SCRATCH_HOME = f"{WRITABLE_DIR}/nivesh"
 TMP_VOLUME: dict[str, Any] = {"name": "tmp", "emptyDir": {}}
 TMP_MOUNT: dict[str, Any] = {"name": "tmp", "mountPath": WRITABLE_DIR}
 HOME_ENV: dict[str, Any] = {"name": "HOME", "value": WRITABLE_DIR}
+# The prediction log's spill journal (nivesh.store.journal): its own emptyDir, so that a full
+# journal cannot fill /tmp, and so that it survives a container restart within the pod.
+JOURNAL_DIR = "/var/lib/nivesh/journal"
+JOURNAL_VOLUME: dict[str, Any] = {
+    "name": "prediction-journal",
+    "emptyDir": {"sizeLimit": f"{PREDICTION_JOURNAL_MAX_MB * 5 // 4}Mi"},
+}
+JOURNAL_MOUNT: dict[str, Any] = {"name": "prediction-journal", "mountPath": JOURNAL_DIR}
+JOURNAL_ENV: dict[str, Any] = {"name": "NIVESH_PREDICTION_JOURNAL", "value": JOURNAL_DIR}
+# SIGTERM to SIGKILL: above the prediction logger's close budget
+# (nivesh.store.predictions.CLOSE_BUDGET_S), so a rollout writes the queue before it goes.
+TERMINATION_GRACE_S = 45
 HTTP_PORT = 8080  # every KServe predictor and transformer (KServe's default)
 RETRAIN_PORT = 8090  # the Alertmanager retraining webhook
 
@@ -70,6 +84,7 @@ class PlatformService:
 
 
 POSTGRES = PlatformService("postgres", 5432, "postgres")
+STORE_MIGRATE = "store-migrate"  # the migrations Job's app label (NetworkPolicies) and name prefix
 REDIS = PlatformService("redis", 6379, "redis")
 MLFLOW = PlatformService("mlflow", 5000)
 PUSHGATEWAY = PlatformService("pushgateway", 9091)

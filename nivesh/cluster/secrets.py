@@ -49,7 +49,11 @@ MLFLOW_SERVER = SecretEnv(
 # PostgreSQL's own credentials (the MLflow store and the prediction store live in it).
 POSTGRES = SecretEnv("nivesh-postgres", (("user", "POSTGRES_USER"), ("password", "POSTGRES_PASSWORD")))
 REDIS = SecretEnv("nivesh-redis", (("url", "NIVESH_REDIS_URL"),))
+# The prediction store as its writers and readers see it (servers, monitors, the webhook):
+# a role that may SELECT and INSERT (UPDATE on the records tables), never change the schema.
 PREDICTION_STORE = SecretEnv("nivesh-prediction-store", (("url", "NIVESH_PREDICTION_STORE_URL"),))
+# The same database as its owner sees it: only the migrations Job (`nivesh db upgrade`) reads it.
+STORE_OWNER = SecretEnv("nivesh-store-owner", (("url", "NIVESH_PREDICTION_STORE_URL"),))
 # Vertex AI for the advisor: project and region (a tuned endpoint comes with the model
 # version). Credentials are not here: Workload Identity binds the pod's ServiceAccount.
 VERTEX = SecretEnv(

@@ -46,7 +46,8 @@ class Column:
         if not len(bad):
             return None
         i = int(bad[0])
-        return f"row {i}: {arr[i]:g} is outside the allowed range {_range(self.minimum, self.maximum)}"
+        side = "below" if arr[i] < low else "above"  # the value itself is not repeated: it may be personal
+        return f"row {i}: {side} the allowed range {_range(self.minimum, self.maximum)}"
 
     @property
     def v2_datatype(self) -> str:

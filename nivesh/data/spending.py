@@ -24,6 +24,9 @@ SERIES, MONTH, AMOUNT = "series", "month", "amount"
 TOTAL = "total"
 HISTORY = "spend_history"
 MIN_MONTHS = 13  # a year to compare with, plus one
+# The longest history a request may send: ten years is more than any forecast here uses, and
+# a span of centuries would be minutes of fitting for one row.
+MAX_MONTHS = 120
 # Diwali by year: its month is the festival shopping month (a Prophet holiday, a generator bump).
 DIWALI = {
     2014: "2014-10-23", 2015: "2015-11-11", 2016: "2016-10-30", 2017: "2017-10-19", 2018: "2018-11-07",
@@ -50,10 +53,12 @@ def parse_history(text: str, now: datetime | None = None) -> tuple[pd.DatetimeIn
         raise SchemaError(HISTORY, f"not JSON ({exc.msg})") from None
     if not isinstance(obj, dict) or not obj:
         raise SchemaError(HISTORY, 'expected a JSON object {"YYYY-MM": amount, ...}')
+    if len(obj) > MAX_MONTHS:
+        raise SchemaError(HISTORY, f"{len(obj)} months; send at most the last {MAX_MONTHS}")
     try:
         months = pd.to_datetime(list(obj), format="%Y-%m")
-    except ValueError:
-        raise SchemaError(HISTORY, f"months must be YYYY-MM, got {list(obj)[:3]}") from None
+    except (ValueError, OverflowError):  # the values are not repeated: a history is personal data
+        raise SchemaError(HISTORY, "months must be YYYY-MM (e.g. 2026-01)") from None
     values = list(obj.values())
     if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
         raise SchemaError(HISTORY, "amounts must be numbers")
@@ -68,6 +73,8 @@ def parse_history(text: str, now: datetime | None = None) -> tuple[pd.DatetimeIn
     full = pd.date_range(months[0], months[-1], freq="MS")
     if len(full) < MIN_MONTHS:
         raise SchemaError(HISTORY, f"needs at least {MIN_MONTHS} months, got {len(full)}")
+    if len(full) > MAX_MONTHS:
+        raise SchemaError(HISTORY, f"spans {len(full)} months from its first to its last; at most {MAX_MONTHS}")
     filled = pd.Series(amounts, index=months).groupby(level=0).sum().reindex(full, fill_value=0.0)
     return full, filled.to_numpy()
 

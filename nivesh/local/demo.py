@@ -24,6 +24,7 @@ from nivesh.local.servers import Served, serve
 from nivesh.monitoring import job
 from nivesh.retraining import records
 from nivesh.settings import MonitorSettings, RegistrySettings, RetrainSettings, StoreSettings, Workspace
+from nivesh.store import schema
 from nivesh.training import runs
 
 # Demo-sized training runs: small enough for two cores in minutes, offline (the intent
@@ -173,7 +174,7 @@ def run(
     console.print(f"2/7 features: {features.yaml_for(ws)} applied and materialized")
     _train(ws, models, console, reuse_registered)
     served: list[Served] = []
-    settings, store_url = MonitorSettings(), StoreSettings().resolved_url(ws)
+    settings, store_url = MonitorSettings(), schema.prepare_local(StoreSettings().resolved_url(ws))
     gateway = None
     closers = contextlib.ExitStack()
     loop: stack.Stack | None = None

@@ -84,7 +84,11 @@ def serve(
     predictor_port: int | None = None,
     transformer_port: int | None = None,
 ) -> Served:
+    from nivesh.settings import StoreSettings
+    from nivesh.store import schema
+
     spec = catalog.get(model)
+    schema.prepare_local(StoreSettings().resolved_url(ws))  # servers only insert rows
     version = registry.resolve(ws, model, ref)
     folder, _ = registry.download(ws, version, ws.path("serving", model, version.semver))
     pport = predictor_port or processes.free_port()

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nivesh.store.tables import engine_for, insert_row, metadata, retraining_runs
+from nivesh.store.tables import engine_for, insert_row, retraining_runs
 
 STARTED, SUCCEEDED, FAILED, COOLDOWN = "started", "succeeded", "failed", "skipped-cooldown"
 
@@ -24,8 +24,7 @@ class Trigger:
 
 class RetrainingLog:
     def __init__(self, url: str) -> None:
-        self.engine = engine_for(url)
-        metadata.create_all(self.engine)
+        self.engine = engine_for(url)  # the schema is the migrations' (nivesh.store.schema)
 
     def seen(self, incident: str) -> bool:
         """A run already started for this incident (a cool-down skip does not count: the

@@ -198,7 +198,7 @@ def main(assembly: Assembly, cls: type[FeastTransformer] = FeastTransformer) -> 
         assembly,
         use_async=bool(ws.redis_url),
         settings=config.serving,
-        prediction_logger=server.prediction_logger(assembly.spec.identifier_fields, config),
+        prediction_logger=server.prediction_logger(assembly.spec, cls.component, config),
     )
     model.load()
     server.start(model, assembly.spec, config)

@@ -11,9 +11,14 @@ prometheus_client registry, which KServe serves).
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+if TYPE_CHECKING:
+    from nivesh.store.predictions import PredictionLogger
 
 # Fine around the 200 ms objective, up to a Gemini call or a Prophet fit.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
@@ -28,6 +33,52 @@ OBJECTIVE = Gauge(
 )
 
 INFO = Gauge("nivesh_model_info", "1 for the model version this server runs", ["model", "component", "version"])
+
+
+# The prediction log (nivesh.store.predictions.PredictionLogger): records by what became of
+# them, and what waits in the spill journal. Every outcome is exported from the start (0),
+# so the drop alert has a series before the first drop.
+LOG_RECORDS = "nivesh_prediction_log_records"
+LOG_JOURNAL_BYTES = "nivesh_prediction_log_journal_bytes"
+LOG_QUEUE_BYTES = "nivesh_prediction_log_queue_bytes"
+LOG_SERIES = (LOG_RECORDS, LOG_JOURNAL_BYTES, LOG_QUEUE_BYTES)
+
+
+class LoggerCollector:
+    """Reads the logger's counts at scrape time (the logger itself knows nothing of Prometheus)."""
+
+    def __init__(self, logger: PredictionLogger, model: str, component: str) -> None:
+        self.logger, self.labels = logger, [model, component]
+
+    def collect(self) -> Iterator[Metric]:
+        records = CounterMetricFamily(
+            LOG_RECORDS,
+            "Prediction log records by outcome: written, spilled to the journal, replayed from it, dropped",
+            labels=["model", "component", "outcome"],
+        )
+        for outcome, n in self.logger.counts.as_dict().items():
+            records.add_metric([*self.labels, outcome], n)
+        labels = ["model", "component"]
+        journal = GaugeMetricFamily(
+            LOG_JOURNAL_BYTES, "Bytes of prediction records in the spill journal", labels=labels
+        )
+        journal.add_metric(self.labels, self.logger.journal.bytes)
+        queue = GaugeMetricFamily(LOG_QUEUE_BYTES, "Approximate bytes of prediction records queued", labels=labels)
+        queue.add_metric(self.labels, self.logger.pending_bytes)
+        yield from (records, journal, queue)
+
+
+_WATCHED: dict[tuple[str, str], LoggerCollector] = {}
+
+
+def watch_logger(logger: PredictionLogger, model: str, component: str) -> None:
+    """Export the logger's counts on this process's /metrics (a new logger for the same
+    model and component replaces the old one's series)."""
+    old = _WATCHED.pop((model, component), None)
+    if old is not None:
+        REGISTRY.unregister(old)
+    _WATCHED[(model, component)] = LoggerCollector(logger, model, component)
+    REGISTRY.register(_WATCHED[(model, component)])
 
 
 def route(path: str) -> str:

@@ -85,7 +85,7 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
             args.model_name,
             Path(args.model_dir),
             config.serving,
-            server.prediction_logger(cls.spec.identifier_fields, config),
+            server.prediction_logger(cls.spec, cls.component, config),
         )
         model.load()
         server.start(model, cls.spec, config)

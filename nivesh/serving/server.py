@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nivesh.errors import NiveshError
@@ -69,6 +70,7 @@ class ServerConfig:
     log_hash_key: bytes
     access_log: bool
     feedback_token: str | None  # the feedback route's bearer token, for models that take feedback
+    journal: Path  # the prediction log's spill journal (a folder per model and component below it)
 
     @classmethod
     def from_env(cls, spec: ModelSpec) -> ServerConfig:
@@ -86,16 +88,28 @@ class ServerConfig:
                 token = auth.bearer_token(FEEDBACK_TOKEN, serving.feedback_token_file, host, ws)
         except NiveshError as exc:
             raise SystemExit(f"{spec.name}: refusing to start: {exc}") from exc
-        return cls(serving, store.resolved_url(ws), key, LogSettings().access_log, token)
+        journal = serving.prediction_journal or ws.path("journal")
+        return cls(serving, store.resolved_url(ws), key, LogSettings().access_log, token, journal)
 
 
-def prediction_logger(identifiers: tuple[str, ...], config: ServerConfig) -> Any:
-    """The prediction store logger, or None when NIVESH_PREDICTION_LOG=false."""
+# The logger's store calls: short, so that a store that hangs spills to the journal quickly.
+LOG_STORE_TIMEOUT_S = 5.0
+
+
+def prediction_logger(spec: ModelSpec, component: str, config: ServerConfig) -> Any:
+    """The prediction store logger (its counters on /metrics), or None when
+    NIVESH_PREDICTION_LOG=false. Needs no database to start: the first flush finds out."""
+    from nivesh.serving import metrics
+    from nivesh.store.journal import Journal
     from nivesh.store.predictions import PredictionLogger, PredictionStore
 
     if not config.serving.prediction_log:
         return None
-    return PredictionLogger(PredictionStore(config.store_url), identifiers, config.log_hash_key)
+    journal = Journal(config.journal / f"{spec.name}-{component}", config.serving.prediction_journal_max_mb * 2**20)
+    store = PredictionStore(config.store_url, LOG_STORE_TIMEOUT_S)
+    logger = PredictionLogger(store, spec.identifier_fields, config.log_hash_key, journal)
+    metrics.watch_logger(logger, spec.name, component)
+    return logger
 
 
 def _field(loc: tuple[Any, ...]) -> str:

@@ -83,7 +83,7 @@ def columns(request: InferRequest, specs: Sequence[TensorSpec], limits: Limits) 
         values = _flat(tensor.data)
         if len(values) != shape[0]:
             raise InvalidInput(f"{spec.name}: shape says {shape[0]} values but data has {len(values)}")
-        _check_type(spec, tensor.datatype, values)
+        _check_type(spec, tensor.datatype, values, limits)
         out[spec.name] = [v.decode() if isinstance(v, bytes) else v for v in values]
     lengths = {n: len(v) for n, v in out.items()}
     for name, rows in lengths.items():
@@ -104,7 +104,7 @@ def columns(request: InferRequest, specs: Sequence[TensorSpec], limits: Limits) 
 MAX_MAGNITUDE = float(np.finfo(np.float32).max)
 
 
-def _check_type(spec: TensorSpec, datatype: str, values: list[Any]) -> None:
+def _check_type(spec: TensorSpec, datatype: str, values: list[Any], limits: Limits) -> None:
     """Errors name the field, the row and the kind of value, never the value itself: it may
     be personal data, and KServe logs every InvalidInput."""
     want_bytes = spec.datatype == "BYTES"
@@ -118,6 +118,8 @@ def _check_type(spec: TensorSpec, datatype: str, values: list[Any]) -> None:
                 raise InvalidInput(f"{spec.name}: null value not allowed (row {i})")
         elif want_bytes and not isinstance(v, str | bytes):
             raise InvalidInput(f"{spec.name}: expected strings, got {type(v).__name__} (row {i})")
+        elif want_bytes and len(v) > limits.max_value_chars:
+            raise too_long(spec.name, i, len(v), limits.max_value_chars)
         elif not want_bytes and (isinstance(v, str | bytes) or not isinstance(v, int | float)):
             raise InvalidInput(f"{spec.name}: expected numbers, got {type(v).__name__} (row {i})")
         elif not want_bytes and not _finite(v):
@@ -148,13 +150,18 @@ def parameter(request: InferRequest, name: str, default: str) -> str:
     return str(inner if inner else value)
 
 
-def texts(values: list[Any], name: str, max_chars: int) -> list[str]:
-    """Free-text rows: none empty, none longer than `max_chars` (a 1 MB body is a 400, not a slow call)."""
+def too_long(name: str, row: int, length: int, max_chars: int) -> InvalidInput:
+    return InvalidInput(f"{name}: row {row} has {length:,} characters; at most {max_chars:,} are accepted")
+
+
+def texts(values: list[Any], name: str, max_chars: int | None = None) -> list[str]:
+    """Free-text rows, none empty. Rows from columns() were held to the model's Limits there;
+    a v1 body's are checked against `max_chars` here."""
     for i, v in enumerate(values):
         if not str(v).strip():
             raise InvalidInput(f"{name}: row {i} is empty; send the text to analyse")
-        if len(v) > max_chars:
-            raise InvalidInput(f"{name}: row {i} has {len(v):,} characters; at most {max_chars:,} are accepted")
+        if max_chars is not None and len(str(v)) > max_chars:
+            raise too_long(name, i, len(str(v)), max_chars)
     return [str(v) for v in values]
 
 
@@ -164,7 +171,7 @@ def int_parameter(request: InferRequest, name: str, default: int, low: int, high
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput(f"parameters.{name}: expected an integer, got {raw!r}") from None
+        raise InvalidInput(f"parameters.{name}: expected an integer") from None
     if not low <= value <= high:
         raise InvalidInput(f"parameters.{name}: {value} is outside {low}..{high}")
     return value

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from nivesh.catalog import ModelSpec
 from nivesh.errors import NiveshError
-from nivesh.store.tables import engine_for, metadata, model_feedback, model_predictions
+from nivesh.store.tables import engine_for, model_feedback, model_predictions
 
 MAX_ROWS = 1000  # labels per post
 
@@ -56,8 +56,7 @@ class AlreadyLabelled(NiveshError):
 
 class FeedbackStore:
     def __init__(self, url: str) -> None:
-        self.engine = engine_for(url)
-        metadata.create_all(self.engine)
+        self.engine = engine_for(url)  # the schema is the migrations' (nivesh.store.schema)
 
     def add(self, model: str, request_id: str, labels: list[Any]) -> int:
         """Store one label per row (None skips the row) of a logged request, once; returns how

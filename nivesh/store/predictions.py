@@ -17,6 +17,7 @@ import logging
 import math
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from nivesh.pii import scrub
-from nivesh.store.tables import engine_for, metadata, model_predictions
+from nivesh.store.journal import Journal
+from nivesh.store.tables import engine_for, model_predictions
 
 log = logging.getLogger(__name__)
 
@@ -144,14 +146,17 @@ def _mask(obj: Any, identifiers: set[str], key: bytes, name: str | None) -> Any:
 
 
 class PredictionStore:
-    def __init__(self, url: str) -> None:
-        self.engine = engine_for(url)
-        metadata.create_all(self.engine)
+    """The log's reads and its idempotent writes (the schema is the migrations')."""
+
+    def __init__(self, url: str, timeout_s: float = 30.0) -> None:
+        self.engine = engine_for(url, timeout_s)
 
     def write(self, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows`; one whose (model, component, request id) is stored already is skipped,
+        so a batch written twice (a retry, a replayed journal) is still one row per record."""
         if rows:
             with self.engine.begin() as conn:
-                conn.execute(model_predictions.insert(), rows)
+                conn.execute(_insert_once(conn.dialect.name), rows)
 
     def window(
         self,
@@ -184,6 +189,17 @@ class PredictionStore:
             return int(conn.execute(q).scalar_one())
 
 
+def _insert_once(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING on the unique key (PostgreSQL and SQLite alike)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if dialect == "postgresql":
+        return postgresql.insert(model_predictions).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(model_predictions).on_conflict_do_nothing()
+    return model_predictions.insert()  # the store runs on PostgreSQL or SQLite
+
+
 def rows_to_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """Explode logged v2 tensors ({name: [values]} per request, inputs then outputs) into
     one row per instance; a column may name an input or an output."""
@@ -197,47 +213,112 @@ def rows_to_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFram
     return pd.DataFrame(data)
 
 
+def approx_bytes(obj: Any, depth: int = 0) -> int:
+    """What a record's tensors cost in memory, roughly (for the queue's bound, not billing)."""
+    if isinstance(obj, str | bytes):
+        return 50 + len(obj)
+    if depth < 4 and isinstance(obj, Mapping):
+        return 64 + sum(approx_bytes(k, depth + 1) + approx_bytes(v, depth + 1) for k, v in obj.items())
+    if depth < 4 and isinstance(obj, list | tuple):
+        if obj and not isinstance(obj[0], str | bytes | list | tuple | Mapping):
+            return 56 + 32 * len(obj)  # numbers: a list slot and a boxed value each
+        return 56 + sum(approx_bytes(v, depth + 1) for v in obj)
+    return 32
+
+
+@dataclass
+class LogCounts:
+    """What the logger did with records since the process started (nivesh.serving.metrics
+    exposes them as nivesh_prediction_log_records_total{outcome})."""
+
+    written: int = 0  # to the store, first time
+    spilled: int = 0  # to the journal, the store being down
+    replayed: int = 0  # from the journal to the store
+    dropped: int = 0  # lost: queue or journal full, or a row the store refused on its own
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+# close()'s default: at most half of it waiting on the store, the rest writing the journal.
+CLOSE_BUDGET_S = 20.0
+
+
 class PredictionLogger:
-    """Non-blocking logger: requests append to a deque (atomic, no lock on the request
-    path); one daemon thread drains it every `flush_s` in batches of up to `batch` rows."""
+    """At-least-once prediction log, off the request path.
+
+    Requests append to a deque (atomic, no lock); one daemon thread writes it to the store
+    every `flush_s` in batches. When the store is down a batch goes to the journal (local
+    disk) instead, and the journal is replayed once the store answers again; writes are
+    idempotent (nivesh.store.tables' unique key), so a record replayed twice is one row.
+    The queue is bounded in bytes; what does not fit is counted as dropped, and an alert
+    fires on drops. At SIGTERM (a rollout, a scale-down) the queue goes to the store or
+    the journal within `close`'s budget, inside the pod's grace period.
+    """
 
     def __init__(
         self,
         store: PredictionStore,
         identifiers: Iterable[str],
         key: bytes,
-        max_pending: int = 50_000,
+        journal: Journal,
+        max_pending_bytes: int = 64 * 2**20,
         batch: int = 500,
         flush_s: float = 1.0,
+        retry_s: tuple[float, float] = (1.0, 10.0),
     ) -> None:
         self.store = store
         self.identifiers = tuple(identifiers)
         self.key = key  # NIVESH_LOG_HASH_KEY (a Kubernetes Secret in the cluster), for pseudonym()
-        self.pending: collections.deque[PredictionRecord] = collections.deque()
-        self.max_pending = max_pending
+        self.journal = journal
+        self.pending: collections.deque[tuple[PredictionRecord, int]] = collections.deque()
+        # Each counter has one writer (the serving thread adds, the logger thread takes), so
+        # no update is lost without a lock; their difference is what the queue holds.
+        self.added_bytes = 0
+        self.taken_bytes = 0
+        self.max_pending_bytes = max_pending_bytes
         self.batch = batch
         self.flush_s = flush_s
-        self.dropped = 0
+        self.retry_s = retry_s
+        self.counts = LogCounts()
+        self._store_down_until = 0.0  # monotonic: before then, batches go straight to the journal
+        self._backoff = retry_s[0]
+        self._deadline: float | None = None  # set by close(): beyond it, the journal only
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="prediction-logger", daemon=True)
         self._thread.start()
-        # SIGTERM (a rollout, a scale-down): KServe stops serving gracefully and the process
-        # exits; what is still queued is written then, within the pod's grace period.
+        # SIGTERM: KServe stops serving gracefully and the process exits; what is still
+        # queued is written then (atexit), within the pod's grace period.
         atexit.register(self.close)
 
-    def log(self, record: PredictionRecord) -> None:
-        if len(self.pending) >= self.max_pending:
-            self.dropped += 1
-            if self.dropped % 1000 == 1:
-                log.warning("prediction log backlog full; dropped %d records so far", self.dropped)
-            return
-        self.pending.append(record)
+    @property
+    def pending_bytes(self) -> int:
+        """Approximate bytes of the records queued in memory."""
+        return max(0, self.added_bytes - self.taken_bytes)
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Write what is queued and stop (idempotent; also run at interpreter exit)."""
+    def log(self, record: PredictionRecord) -> None:
+        size = approx_bytes(record.inputs) + approx_bytes(record.outputs) + 512
+        if self.pending_bytes + size > self.max_pending_bytes:
+            self._dropped(1, "the queue is full")
+            return
+        self.added_bytes += size
+        self.pending.append((record, size))
+
+    def close(self, timeout: float = CLOSE_BUDGET_S) -> None:
+        """Write what is queued (to the store, else the journal) and stop; idempotent, and run
+        at interpreter exit. Half the budget may go to the store, the rest is for the journal."""
+        if self._stop.is_set():
+            return
+        self._deadline = time.monotonic() + timeout / 2
+        self._store_down_until = 0.0  # one more try at the store, whatever the back-off said
         self._stop.set()
         self._thread.join(timeout)
         atexit.unregister(self.close)
+
+    def _dropped(self, n: int, why: str) -> None:
+        self.counts.dropped += n
+        if self.counts.dropped <= n or self.counts.dropped % 1000 < n:
+            log.error("prediction log: %d record(s) lost (%s); %d so far", n, why, self.counts.dropped)
 
     def _row(self, record: PredictionRecord) -> dict[str, Any]:
         """The record's row; one that cannot be made (whatever the request held) is still a
@@ -250,32 +331,99 @@ class PredictionLogger:
             bare.outputs = None
             return bare.row(self.identifiers, self.key)
 
-    def _write(self, rows: list[dict[str, Any]]) -> None:
-        """The batch at once; when the store refuses it, row by row, so that one row the
-        database rejects does not take the others with it."""
+    def _store_is_down(self) -> bool:
+        now = time.monotonic()
+        return now < self._store_down_until or (self._deadline is not None and now > self._deadline)
+
+    def _to_store(self, rows: list[dict[str, Any]]) -> int:
+        """Write a batch; returns the rows stored. A batch the store refuses for its content
+        goes row by row, so that a row it rejects (counted as dropped) does not take the
+        others with it. Raises StoreDown when the store cannot take writes at all."""
         try:
             self.store.write(rows)
-            return
-        except sa.exc.SQLAlchemyError as exc:
+            return len(rows)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError, sa.exc.TimeoutError) as exc:
+            raise StoreDown(_why(exc)) from exc  # refused, timed out, no such table ...
+        except sa.exc.StatementError as exc:  # DataError, IntegrityError, a value it cannot bind
             if len(rows) == 1:
-                self.dropped += 1
-                log.error("could not write a prediction record (%s)", type(exc).__name__)
+                self._dropped(1, f"the store refused the row: {_why(exc)}")
+                return 0
+        except Exception as exc:  # unknown: keep the batch (the journal) rather than lose it
+            raise StoreDown(type(exc).__name__) from exc
+        return sum(self._to_store([row]) for row in rows)
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        """To the store when it is up, else to the journal; neither: counted as dropped."""
+        if not self._store_is_down():
+            try:
+                self.counts.written += self._to_store(rows)
+                self._backoff = self.retry_s[0]
                 return
-        for row in rows:
-            self._write([row])
+            except StoreDown as exc:
+                log.warning("prediction store unavailable (%s); spilling to %s", exc, self.journal.folder)
+                self._down()
+        if self.journal.append(rows):
+            self.counts.spilled += len(rows)
+        else:
+            self._dropped(len(rows), "the store is down and the journal is full")
+
+    def _down(self) -> None:
+        """Send batches to the journal for a while (doubling up to retry_s[1]) before trying again."""
+        self._store_down_until = time.monotonic() + self._backoff
+        self._backoff = min(self._backoff * 2, self.retry_s[1])
+
+    def _replay(self) -> None:
+        """Journal -> store while the store answers (oldest batch first)."""
+        if not len(self.journal) or self._store_is_down():
+            return
+
+        def write(rows: list[dict[str, Any]]) -> None:
+            self.counts.replayed += self._to_store(rows)  # idempotent: replayed twice, stored once
+
+        try:
+            done = self.journal.replay(write, self._deadline)
+        except StoreDown as exc:
+            log.warning("prediction store unavailable during replay (%s)", exc)
+            self._down()
+            return
+        if done:
+            log.info("prediction log: replayed %d journalled records", done)
 
     def _drain(self) -> None:
         while self.pending:
             rows: list[dict[str, Any]] = []
             while self.pending and len(rows) < self.batch:
-                rows.append(self._row(self.pending.popleft()))
+                record, size = self.pending.popleft()
+                self.taken_bytes += size
+                rows.append(self._row(record))
             self._write(rows)
+
+    def _flush(self) -> None:
+        self._replay()
+        self._drain()
 
     def _run(self) -> None:
         """Never ends before close(): an error here is logged and the next flush tries again."""
         while not self._stop.wait(self.flush_s):
             try:
-                self._drain()
+                self._flush()
             except Exception:  # the thread is the only writer: it must outlive any one failure
                 log.exception("prediction logger: flush failed; retrying at the next one")
-        self._drain()
+        try:
+            self._flush()
+        finally:
+            if len(self.journal):
+                left = len(self.journal)
+                log.warning("prediction log: %d batch(es) left in the journal %s", left, self.journal.folder)
+
+
+def _why(exc: BaseException) -> str:
+    """An error's kind without its text: SQLAlchemy's message holds the statement's
+    parameters (personal data). The driver's class and SQLSTATE say enough."""
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or ""
+    return " ".join(x for x in (type(exc).__name__, type(orig).__name__ if orig else "", state) if x)
+
+
+class StoreDown(Exception):
+    """The store cannot take writes now (down, unreachable, slow, or not migrated yet)."""

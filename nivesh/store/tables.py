@@ -3,7 +3,8 @@
 One MetaData, so the schema is read in one place: the prediction log
 (`model_predictions`), labels that arrive later (`model_feedback`), what runs where
 (`model_deployments`) and why a model was retrained (`retraining_runs`). SQLite with
-WAL on one machine, PostgreSQL in a cluster.
+WAL on one machine, PostgreSQL in a cluster. Changes here are also an Alembic migration
+(nivesh/store/migrations; a test holds the two to each other).
 """
 
 from __future__ import annotations
@@ -36,10 +37,17 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def engine_for(url: str) -> sa.Engine:
+def engine_for(url: str, timeout_s: float = 30.0) -> sa.Engine:
     """An engine on the prediction store's database (SQLite with WAL, or PostgreSQL): the
-    prediction log and the tables beside it (retraining runs) share it."""
-    engine = sa.create_engine(url, pool_pre_ping=True)
+    prediction log and the tables beside it (retraining runs) share it. On PostgreSQL every
+    connect and statement has a timeout, so a store that hangs is a store that is down."""
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        connect_args = {
+            "connect_timeout": max(1, int(min(timeout_s, 5))),
+            "options": f"-c statement_timeout={int(timeout_s * 1000)}",
+        }
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_timeout=timeout_s, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", sqlite_pragmas)
     return engine
@@ -65,6 +73,8 @@ model_predictions = sa.Table(
     sa.Column("latency_ms", sa.Float, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_model_predictions_model_time", "model", "component", "created_at"),
+    # the idempotency key: a record written twice (a retried batch, a replayed journal) is one row
+    sa.Index("uq_model_predictions_request", "model", "component", "request_id", unique=True),
 )
 
 model_feedback = sa.Table(

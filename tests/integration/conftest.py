@@ -3,6 +3,7 @@ at 127.0.0.1:5432 (or NIVESH_TEST_PG_DSN). Skipped with the install command when
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -79,3 +80,47 @@ def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc = processes.start_pushgateway(Path(tmp_path_factory.mktemp("pgw")) / "log")
     yield proc.url
     proc.stop()
+
+
+class OwnPostgres:
+    """A PostgreSQL server of the test's own (initdb on a free port), so that a test may stop
+    and start it without touching the machine's. As root, it runs as the `postgres` user."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder, processes.free_port()
+        self.data = folder / "data"
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*user, *args], check=True, capture_output=True, timeout=60)
+
+    def init(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        """Fast shutdown: open connections are cut, as when the database's pod goes away."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[OwnPostgres]:
+    if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
+        pytest.skip("PostgreSQL's initdb / pg_ctl not on PATH: sudo apt-get install postgresql")
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="nivesh-pg-"))  # /tmp: the postgres user can reach it
+    os.chmod(folder, 0o755)
+    pg = OwnPostgres(folder / "pg")
+    pg.init()
+    yield pg
+    with contextlib.suppress(subprocess.CalledProcessError):  # stopped already
+        pg.stop()
+    shutil.rmtree(folder, ignore_errors=True)

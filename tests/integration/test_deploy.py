@@ -16,6 +16,7 @@ from nivesh.cluster import deploy, environments, status, storage
 from nivesh.cluster.deploy_log import DeploymentLog
 from nivesh.errors import NiveshError
 from nivesh.settings import RegistrySettings, StoreSettings, Workspace
+from nivesh.store import schema
 from tests.conftest import fit_and_publish
 from tests.fakes_http import serve_json
 
@@ -44,7 +45,7 @@ def test_deploy_canary_rollback_and_apply_are_recorded(
 ) -> None:
     # its own registry and store
     ws = Workspace(home=tmp_path / "var", feature_repo=workspace.feature_repo)
-    reg, store_url = RegistrySettings(), StoreSettings().resolved_url(ws)
+    reg, store_url = RegistrySettings(), schema.prepare_local(StoreSettings().resolved_url(ws))
     monkeypatch.setenv(deploy.ACTOR_ENV, "ci-bot")
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     first_params: dict[str, Any] = {"max_depth": 2}
@@ -52,7 +53,7 @@ def test_deploy_canary_rollback_and_apply_are_recorded(
         fit_and_publish(MODEL, credit_risk_prepared, ws, tmp_path / name, params)[0]
         for name, params in (("first", first_params), ("second", {}))
     )
-    log = DeploymentLog(StoreSettings().resolved_url(ws))
+    log = DeploymentLog(store_url)
 
     dry = deploy.deploy(ws, MODEL, v1.semver, "prod", reg, store_url, dry_run=True)
     body = yaml.safe_load(dry.manifest)

@@ -166,3 +166,7 @@ def test_hostile_bodies_get_a_4xx_and_the_server_goes_on_logging(
         time.sleep(0.5)
         logged = {c for c in components if store.window(model, asked, component=c)}
     assert logged == components, f"{model}: after {tried} hostile bodies, logged only by {sorted(logged)}"
+    for name, base in _targets(served):  # and none of the hostile requests' records was lost
+        metrics = httpx.get(f"{base}/metrics", timeout=10).text
+        assert 'outcome="dropped"} 0.0' in metrics, (name, [m for m in metrics.splitlines() if "dropped" in m])
+    print(f"fuzz {model}: {tried} hostile bodies over {len(served.processes)} servers, 0 answered 5xx")

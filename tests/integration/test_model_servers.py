@@ -158,8 +158,8 @@ BAD = {
         (_text_body("y" * 1_000_000), "text: row 0 has 1,000,000 characters"),
     ],
     catalog.ANOMALY_DETECTOR.name: [
-        (_tx_body(amount=-50.0), "amount: row 0: -50 is outside"),
-        (_tx_body(hour=25), "hour: row 0: 25 is outside"),
+        (_tx_body(amount=-50.0), "amount: row 0: below the allowed range"),
+        (_tx_body(hour=25), "hour: row 0: above the allowed range 0..23"),
         (_tx_body(amount="lots"), "amount: expected numbers"),
     ],
     catalog.FINANCIAL_ADVISOR.name: [

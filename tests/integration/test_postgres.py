@@ -6,13 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from nivesh.store import schema
 from nivesh.store.predictions import PredictionRecord, PredictionStore
 
 pytestmark = pytest.mark.integration
 
 
 def test_prediction_store_on_postgres(pg_dsn: str) -> None:
-    store = PredictionStore(pg_dsn.replace("postgresql://", "postgresql+psycopg://"))
+    url = pg_dsn.replace("postgresql://", "postgresql+psycopg://")
+    assert schema.upgrade(url) == schema.head()  # what `nivesh db upgrade` runs in the cluster's Job
+    store = PredictionStore(url)
     rec = PredictionRecord(
         model="credit-risk",
         version="v1.0.0",
@@ -23,6 +26,7 @@ def test_prediction_store_on_postgres(pg_dsn: str) -> None:
         latency_ms=1.0,
     )
     store.write([rec.row({"user_id"}, b"k")])
+    store.write([rec.row({"user_id"}, b"k")])  # a retried batch: ON CONFLICT DO NOTHING
     rows = store.window("credit-risk", datetime.now(UTC) - timedelta(minutes=5))
     assert len(rows) == 1
     assert rows[0]["inputs"]["user_id"][0].startswith("anon_")

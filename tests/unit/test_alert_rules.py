@@ -61,6 +61,7 @@ def test_every_series_a_rule_reads_is_pushed_served_or_recorded() -> None:
     known = (
         {p.name for p in gauges.ALL}
         | {f"{n}{suffix}" for n in served for suffix in ("", "_total", "_bucket", "_count", "_sum")}
+        | {f"{n}{suffix}" for n in metrics.LOG_SERIES for suffix in ("", "_total")}
         | {r["record"] for r in rules if "record" in r}
     )
     read = {name for r in rules for name in re.findall(r"nivesh[_:][a-z0-9_:]+", r["expr"])}

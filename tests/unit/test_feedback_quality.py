@@ -10,7 +10,7 @@ import pytest
 from nivesh import catalog
 from nivesh.errors import NiveshError
 from nivesh.monitoring import quality
-from nivesh.store import feedback
+from nivesh.store import feedback, schema
 from nivesh.store.predictions import PredictionRecord, PredictionStore
 
 CREDIT = catalog.CREDIT_RISK
@@ -35,7 +35,7 @@ def test_bad_feedback_names_the_field(spec: catalog.ModelSpec, body: object, mes
 
 
 def test_labels_are_stored_once_per_logged_request(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'p.db'}"
+    url = schema.prepare_local(f"sqlite:///{tmp_path / 'p.db'}")
     logged = PredictionRecord(CREDIT.name, "v1.0.0", "predictor", {"x": [1, 2, 3]}, {"p": [0.1, 0.2, 0.3]}, 200, 1.0)
     PredictionStore(url).write([logged.row((), b"k")])
     store = feedback.FeedbackStore(url)

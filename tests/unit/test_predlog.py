@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from nivesh.store import schema
+from nivesh.store.journal import Journal
 from nivesh.store.predictions import (
     PredictionLogger,
     PredictionRecord,
@@ -17,6 +19,15 @@ from nivesh.store.predictions import (
 )
 
 KEY = b"k"
+
+
+def _store(tmp_path: Path) -> PredictionStore:
+    """A migrated SQLite store (servers never create tables: nivesh.store.schema does)."""
+    return PredictionStore(schema.prepare_local(f"sqlite:///{tmp_path / 'p.db'}"))
+
+
+def _logger(store: PredictionStore, tmp_path: Path, key: bytes = KEY, **kw: Any) -> PredictionLogger:
+    return PredictionLogger(store, ["user_id"], key, Journal(tmp_path / "journal", 2**20), flush_s=0.05, **kw)
 
 
 def test_identifiers_are_pseudonymised_consistently() -> None:
@@ -46,7 +57,7 @@ def _record(model: str = "credit-risk", minutes_ago: int = 0) -> PredictionRecor
 
 
 def test_store_window_and_frame(tmp_path: Path) -> None:
-    store = PredictionStore(f"sqlite:///{tmp_path / 'p.db'}")
+    store = _store(tmp_path)
     store.write(
         [
             _record().row({"user_id"}, KEY),
@@ -62,16 +73,15 @@ def test_store_window_and_frame(tmp_path: Path) -> None:
 
 
 def test_logger_writes_in_the_background_and_flushes_on_close(tmp_path: Path) -> None:
-    store = PredictionStore(f"sqlite:///{tmp_path / 'p.db'}")
-    logger = PredictionLogger(store, ["user_id"], b"the-mounted-secret", flush_s=0.05)
+    store = _store(tmp_path)
+    logger = _logger(store, tmp_path, b"the-mounted-secret")
     for _ in range(250):
         logger.log(_record())
     logger.close()
     assert store.count("credit-risk") == 250
     stored = store.window("credit-risk", datetime.now(UTC) - timedelta(hours=1), limit=1)[0]["inputs"]["user_id"]
     assert stored == [pseudonym("U1", b"the-mounted-secret"), pseudonym("U2", b"the-mounted-secret")]  # its key
-    assert logger.dropped == 0
-    time.sleep(0)
+    assert logger.counts.as_dict() == {"written": 250, "spilled": 0, "replayed": 0, "dropped": 0}
 
 
 def test_a_server_reads_its_environment_once_into_its_config(tmp_path: Path, monkeypatch) -> None:
@@ -86,12 +96,12 @@ def test_a_server_reads_its_environment_once_into_its_config(tmp_path: Path, mon
     monkeypatch.setenv("NIVESH_PREDICTION_STORE_URL", f"sqlite:///{tmp_path / 'p.db'}")
     config = server.ServerConfig.from_env(CREDIT_RISK)
     assert config.log_hash_key == b"from-the-secret" and config.store_url.endswith("p.db")
-    logger = server.prediction_logger(("user_id",), config)
+    logger = server.prediction_logger(CREDIT_RISK, "predictor", config)
     monkeypatch.setenv("NIVESH_LOG_HASH_KEY", "changed-later")
     assert logger.key == b"from-the-secret"
     logger.close()
     monkeypatch.setenv("NIVESH_PREDICTION_LOG", "false")
-    assert server.prediction_logger(("user_id",), server.ServerConfig.from_env(CREDIT_RISK)) is None
+    assert server.prediction_logger(CREDIT_RISK, "predictor", server.ServerConfig.from_env(CREDIT_RISK)) is None
 
 
 def test_a_server_beyond_loopback_refuses_the_built_in_key_and_a_missing_token(tmp_path: Path, monkeypatch) -> None:
@@ -128,8 +138,8 @@ def test_a_server_beyond_loopback_refuses_the_built_in_key_and_a_missing_token(t
 def test_hostile_values_are_stored_as_markers_and_the_logger_goes_on(tmp_path: Path) -> None:
     """A lone surrogate in an id, NaN, a 400-digit integer, 600-deep nesting, a megabyte of
     text, a NUL: each once stopped the logger thread or failed its whole batch."""
-    store = PredictionStore(f"sqlite:///{tmp_path / 'p.db'}")
-    logger = PredictionLogger(store, ["user_id"], KEY, flush_s=0.05)
+    store = _store(tmp_path)
+    logger = _logger(store, tmp_path)
     deep: list[object] = []
     for _ in range(600):
         deep = [deep]

@@ -33,6 +33,9 @@ def test_history_is_parsed_with_missing_months_as_zero() -> None:
         ('{"Jan 2026": 5}', "YYYY-MM"),
         ('{"2026-01": "5"}', "numbers"),
         (_history(6), "at least 13 months"),
+        ('{"1901-01": 5, "2026-01": 5}', "spans 1501 months"),  # minutes of fitting: refused
+        (_history(121), "121 months; send at most the last 120"),
+        ('{"9999999-01": 5}', "months must be YYYY-MM"),
     ],
 )
 def test_bad_histories_are_named(text: str, problem: str) -> None:

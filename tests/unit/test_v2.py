@@ -107,3 +107,12 @@ def test_an_input_sent_twice_no_rows_or_too_many_rows_are_refused() -> None:
     ]
     with pytest.raises(InvalidInput, match=r"user_id: 3 rows; at most 2 per request \(use the batch pipeline\)"):
         columns(_req(*many), SPECS, Limits(max_rows=2, beyond="use the batch pipeline"))
+
+
+def test_a_value_longer_than_the_models_limit_is_refused_by_its_length_not_echoed() -> None:
+    """A category or an id is short; a megabyte in one is a 400 before any lookup or model."""
+    long = [InferInput("user_id", [2], "BYTES", ["U1", "secret-" + "x" * 300]), *_good()[1:]]
+    with pytest.raises(InvalidInput, match="user_id: row 1 has 307 characters; at most 256") as caught:
+        columns(_req(*long), SPECS, LIMITS)
+    assert "secret" not in str(caught.value)
+    assert columns(_req(*long), SPECS, Limits(max_value_chars=400))["user_id"][1].startswith("secret")

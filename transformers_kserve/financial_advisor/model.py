@@ -46,7 +46,7 @@ class AdvisorTransformer(FeastTransformer):
         if not isinstance(body, dict):
             return await super().__call__(body, headers, *args, **kw)
         # v1: {"instances": [{"question": ..., "user_id": ...}]} -> v2 -> back to v1
-        instances = api.v1_instances(body, self.settings.max_text_chars)
+        instances = api.v1_instances(body, self.assembly.spec.limits.max_value_chars)
         ids = [inst.get(KEY) for inst in instances]
         for i, ident in enumerate(ids):
             if ident is not None and not isinstance(ident, str):
