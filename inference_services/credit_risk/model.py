@@ -36,7 +36,7 @@ class CreditRiskPredictor(ArtifactPredictor):
         v2.check_bounds(cols, CREDIT_RISK_SCHEMA)
         mode = v2.parameter(request, "reason_codes", "declined")
         if mode not in REASON_MODES:
-            raise InvalidInput(f"parameters.reason_codes: {mode!r} is not one of {', '.join(REASON_MODES)}")
+            raise InvalidInput(f"parameters.reason_codes: {str(mode)[:32]!r} is not one of {', '.join(REASON_MODES)}")
         n = len(next(iter(cols.values())))
         if n > INLINE_ROWS:
             return await asyncio.to_thread(self._score, request, cols, mode)

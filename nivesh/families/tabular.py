@@ -99,7 +99,8 @@ def _numeric(name: str, values: Sequence[Any] | np.ndarray) -> np.ndarray:
     out = pd.to_numeric(pd.Series(arr, dtype=object), errors="coerce")
     bad = out.isna() & pd.Series(arr, dtype=object).notna()
     if bad.any():
-        raise SchemaError(name, f"expected a number, got {arr[bad.to_numpy()][0]!r}")
+        # the row, not the value: it may be personal data, and KServe logs every bad request
+        raise SchemaError(name, f"row {int(np.flatnonzero(bad.to_numpy())[0])}: expected a number")
     return out.to_numpy(dtype=np.float32)
 
 
@@ -115,7 +116,7 @@ def _codes(spec: FeatureSpec, values: Sequence[Any] | np.ndarray, strict: bool) 
         if code is None:
             if strict:
                 allowed = ", ".join(spec.categories[:20])
-                raise SchemaError(spec.name, f"unknown category {key!r}; expected one of: {allowed}")
+                raise SchemaError(spec.name, f"row {i}: unknown category; expected one of: {allowed}")
             codes[i] = np.nan
         else:
             codes[i] = code
