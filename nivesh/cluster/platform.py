@@ -227,19 +227,28 @@ def pushgateway() -> list[dict[str, Any]]:
     return [_service(svc, annotations), _workload("Deployment", svc, _pod(NOBODY_UID, [container]))]
 
 
-def feast_materialize() -> dict[str, Any]:
-    """Rewrites the online features into Redis every 30 minutes: inside the 1 h key TTL, so
-    users whose profile did not change do not expire."""
+def _component_job_pod(
+    name: str, command: list[str], env: list[dict[str, Any]], resources: dict[str, Any], restart: str
+) -> dict[str, Any]:
+    """The pod of a batch step in the component image: our user, read-only root, /tmp writable."""
     container = {
-        "name": "materialize",
+        "name": name,
         "image": COMPONENT.name,
-        "command": ["nivesh", "features", "materialize", "--full"],
-        "env": [*secrets.REDIS.env(), pods.HOME_ENV],
-        "resources": _resources("250m", "512Mi", "1", "2Gi"),
+        "command": command,
+        "env": [*env, pods.HOME_ENV],
+        "resources": resources,
         "securityContext": SECURITY_CONTEXT,
         "volumeMounts": [pods.TMP_MOUNT],
     }
-    pod = _pod(pods.RUN_AS_UID, [container], restartPolicy="Never", volumes=[pods.TMP_VOLUME])
+    return _pod(pods.RUN_AS_UID, [container], restartPolicy=restart, volumes=[pods.TMP_VOLUME])
+
+
+def feast_materialize() -> dict[str, Any]:
+    """Rewrites the online features into Redis every 30 minutes: inside the 1 h key TTL, so
+    users whose profile did not change do not expire."""
+    command = ["nivesh", "features", "materialize", "--full"]
+    resources = _resources("250m", "512Mi", "1", "2Gi")
+    pod = _component_job_pod("materialize", command, secrets.REDIS.env(), resources, "Never")
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
@@ -264,24 +273,18 @@ def store_migrations() -> dict[str, Any]:
     adds one is a new Job (a Job's template is immutable) and re-applying the same one is a no-op."""
     from nivesh.store import schema
 
-    container = {
-        "name": "migrate",
-        "image": COMPONENT.name,
-        "command": ["nivesh", "db", "upgrade"],
-        "env": [*secrets.STORE_OWNER.env(), {"name": "NIVESH_HOME", "value": pods.SCRATCH_HOME}, pods.HOME_ENV],
-        "resources": _resources("100m", "256Mi", "500m", "512Mi"),
-        "securityContext": SECURITY_CONTEXT,
-        "volumeMounts": [pods.TMP_MOUNT],
-    }
-    pod = _pod(pods.RUN_AS_UID, [container], restartPolicy="OnFailure", volumes=[pods.TMP_VOLUME])
+    env = [*secrets.STORE_OWNER.env(), {"name": "NIVESH_HOME", "value": pods.SCRATCH_HOME}]
+    resources = _resources("100m", "256Mi", "500m", "512Mi")
+    pod = _component_job_pod("migrate", ["nivesh", "db", "upgrade"], env, resources, "OnFailure")
+    labels = {"app.kubernetes.io/name": STORE_MIGRATE}
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": {"name": f"{STORE_MIGRATE}-{schema.head()}", "labels": {"app.kubernetes.io/name": STORE_MIGRATE}},
+        "metadata": {"name": f"{STORE_MIGRATE}-{schema.head()}", "labels": labels},
         "spec": {
             "backoffLimit": 10,  # PostgreSQL may still be starting: retried with back-off
             "activeDeadlineSeconds": 900,
-            "template": {"metadata": {"labels": {"app.kubernetes.io/name": STORE_MIGRATE}}, "spec": pod},
+            "template": {"metadata": {"labels": labels}, "spec": pod},
         },
     }
 

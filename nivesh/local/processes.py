@@ -48,11 +48,16 @@ class Process:
     def stop(self, timeout: float = 10.0) -> None:
         if self.popen.poll() is None:
             self.popen.terminate()
-            try:
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout)
+            self.wait(timeout)
+
+    def wait(self, timeout: float) -> None:
+        """Wait for an exit already asked for; SIGKILL after `timeout`. Never a second SIGTERM:
+        it would interrupt the process's own graceful shutdown (and its log's drain)."""
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(timeout)
 
 
 def stop_all(procs: Iterable[Process], timeout: float = 10.0) -> None:
@@ -62,7 +67,7 @@ def stop_all(procs: Iterable[Process], timeout: float = 10.0) -> None:
     for p in running:
         p.popen.terminate()
     for p in running:
-        p.stop(timeout)
+        p.wait(timeout)
 
 
 def start(
