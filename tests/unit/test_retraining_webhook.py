@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from nivesh.retraining import records, webhook
 from nivesh.retraining.launch import Outcome
+from nivesh.store import schema
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 TOKEN = "a-token-from-the-mounted-secret"
@@ -41,7 +42,7 @@ def _alert(model: str, starts: str = "2026-11-24T08:00:00Z", fingerprint: str = 
 
 
 def _retrainer(tmp_path: Path, launcher: Recorder) -> webhook.Retrainer:
-    runs = records.RetrainingLog(f"sqlite:///{tmp_path / 'predictions.db'}")
+    runs = records.RetrainingLog(schema.prepare_local(f"sqlite:///{tmp_path / 'predictions.db'}"))
     return webhook.Retrainer(runs, launcher, cooldown=timedelta(hours=6))
 
 
@@ -85,7 +86,7 @@ def test_only_firing_retrain_alerts_of_known_models_count(tmp_path: Path) -> Non
 
 def test_models_not_enabled_are_skipped(tmp_path: Path) -> None:
     launcher = Recorder()
-    runs = records.RetrainingLog(f"sqlite:///{tmp_path / 'predictions.db'}")
+    runs = records.RetrainingLog(schema.prepare_local(f"sqlite:///{tmp_path / 'predictions.db'}"))
     r = webhook.Retrainer(runs, launcher, timedelta(hours=6), models=["credit-risk"])
     out = r.handle({"alerts": [_alert("intent-classifier"), _alert("credit-risk", fingerprint="fp9")]}, T0)
     assert [s["model"] for s in out["started"]] == ["credit-risk"]
