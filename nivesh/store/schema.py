@@ -17,6 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from nivesh.errors import NiveshError
 from nivesh.store.tables import engine_for
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -59,6 +60,9 @@ def current(url: str) -> str | None:
 
 def upgrade(url: str, revision: str = "head") -> str:
     """Migrate the database at `url` to `revision` (idempotent); returns the revision now."""
+    known = [s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions()]
+    if revision != "head" and revision not in known:
+        raise NiveshError(f"--revision: unknown revision; known: head, {', '.join(sorted(known))}")
     engine = engine_for(url)
     try:
         with engine.begin() as conn:

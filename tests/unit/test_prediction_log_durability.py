@@ -9,9 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 
+from nivesh.errors import NiveshError
 from nivesh.store import schema
 from nivesh.store.journal import Journal
 from nivesh.store.predictions import PredictionLogger, PredictionRecord, PredictionStore
@@ -40,6 +42,8 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(tmp_path: Pat
     url = f"sqlite:///{tmp_path / 'p.db'}"
     assert schema.current(url) is None
     assert schema.upgrade(url) == schema.head() == schema.upgrade(url)  # idempotent
+    with pytest.raises(NiveshError, match="--revision: unknown revision; known: head, 0001, 0002"):
+        schema.upgrade(url, "nope'; DROP TABLE x")  # a one-line error from `nivesh db upgrade`
     with engine_for(url).connect() as conn:
         assert compare_metadata(schema.context(conn), metadata) == []
 
