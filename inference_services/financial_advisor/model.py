@@ -17,7 +17,7 @@ from typing import Any
 
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
-from nivesh.advisor import api, engine, retrieval
+from nivesh.advisor import api, engine
 from nivesh.advisor.signature import CONTEXT, QUESTION
 from nivesh.artifact import Manifest
 from nivesh.catalog import FINANCIAL_ADVISOR
@@ -34,7 +34,6 @@ class AdvisorPredictor(ArtifactPredictor):
 
     def setup(self, manifest: Manifest) -> None:
         extra = manifest.extra
-        index = retrieval.Index.load(self.model_dir / extra["index_dir"], retrieval.Encoder(extra["encoder"]))
         generator = None
         vertex_settings = VertexSettings()
         endpoint = vertex_settings.endpoint or extra.get("vertex_endpoint")
@@ -42,7 +41,7 @@ class AdvisorPredictor(ArtifactPredictor):
             from nivesh.advisor import vertex
 
             generator = vertex.GeminiGenerator(vertex.client(vertex_settings), endpoint, vertex_settings)
-        self.advisor = engine.Advisor(index, generator)
+        self.advisor = engine.load_advisor(self.model_dir, extra, generator)
         self.advisor.answer("How much can I invest in PPF each year?")  # warm up the encoder
 
     async def predict(

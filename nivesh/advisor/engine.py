@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from nivesh.advisor import context as user_context
 from nivesh.advisor import guardrails
-from nivesh.advisor.retrieval import Hit, Index, Passage
+from nivesh.advisor.guard_model import GuardModel
+from nivesh.advisor.retrieval import Encoder, Hit, Index, Passage
+from nivesh.pii import scrub
 
 
 class Generator(Protocol):
@@ -66,17 +69,24 @@ class AdvisorConfig:
 
 
 class Advisor:
-    def __init__(self, index: Index, generator: Generator | None = None, config: AdvisorConfig | None = None) -> None:
+    def __init__(
+        self,
+        index: Index,
+        generator: Generator | None = None,
+        config: AdvisorConfig | None = None,
+        guard_model: GuardModel | None = None,
+    ) -> None:
         self.index = index
         self.generator = generator
         self.config = config or AdvisorConfig()
+        self.guard = guardrails.Guard(guard_model, self.in_scope)
         self._sentences: dict[str, tuple[list[str], np.ndarray]] = {}  # passage id -> its sentences, embedded
 
     def in_scope(self, question: str) -> bool:
         return float(self.index.similarity(question).max(initial=0.0)) >= self.config.relevance
 
     def answer(self, question: str, context: Mapping[str, Any] | None = None) -> Answer:
-        verdict = guardrails.check_question(question, self.in_scope)
+        verdict = self.guard.check_question(question)
         if verdict.refusal is not None:
             return Answer(verdict.refusal, "refused", rules=verdict.rules)
         hits = self.index.search(verdict.question, self.config.top_k)
@@ -103,9 +113,19 @@ class Advisor:
         return " ".join(sentences) + " [1]"
 
 
+def load_advisor(artifact: Path, extra: Mapping[str, Any], generator: Generator | None = None) -> Advisor:
+    """The advisor an artifact holds: its index and, when trained with one, its guard classifier."""
+    encoder = Encoder(extra["encoder"])
+    index = Index.load(artifact / extra["index_dir"], encoder)
+    guard = GuardModel.load(artifact / extra["guard_dir"], encoder) if "guard_dir" in extra else None
+    return Advisor(index, generator, guard_model=guard)
+
+
 def _clean(p: Passage) -> Passage:
-    """Retrieved text is data, not instructions: drop any sentence addressed to the assistant."""
-    return Passage(p.id, p.question, guardrails.strip_instructions(p.text)[0], p.source, p.origin)
+    """Retrieved text is data, not instructions: drop any sentence addressed to the assistant,
+    and any personal data a source carried in."""
+    text = scrub(guardrails.strip_instructions(p.text)[0]).text
+    return Passage(p.id, scrub(p.question).text, text, p.source, p.origin)
 
 
 def _sources(hits: list[Hit]) -> list[Source]:

@@ -1,24 +1,33 @@
 """The advisor's rules, applied before and after the model, whatever the model is.
 
-Before: the question is scrubbed of personal data; a request that is unsafe (tax
-evasion, fraud, someone else's account), abusive, or not about personal finance
-is refused with a fixed message; instructions aimed at the assistant ("ignore your
-rules", "you are now ...") are cut out of the question and out of every retrieved
-passage, so text can ask but never re-program. After: sentences that promise
-returns or tip a single stock are removed, personal data is scrubbed again, and a
-SEBI-style disclaimer is added whenever an investment product is named.
+Before: the question is read as a person sees it (`textnorm`: NFKC, no zero-width or bidi
+characters, look-alike letters folded), scrubbed of personal data, and any imitation of
+the prompt's own structure (a numbered source block, a "Sources" or "About the user" line)
+is cut out. Sentences addressed to the assistant's instructions are cut out too (keyword
+rules in three languages, and the classifier). A request that is unsafe (tax evasion,
+structuring, someone else's OTP, laundering), abusive, or not about personal finance is
+refused with a fixed message; so is one with nothing left once the instructions are cut.
 
-The rules are plain patterns, kept here and nowhere else, so the same checks run
-on a tuned Gemini answer and on the offline extractive answer, and every decision
-is named (`Verdict.rules`) for the prediction log and the tests.
+After: sentences that promise returns or tip a single stock or fund are removed, in
+English, Hinglish and Hindi; a sentence that denies a promise ("no fund can guarantee
+returns") is judged on what remains once the denial is cut out, so one negation word does
+not switch the check off. Personal data is scrubbed again, and a SEBI-style disclaimer is
+added whenever an investment product is named.
+
+Every decision is named (`Verdict.rules`) for the prediction log and the tests. The rules
+live in `rules.py`; the classifier in `guard_model.py`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import regex
+
+from nivesh import textnorm
+from nivesh.advisor import rules as r
+from nivesh.advisor.guard_model import THRESHOLDS, GuardModel
 from nivesh.pii import scrub
 
 DISCLAIMER = (
@@ -43,88 +52,15 @@ REFUSALS = {
     ),
     "injection_only": ("I can't change how I work or reveal my instructions. Ask me a personal-finance question."),
 }
-
 UNANSWERED = ("unsafe", "abusive", "self_harm")  # refused whatever the scope
-_I = re.IGNORECASE
-INJECTION = re.compile(
-    r"(ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}\b(instructions?|rules?|guidelines?|guardrails?|"
-    r"prompts?|polic(y|ies)|restrictions?|everything)"
-    r"|\byou are now\b|\bfrom now on,? you\b|\bact as (an?|the|my)\b|\bpretend (to be|you)\b"
-    r"|\b(developer|god|jailbreak|dan) mode\b|\bjailbreak\b"
-    r"|\b(system|hidden|initial) (prompt|instructions?|message)\b"
-    r"|\b(reveal|print|show|repeat|output)\b[^.!?\n]{0,30}\b(prompt|instructions?|rules)\b"
-    r"|\bnew (instructions?|rules?)\s*:"
-    r"|<\s*/?\s*(system|instructions?|assistant)\s*>|\[\s*(system|inst)\s*\]|###\s*(system|instruction)",
-    _I,
-)
-UNSAFE = re.compile(
-    r"\b(evade|evading|evasion of|dodge|hide|hiding|conceal)\b[^.!?\n]{0,30}\b(tax|income|gst|money|cash|it department)"
-    r"|\b(black money|launder|laundering|hawala|benami)\b"
-    r"|\bfake\b[^.!?\n]{0,30}\b(rent receipts?|invoices?|bills?|documents?|pan|salary slips?|kyc)"
-    r"|\b(forge|forged|forging)\b"
-    r"|\b(hack|hacking|phish|phishing)\b"
-    r"|\b(steal|stealing|get|obtain|grab)\b[^.!?\n]{0,30}\b(otp|upi pin|pin|password|cvv)\b[^.!?\n]{0,30}"
-    r"\b(someone|somebody|other|others|his|her|their|victim|people|customer)"
-    r"|\b(someone|somebody|other people'?s|my (friend|neighbou?r|boss)'?s)\b[^.!?\n]{0,30}\b(account|upi|card|otp)"
-    r"\b[^.!?\n]{0,30}\b(access|use|withdraw|transfer|login|log into|without)"
-    r"|\bbypass\b[^.!?\n]{0,20}\b(kyc|aml|verification)"
-    r"|\b(pump and dump|insider (tip|information|trading))\b"
-    r"|\bponzi\b[^.!?\n]{0,20}\b(start|run|set up|create)",
-    _I,
-)
-SELF_HARM = re.compile(r"\b(kill myself|end my life|suicide|want to die|self[- ]harm)\b", _I)
-ABUSE = re.compile(r"\b(f+u+c+k+\w*|shit\w*|bastard|idiot|stupid bot|bitch\w*|chutiya|madarchod|bhenchod|harami)\b", _I)
-FINANCE = re.compile(
-    r"\b(money|rupees?|rs\.?|inr|₹|lakhs?|crores?|salary|salaries|income|tax\w*|itr|tds|gst|80c|80d|hra|regime|invest\w*|sips?|"
-    r"mutual funds?|mf|elss|equity|shares?|stocks?|index funds?|etf|gold|sgb|bonds?|fd|fds|fixed deposits?|rd|"
-    r"deposits?|savings?|save|saving|ppf|epf|pf|nps|pension|retire\w*|insurance|term plan|premiums?|loans?|emis?|"
-    r"mortgage|home loan|credit( cards?| score)?|cibil|debts?|interest|bank\w*|upi|neft|imps|accounts?|kyc|budget\w*|"
-    r"spend\w*|expenses?|afford|emergency fund|inflation|portfolio|returns?|nominees?|(make|write) a will|wealth|"
-    r"finance|financial|provident|funds?|schemes?|yojana|sukanya|cover|policy|policies|invoices?|gstr\w*|itc|"
-    r"e-way|capital gains?|dividends?|nav|rent|property|cheques?|atm|cards?|wallet|lic|mediclaim|crypto\w*|"
-    r"statements?|form ?16a?|26as|ais|assessment|deductions?|exemptions?|depreciation|refunds?|"
-    r"fraud|scam|refund|payment|paisa|paise|kharcha|bachat|nivesh)\b",
-    _I,
-)
-RETURN_PROMISE = re.compile(
-    r"\b(guarantee[ds]?|assured?|promised?)\b[^.!?\n]{0,30}\b(returns?|profits?|gains?|income|interest|money)\b"
-    r"|\b(returns?|profits?|gains?)\b[^.!?\n]{0,20}\b(guaranteed|assured|certain|sure)\b"
-    r"|\b(sure[- ]?shot|risk[- ]free|no[- ]risk|zero[- ]risk|can'?t lose|cannot lose|never lose)\b"
-    r"|\bwill (definitely |surely |certainly |always )?(double|triple|multiply|grow \d)"
-    r"|\b\d{1,3}\s?%\s*(guaranteed|assured)",
-    _I,
-)
-NEGATION = re.compile(
-    r"\b(no|not|never|cannot|can't|nothing|nobody|none|isn't|aren't|don't|doesn't|avoid|beware)\b", _I
-)
-SAFE_GUARANTEE = re.compile(r"\b(fd|fixed deposit|ppf|nsc|sukanya|government|dicgc|insured|scss|rd)\b", _I)
-_NAME = r"[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}"  # a company's name: capitalised words, case-sensitive
-STOCK_TIP = re.compile(
-    r"\b(?i:buy|sell|accumulate|short|add|pick|go long on|invest in|grab)\s+(?:(?i:some|more)\s+)?"
-    + _NAME
-    + r"\s+(?i:shares?|stocks?|scrips?)\b"
-    + r"|\b(?i:buy|sell|accumulate|short|add|pick|grab)\s+(?i:shares?|stocks?) (?i:of|in) "
-    + _NAME
-    + r"|\b(?i:target price|stop[- ]?loss|multibaggers?|intraday (?:calls?|tips?)|penny stocks? to buy)\b"
-    + r"|"
-    + _NAME
-    + r"\s+(?i:shares?|stocks?)\s+(?i:will|is going to|are going to|should)\s+(?i:rise|go up|double|rally|jump|surge)",
-)
-STOCK_TIP_ALLOWED = re.compile(r"\b(index fund|mutual fund|diversified|etf|not recommend|does not recommend)\b", _I)
-PRODUCTS = re.compile(
-    r"\b(mutual funds?|sips?|elss|equity|shares?|stocks?|index funds?|etfs?|nps|bonds?|sgb|sovereign gold|"
-    r"portfolio|debt funds?|liquid funds?|hybrid funds?|flexi ?cap|small ?cap|large ?cap|demat)\b",
-    _I,
-)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-TAG_BLOCK = re.compile(r"<\s*(system|instructions?|assistant)\s*>.*?<\s*/\s*\1\s*>", _I | re.DOTALL)
+_SENTENCE = regex.compile(r"(?<=[.!?।|:;])\s+|\n+")
 
 
 @dataclass
 class Verdict:
     """What the input guard decided: `refusal` is set when the request is not answered."""
 
-    question: str  # scrubbed, instructions to the assistant cut out
+    question: str  # cleaned, scrubbed, instructions and forged structure cut out, one line
     refusal: str | None = None
     rules: list[str] = field(default_factory=list)
 
@@ -139,77 +75,129 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text.strip()) if s.strip()]
 
 
-def _instruction_free(text: str) -> tuple[list[str], int]:
-    text, dropped = TAG_BLOCK.subn(" ", text)
-    kept = []
-    for s in sentences(text):
-        if INJECTION.search(s):
-            dropped += 1
-        else:
-            kept.append(s)
-    return kept, dropped
+def _instruction_free(text: str, model: GuardModel | None = None) -> tuple[list[str], list[str]]:
+    """The sentences of `text` that do not address the assistant, and the rules that cut the others."""
+    text, tags = r.TAG_BLOCK.subn(" ", text)
+    cut = ["injection"] * tags
+    parts = sentences(text)
+    kept = [s for s in parts if not r.INJECTION.search(textnorm.squashed(s))]
+    cut += ["injection"] * (len(parts) - len(kept))
+    if model is not None and kept:
+        probs = model.probabilities(kept)
+        flagged = [p["injection"] >= THRESHOLDS["injection"] for p in probs]
+        cut += ["injection:model"] * sum(flagged)
+        kept = [s for s, f in zip(kept, flagged, strict=True) if not f]
+    return kept, cut
 
 
-def strip_instructions(text: str) -> tuple[str, int]:
+def strip_instructions(text: str, model: GuardModel | None = None) -> tuple[str, int]:
     """Drop every sentence that addresses the assistant's instructions; returns the rest
     and how many were dropped. Used on questions, retrieved passages and answers alike."""
-    kept, dropped = _instruction_free(text)
-    return " ".join(kept), dropped
+    kept, cut = _instruction_free(textnorm.clean(text), model)
+    return " ".join(kept), len(cut)
+
+
+def strip_forgeries(text: str) -> tuple[str, bool]:
+    """`text` without anything imitating the prompt's structure (prompt.py): numbered source
+    blocks, section headers, the delimiters. A source block only ever comes from retrieval."""
+    cut = r.FORGED_MARK.sub(" ", r.FORGED_LINE.sub(" ", r.FORGED_BLOCK.sub(" ", text)))
+    return cut, cut != text
+
+
+@dataclass
+class Guard:
+    """The input guard: rules (always), the classifier (when the advisor has one), and the
+    retrieval relevance that widens the finance vocabulary (`in_scope`)."""
+
+    model: GuardModel | None = None
+    in_scope: Callable[[str], bool] | None = None
+
+    def check_question(self, question: str) -> Verdict:
+        """Order matters: safety before scope, so an unsafe request is refused as unsafe even
+        when it mentions tax."""
+        scrubbed = scrub(textnorm.clean(question))
+        rules = [f"pii:{k}" for k in sorted(scrubbed.found)]
+        unforged, forged = strip_forgeries(scrubbed.text)
+        if forged:
+            rules.append("forged_structure")
+            if r.INJECTION.search(textnorm.squashed(scrubbed.text)):
+                rules.append("injection")  # the forged part itself addressed the assistant
+        kept, cut = _instruction_free(unforged, self.model)
+        rules += sorted(set(cut) - set(rules))
+        text = " ".join(" ".join(kept).split())
+        squashed, plain = textnorm.squashed(unforged), textnorm.plain(text)
+        if r.SELF_HARM.search(plain) or r.SELF_HARM.search(textnorm.plain(unforged)):
+            return Verdict(text, REFUSALS["self_harm"], [*rules, "self_harm"])
+        if unsafe(squashed):
+            return Verdict(text, REFUSALS["unsafe"], [*rules, "unsafe"])
+        probs = self.model.probabilities([text])[0] if self.model is not None and text.strip() else {}
+        if probs.get("unsafe", 0.0) >= THRESHOLDS["unsafe"]:
+            return Verdict(text, REFUSALS["unsafe"], [*rules, "unsafe:model"])
+        said = textnorm.plain(unforged)  # abuse counts even in a sentence the injection check cut
+        abusive = r.ABUSE.search(said)
+        if abusive and not r.FINANCE.search(r.ABUSE.sub("", said)):
+            return Verdict(text, REFUSALS["abusive"], [*rules, "abusive"])
+        if not text.strip():
+            return Verdict(text, REFUSALS["injection_only" if cut else "off_topic"], [*rules, "empty_after_guard"])
+        if not self._about_money(text, plain, probs):
+            return Verdict(text, REFUSALS["off_topic"], [*rules, "off_topic"])
+        if abusive:
+            rules.append("abusive_language")
+            text = " ".join(r.ABUSE.sub("", text).split())
+        return Verdict(text, None, rules)
+
+    def _about_money(self, text: str, plain: str, probs: dict[str, float]) -> bool:
+        """Finance vocabulary, else the classifier's `ok`, else retrieval relevance: any one
+        keeps the question (a wrong off-topic refusal costs more than an off-topic answer)."""
+        if r.FINANCE.search(plain) or probs.get("ok", 0.0) >= 0.5:
+            return True
+        return bool(self.in_scope and self.in_scope(text))
+
+
+def unsafe(squashed: str) -> bool:
+    """An unsafe request by the rules: an act (evading tax, someone else's OTP) always; a crime
+    by name only when asked how to commit it, not when asked what it is or how to avoid it."""
+    if r.UNSAFE.search(squashed):
+        return True
+    for s in sentences(squashed):
+        if r.UNSAFE_TOPIC.search(s) and r.HOW_TO.search(s) and not r.DEFENCE.search(s):
+            return True
+    return False
 
 
 def check_question(question: str, in_scope: Callable[[str], bool] | None = None) -> Verdict:
-    """The input guard. Order matters: safety before scope, so an unsafe request is
-    refused as unsafe even when it mentions tax. `in_scope` (the predictor passes
-    retrieval relevance over the advice corpus) widens the finance vocabulary check."""
-    scrubbed = scrub(question)
-    rules = [f"pii:{k}" for k in sorted(scrubbed.found)]
-    text, injected = strip_instructions(scrubbed.text)
-    if injected:
-        rules.append("injection")
-    if SELF_HARM.search(text):
-        return Verdict(text, REFUSALS["self_harm"], [*rules, "self_harm"])
-    if UNSAFE.search(scrubbed.text):
-        return Verdict(text, REFUSALS["unsafe"], [*rules, "unsafe"])
-    if ABUSE.search(text) and not FINANCE.search(ABUSE.sub("", text)):
-        return Verdict(text, REFUSALS["abusive"], [*rules, "abusive"])
-    if not text.strip():
-        return Verdict(text, REFUSALS["injection_only" if injected else "off_topic"], [*rules, "empty_after_guard"])
-    if not FINANCE.search(text) and not (in_scope and in_scope(text)):
-        return Verdict(text, REFUSALS["off_topic"], [*rules, "off_topic"])
-    if ABUSE.search(text):
-        rules.append("abusive_language")
-        text = ABUSE.sub("", text)
-    return Verdict(text, None, rules)
+    """The rules alone (no classifier): what a caller without an advisor artifact gets."""
+    return Guard(None, in_scope).check_question(question)
 
 
-def _promises_returns(sentence: str) -> bool:
-    if not RETURN_PROMISE.search(sentence):
-        return False
-    # "No market-linked investment can guarantee returns" and "FDs are insured" state facts
-    return not (NEGATION.search(sentence) or SAFE_GUARANTEE.search(sentence))
+def promises_returns(sentence: str) -> bool:
+    """A promise or a prediction of returns, once any denial of one is cut out."""
+    residual = r.SAFE_DENIAL.sub(" ", textnorm.squashed(sentence))
+    return bool(r.RETURN_PROMISE.search(residual))
 
 
-def _tips_a_stock(sentence: str) -> bool:
-    return bool(STOCK_TIP.search(sentence)) and not STOCK_TIP_ALLOWED.search(sentence)
+def tips_a_stock(sentence: str) -> bool:
+    return bool(r.STOCK_TIP.search(textnorm.squashed(sentence)))
 
 
 def check_answer(answer: str) -> Checked:
     """The output guard: remove promises and tips, scrub, add the disclaimer when due."""
-    rules: list[str] = []
+    checks: list[str] = []
     kept = []
-    for s in _instruction_free(answer)[0]:
-        if _promises_returns(s):
-            rules.append("removed:return_promise")
-        elif _tips_a_stock(s):
-            rules.append("removed:stock_tip")
-        else:
+    text, cut = _instruction_free(textnorm.clean(answer))
+    checks += ["removed:instructions"] * bool(cut)
+    for s in text:
+        removed = [name for name, hit in (("return_promise", promises_returns), ("stock_tip", tips_a_stock)) if hit(s)]
+        checks += [f"removed:{name}" for name in removed]
+        if not removed:
             kept.append(s)
     scrubbed = scrub(" ".join(kept))
-    rules += [f"pii:{k}" for k in sorted(scrubbed.found)]
-    text = scrubbed.text.strip()
-    if not text:
-        text, rules = REFUSALS["off_topic"], [*rules, "empty_after_guard"]
-    if PRODUCTS.search(text) and DISCLAIMER not in text:
-        text = f"{text}\n\n{DISCLAIMER}"
-        rules.append("disclaimer")
-    return Checked(text, rules)
+    checks += [f"pii:{k}" for k in sorted(scrubbed.found)]
+    out = scrubbed.text.strip()
+    if not out:
+        out, checks = REFUSALS["off_topic"], [*checks, "empty_after_guard"]
+    named = r.PRODUCTS.search(textnorm.plain(out)) or r.PRODUCTS.search(textnorm.plain(answer))
+    if named and DISCLAIMER not in out:
+        out = f"{out}\n\n{DISCLAIMER}"
+        checks.append("disclaimer")
+    return Checked(out, checks)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nivesh.advisor.prompt import SYSTEM_INSTRUCTION, build_prompt
+from nivesh.advisor.prompt import SYSTEM_INSTRUCTION, Prompt, build_prompt
 from nivesh.advisor.retrieval import Passage
 from nivesh.cluster import secrets
 from nivesh.errors import NiveshError, UpstreamUnavailable
@@ -107,7 +107,7 @@ class GeminiGenerator:
         )
         try:
             response = self.client.models.generate_content(
-                model=self.model, contents=build_prompt(question, passages, context), config=config
+                model=self.model, contents=_user_turn(types, build_prompt(question, passages, context)), config=config
             )
         except (errors.ServerError, httpx.TransportError, auth_errors.RefreshError, auth_errors.TransportError) as exc:
             raise _unavailable("generateContent", exc) from exc
@@ -120,6 +120,11 @@ class GeminiGenerator:
             reason = response.candidates[0].finish_reason if response.candidates else "no candidates"
             raise _unavailable("generateContent", ValueError(f"empty answer ({reason})"))
         return text
+
+
+def _user_turn(types: Any, prompt: Prompt) -> Any:
+    """One user turn whose sources, facts and question are separate parts."""
+    return types.Content(role="user", parts=[types.Part(text=p) for p in prompt.parts])
 
 
 @dataclass

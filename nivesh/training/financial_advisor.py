@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nivesh.advisor import corpus, dataset, engine, retrieval, suite
+from nivesh.advisor import corpus, dataset, engine, guard_model, retrieval, suite
 from nivesh.advisor.signature import ANSWER, QUESTION, SIGNATURE
 from nivesh.advisor.signature import MODE as PREDICTED
 from nivesh.artifact import load_manifest
@@ -32,7 +32,7 @@ from nivesh.training.trainer import write_trained
 
 log = logging.getLogger(__name__)
 TARGET, HELD_OUT = "passage_id", "held_out"
-INDEX_DIR, TUNING_DIR = "index", "tuning"
+INDEX_DIR, TUNING_DIR, GUARD_DIR = "index", "tuning", "guard"
 
 
 def _rows(items: list[corpus.QA], paraphrases: Mapping[str, list[str]]) -> list[dict[str, Any]]:
@@ -69,7 +69,9 @@ class AdvisorTrainer:
         built = dataset.build({"corpus": items})
         built.write(out / TUNING_DIR)
         extra |= {"tuning_dir": TUNING_DIR, "dataset_fingerprint": built.report.fingerprint}
-        advisor = engine.Advisor(index)
+        guard = guard_model.GuardModel.train(encoder)
+        extra |= {"guard_dir": GUARD_DIR, **guard.save(out / GUARD_DIR)}
+        advisor = engine.Advisor(index, guard_model=guard)
         questions = train[QUESTION].tolist()
         modes = [advisor.answer(q).mode for q in questions]
         extra |= text_reference(out, questions, QUESTION, {PREDICTED: modes})
@@ -77,22 +79,27 @@ class AdvisorTrainer:
 
     def evaluate(self, artifact: Path, test: pd.DataFrame, label: str) -> Evaluation:
         extra = load_manifest(artifact).extra
-        index = retrieval.Index.load(artifact / extra["index_dir"], retrieval.Encoder(extra["encoder"]))
-        advisor = engine.Advisor(index)
+        advisor = engine.load_advisor(artifact, extra)
+        index = advisor.index
         ranked = [[h.passage.id for h in index.search(q, 5)] for q in test[QUESTION]]
         truth = test[TARGET].astype(str).tolist()
         answered = [not advisor.answer(q).refused for q in test[QUESTION]]
-        rate, failed = suite.pass_rate(suite.load())
+        rate, failed = suite.pass_rate(suite.load(), advisor.guard)
+        benign = suite.load(suite.BENIGN)
+        false_refusals = suite.refused(benign, advisor.guard)
         metrics = {
             "n": float(len(test)),
             "recall_at_1": float(np.mean([r[0] == t for r, t in zip(ranked, truth, strict=True)])),
             "recall_at_5": float(np.mean([t in r for r, t in zip(ranked, truth, strict=True)])),
             "answered_rate": float(np.mean(answered)),
             "guardrail_pass_rate": rate,
+            "false_refusal_rate": len(false_refusals) / max(len(benign), 1),
         }
         notes = [
             f"{len(index.passages)} passages indexed; {len(test)} held-out paraphrased questions",
             f"guardrail suite: {rate:.0%} passed" + (f"; failed: {json.dumps(sorted(failed))}" if failed else ""),
+            f"ordinary questions refused: {len(false_refusals)} of {len(benign)}"
+            + (f" ({json.dumps(sorted(false_refusals))})" if false_refusals else ""),
         ]
         return Evaluation(metrics, notes=notes)
 
