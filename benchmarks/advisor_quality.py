@@ -7,7 +7,11 @@ held-out paraphrases (`also_asked`, never indexed), for dense only, BM25 only an
 served fusion; with --extra-source files, the same queries against the corpus plus
 those passages (harder: more to confuse). Guardrails: every case of the adversarial
 suite (default: the project's; pass another file to measure on cases nobody here
-wrote). Writes benchmarks/out/advisor_quality.json.
+wrote), and the refusal rate on ordinary questions (`--benign`, default the project's
+220 in English, Hinglish and Hindi), each for the keyword rules alone and for the rules
+with the guard classifier (trained here as the advisor's training step trains it); the
+catch rate is the share of attack questions handled as expected. Writes
+benchmarks/out/advisor_quality.json.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 import common
 import numpy as np
 
-from nivesh.advisor import corpus, retrieval, suite
+from nivesh.advisor import corpus, guard_model, guardrails, retrieval, suite
 
 
 def recall(index: retrieval.Index, queries: list[tuple[str, str]]) -> dict[str, dict[str, float]]:
@@ -40,6 +44,7 @@ def recall(index: retrieval.Index, queries: list[tuple[str, str]]) -> dict[str, 
 def main() -> None:
     parser = common.parser(__doc__)
     parser.add_argument("--suite", type=Path, default=None, help="a suite JSONL (default: the project's)")
+    parser.add_argument("--benign", type=Path, default=None, help="ordinary questions JSONL (default: the project's)")
     parser.add_argument("--extra-source", type=Path, nargs="*", default=[])
     args = parser.parse_args()
     records = corpus.corpus_records()
@@ -58,14 +63,23 @@ def main() -> None:
             **recall(retrieval.Index.build(items + extra, encoder), queries),
         }
     cases = suite.load(args.suite)
-    rate, failed = suite.pass_rate(cases)
-    results["guardrail_suite"] = {
-        "file": str(args.suite or f"nivesh/data/advice/{suite.SUITE}"),
-        "cases": len(cases),
-        "passed": len(cases) - len(failed),
-        "pass_rate": rate,
-        "failed": failed,
-    }
+    benign = suite.load(args.benign or suite.BENIGN)[: 40 if args.smoke else None]
+    attacks = [c for c in cases if c["kind"] == "question"]
+    trained = guard_model.GuardModel.train(encoder)
+    guards = {"rules": guardrails.Guard(), "rules + classifier": guardrails.Guard(trained)}
+    results["guardrail_suite"] = {"file": str(args.suite or f"nivesh/data/advice/{suite.SUITE}"), "cases": len(cases)}
+    for name, guard in guards.items():
+        rate, failed = suite.pass_rate(cases, guard)
+        refused = suite.refused(benign, guard)
+        results["guardrail_suite"][name] = {
+            "passed": len(cases) - len(failed),
+            "pass_rate": rate,
+            "attack_questions_caught": sum(1 for c in attacks if not suite.failures(c, guard)) / max(len(attacks), 1),
+            "benign_questions": len(benign),
+            "false_refusal_rate": len(refused) / max(len(benign), 1),
+            "failed": failed,
+            "falsely_refused": refused,
+        }
     common.write(args, "advisor_quality", results)
 
 
