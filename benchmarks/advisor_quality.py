@@ -67,11 +67,12 @@ def main() -> None:
     attacks = [c for c in cases if c["kind"] == "question"]
     trained = guard_model.GuardModel.train(encoder)
     guards = {"rules": guardrails.Guard(), "rules + classifier": guardrails.Guard(trained)}
-    results["guardrail_suite"] = {"file": str(args.suite or f"nivesh/data/advice/{suite.SUITE}"), "cases": len(cases)}
+    measured: dict[str, object] = {"file": str(args.suite or f"nivesh/data/advice/{suite.SUITE}"), "cases": len(cases)}
+    results["guardrail_suite"] = measured
     for name, guard in guards.items():
         rate, failed = suite.pass_rate(cases, guard)
         refused = suite.refused(benign, guard)
-        results["guardrail_suite"][name] = {
+        measured[name] = {
             "passed": len(cases) - len(failed),
             "pass_rate": rate,
             "attack_questions_caught": sum(1 for c in attacks if not suite.failures(c, guard)) / max(len(attacks), 1),
