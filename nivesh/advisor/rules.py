@@ -144,6 +144,18 @@ _STRUCTURE = (
     r"<\s*/?\s*(?:system|instructions?|assistant|sys|admin)\s*>|\[\s*/?\s*(?:system|inst|sys|admin)\s*\]"
     r"|#{2,}\s*(?:system|instructions?|admin)|^\s*(?:system|assistant|admin)\s*:|\bnew (?:instructions?|rules?)\s*:"
 )
+_HINGLISH_GUIDANCE = words(
+    "niyam\\w*",
+    "rules?",
+    "instructions?",
+    "nirdesh\\w*",
+    "guidelines?",
+    "hidayat\\w*",
+    "pabandi\\w*",
+    "sab kuch",
+    "sab",
+    "pichhl\\w+ baat\\w*",
+)
 _HINGLISH_DROP = (
     near(
         words(
@@ -160,31 +172,12 @@ _HINGLISH_DROP = (
             "na maa?no",
             "maa?nna band",
         ),
-        words(
-            "niyam\\w*",
-            "rules?",
-            "instructions?",
-            "nirdesh\\w*",
-            "guidelines?",
-            "hidayat\\w*",
-            "pabandi\\w*",
-            "sab kuch",
-            "sab",
-        ),
+        _HINGLISH_GUIDANCE,
         40,
     )
     + "|"
     + near(
-        words(
-            "niyam\\w*",
-            "rules?",
-            "instructions?",
-            "nirdesh\\w*",
-            "guidelines?",
-            "pabandi\\w*",
-            "sab kuch",
-            "pichhl\\w+ baat\\w*",
-        ),
+        _HINGLISH_GUIDANCE,
         words("bh?ul ja\\w*", "ignore kar\\w*", "chh?o?d do", "mat maa?no", "hata do", "nazar ?andaz \\w+"),
         40,
     )
