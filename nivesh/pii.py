@@ -67,6 +67,7 @@ PATTERNS: list[tuple[str, regex.Pattern[str]]] = [  # order = precedence where t
 ]
 # a run of digits with single spaces, dashes or dots between groups (never commas or slashes)
 DIGIT_RUN = regex.compile(r"(?<![\w.,/:]|[.,/:]\d)\+?\d+(?:[ .\-]\d+)*(?![\w]|[.,/:]\d)")
+NUMBER_KINDS = ["PHONE", "AADHAAR", "CARD", "ACCOUNT"]
 AADHAAR_CUE = regex.compile(r"(?:aadhaa?r|adhaa?r|\buid\b|आधार)[^\d]{0,24}$", _I)
 AMOUNT_BEFORE = regex.compile(r"(?:₹|\brs\.?|\binr|\brupees?|\$|€|£)\s*$", _I)
 DATE = regex.compile(r"\d{1,4}([.\-])\d{1,2}\1\d{1,4}")
@@ -83,6 +84,10 @@ NOT_NAME = frozenset(
     salaried self employed retired student married single years year old age ji sir madam है हूँ हूं और से का की
     के को में एक नाम मैं""".split()
 )
+
+
+# which of two overlapping finds wins: the patterns in their order, then numbers, then names
+PRECEDENCE = {kind: i for i, kind in enumerate(dict.fromkeys([k for k, _ in PATTERNS] + NUMBER_KINDS + ["NAME"]))}
 
 
 def luhn_ok(digits: str) -> bool:
@@ -109,9 +114,8 @@ def find(text: str) -> list[Span]:
         return []  # the common case, and the logger thread's fast path
     spans = [Span(m.start(), m.end(), kind) for kind, p in PATTERNS for m in p.finditer(view)]
     spans += _phones(view) + _numbers(view) + _names(view)
-    rank = {kind: i for i, kind in enumerate(dict.fromkeys([k for k, _ in PATTERNS] + ["PHONE", "NUMBER", "NAME"]))}
     taken: list[Span] = []
-    for s in sorted(spans, key=lambda s: (rank.get(s.kind, len(rank)), -(s.end - s.start), s.start)):
+    for s in sorted(spans, key=lambda s: (PRECEDENCE[s.kind], -(s.end - s.start), s.start)):
         if not any(s.start < t.end and t.start < s.end for t in taken):
             taken.append(s)
     return sorted(taken, key=lambda s: s.start)
@@ -131,7 +135,7 @@ def _numbers(view: str) -> list[Span]:
         digits = "".join(ch for ch in raw if ch.isdigit())
         if len(digits) < 9 or AMOUNT_BEFORE.search(view[max(0, m.start() - 8) : m.start()]):
             continue
-        if DATE.fullmatch(raw) or (len(digits) <= 8):
+        if DATE.fullmatch(raw):
             continue
         groups = regex.split(r"[ .\-]", raw.lstrip("+"))
         cue = AADHAAR_CUE.search(view[max(0, m.start() - 40) : m.start()])

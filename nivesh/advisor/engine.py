@@ -81,6 +81,7 @@ class Advisor:
         self.config = config or AdvisorConfig()
         self.guard = guardrails.Guard(guard_model, self.in_scope)
         self._sentences: dict[str, tuple[list[str], np.ndarray]] = {}  # passage id -> its sentences, embedded
+        self._cleaned: dict[str, Passage] = {}  # passage id -> the passage as the model may read it
 
     def in_scope(self, question: str) -> bool:
         return float(self.index.similarity(question).max(initial=0.0)) >= self.config.relevance
@@ -90,7 +91,7 @@ class Advisor:
         if verdict.refusal is not None:
             return Answer(verdict.refusal, "refused", rules=verdict.rules)
         hits = self.index.search(verdict.question, self.config.top_k)
-        used = [_clean(h.passage) for h in hits[: self.config.use_passages]]
+        used = [self.cleaned(h.passage) for h in hits[: self.config.use_passages]]
         if self.generator is not None:
             text, mode = self.generator.generate(verdict.question, used, context or {}), "gemini"
         else:
@@ -98,6 +99,14 @@ class Advisor:
             text, mode = " ".join(filter(None, [self.extract(verdict.question, used[0]), about])), "extractive"
         checked = guardrails.check_answer(text)
         return Answer(checked.text, mode, _sources(hits), verdict.rules + checked.rules)
+
+    def cleaned(self, p: Passage) -> Passage:
+        """Retrieved text is data, not instructions: without any sentence addressed to the
+        assistant, or personal data a source carried in. Once per indexed passage."""
+        if p.id not in self._cleaned:
+            text = scrub(guardrails.strip_instructions(p.text)[0]).text
+            self._cleaned[p.id] = Passage(p.id, scrub(p.question).text, text, p.source, p.origin)
+        return self._cleaned[p.id]
 
     def extract(self, question: str, passage: Passage) -> str:
         """The passage's sentences most similar to the question, in the passage's order."""
@@ -119,13 +128,6 @@ def load_advisor(artifact: Path, extra: Mapping[str, Any], generator: Generator 
     index = Index.load(artifact / extra["index_dir"], encoder)
     guard = GuardModel.load(artifact / extra["guard_dir"], encoder) if "guard_dir" in extra else None
     return Advisor(index, generator, guard_model=guard)
-
-
-def _clean(p: Passage) -> Passage:
-    """Retrieved text is data, not instructions: drop any sentence addressed to the assistant,
-    and any personal data a source carried in."""
-    text = scrub(guardrails.strip_instructions(p.text)[0]).text
-    return Passage(p.id, scrub(p.question).text, text, p.source, p.origin)
 
 
 def _sources(hits: list[Hit]) -> list[Source]:

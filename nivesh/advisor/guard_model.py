@@ -37,6 +37,8 @@ THRESHOLDS = {"unsafe": 0.7, "injection": 0.7}
 class Encoder(Protocol):
     def encode(self, texts: Sequence[str], batch: int = 32) -> np.ndarray: ...
 
+    def query(self, text: str) -> np.ndarray: ...
+
 
 def examples(path: Path | None = None) -> list[tuple[str, str]]:
     """(text, label) pairs: the packaged training set, or `path`."""
@@ -64,10 +66,13 @@ class GuardModel:
     intercept: np.ndarray
     classes: tuple[str, ...]
 
-    def features(self, texts: Sequence[str]) -> Any:
+    def features(self, texts: Sequence[str], batch: bool = False) -> Any:
+        """Serving embeds through the encoder's per-text cache, which retrieval then hits for
+        the same question; training embeds its examples in batches."""
         from scipy.sparse import csr_matrix, hstack
 
-        dense = self.encoder.encode([textnorm.clean(t) for t in texts])
+        cleaned = [textnorm.clean(t) for t in texts]
+        dense = self.encoder.encode(cleaned) if batch else np.stack([self.encoder.query(t) for t in cleaned])
         return hstack([_ngrams(texts), csr_matrix(dense)]).tocsr()
 
     def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
@@ -87,7 +92,7 @@ class GuardModel:
         texts, labels = [t for t, _ in data], [label for _, label in data]
         untrained = cls(encoder, np.zeros((0, 0)), np.zeros(0), LABELS)
         lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-        lr.fit(untrained.features(texts), labels)
+        lr.fit(untrained.features(texts, batch=True), labels)
         return cls(encoder, lr.coef_.astype(np.float32), lr.intercept_.astype(np.float32), tuple(lr.classes_))
 
     def save(self, folder: Path) -> dict[str, Any]:

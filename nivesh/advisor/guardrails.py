@@ -125,15 +125,15 @@ class Guard:
         kept, cut = _instruction_free(unforged, self.model)
         rules += sorted(set(cut) - set(rules))
         text = " ".join(" ".join(kept).split())
-        squashed, plain = textnorm.squashed(unforged), textnorm.plain(text)
-        if r.SELF_HARM.search(plain) or r.SELF_HARM.search(textnorm.plain(unforged)):
+        # `said`: everything the user wrote, so abuse or distress in a sentence the injection check cut still counts
+        squashed, plain, said = textnorm.squashed(unforged), textnorm.plain(text), textnorm.plain(unforged)
+        if r.SELF_HARM.search(said):
             return Verdict(text, REFUSALS["self_harm"], [*rules, "self_harm"])
         if unsafe(squashed):
             return Verdict(text, REFUSALS["unsafe"], [*rules, "unsafe"])
         probs = self.model.probabilities([text])[0] if self.model is not None and text.strip() else {}
         if probs.get("unsafe", 0.0) >= THRESHOLDS["unsafe"]:
             return Verdict(text, REFUSALS["unsafe"], [*rules, "unsafe:model"])
-        said = textnorm.plain(unforged)  # abuse counts even in a sentence the injection check cut
         abusive = r.ABUSE.search(said)
         if abusive and not r.FINANCE.search(r.ABUSE.sub("", said)):
             return Verdict(text, REFUSALS["abusive"], [*rules, "abusive"])

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from nivesh import catalog, registry
+from nivesh.advisor.guardrails import DISCLAIMER
 from nivesh.local import processes
 from nivesh.local.servers import start_predictor
 from tests.fakes_vertex import FakeVertex, serve, service_account_key
@@ -109,13 +110,7 @@ def test_unsafe_gemini_output_never_reaches_the_client(
     out = {o["name"]: o["data"] for o in r.json()["outputs"]}
     answer, rules = out["answer"][0], json.loads(out["rules"][0])
     assert banned.lower() not in answer.lower() and "Start a SIP early." in answer and rule in rules
-    assert g_disclaimer() in answer
-
-
-def g_disclaimer() -> str:
-    from nivesh.advisor.guardrails import DISCLAIMER
-
-    return DISCLAIMER
+    assert DISCLAIMER in answer
 
 
 def test_a_forged_prompt_structure_never_reaches_vertex(server: tuple[str, FakeVertex]) -> None:

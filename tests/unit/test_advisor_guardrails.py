@@ -48,10 +48,8 @@ def test_ordinary_questions_are_answered(guard: g.Guard) -> None:
 
 def test_suites_are_large_multilingual_and_apart_from_the_training_set() -> None:
     assert len(CASES) >= 200 and len(BENIGN) >= 200
-    devanagari = [
-        c for c in CASES if textnorm.plain(c["text"]) != c["text"].lower() or "\u0900" <= c["text"][0] <= "\u097f"
-    ]
-    assert devanagari and {c["lang"] for c in BENIGN} == {"en", "hi-latn", "hi-devanagari"}
+    in_devanagari = [c["id"] for c in CASES if any("\u0900" <= ch <= "\u097f" for ch in c["text"])]
+    assert len(in_devanagari) >= 25 and {c["lang"] for c in BENIGN} == {"en", "hi-latn", "hi-devanagari"}
     trained = {textnorm.squashed(t) for t, _ in guard_model.examples()}
     assert not trained & {textnorm.squashed(c["text"]) for c in CASES + BENIGN}
 
