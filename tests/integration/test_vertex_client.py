@@ -54,8 +54,9 @@ def test_generate_sends_the_rules_sources_and_question(fake: FakeVertex) -> None
     method, path, body = fake.requests[-1]
     assert (method, path) == ("POST", f"/v1beta1/{ENDPOINT}:generateContent")
     assert body["systemInstruction"]["parts"][0]["text"] == SYSTEM_INSTRUCTION
-    prompt = body["contents"][0]["parts"][0]["text"]
-    assert "[1] What counts for 80C?" in prompt and "savings rate: 0.2" in prompt and prompt.endswith("80C limit?")
+    sources, facts, question = (p["text"] for p in body["contents"][0]["parts"])  # three parts, in this order
+    assert "[1] What counts for 80C?" in sources and "savings rate: 0.2" in facts
+    assert question.startswith("<question boundary=") and "80C limit?</question boundary=" in question
     assert body["generationConfig"]["maxOutputTokens"] == s.max_output_tokens
 
 
