@@ -13,129 +13,29 @@ import re
 
 import pandas as pd
 
-OUT_OF_SCOPE = "out_of_scope"
+from nivesh.data.intent_templates import FRAMES, OUT_OF_SCOPE
 
-MERCHANTS = ("Swiggy", "Zomato", "Amazon", "Flipkart", "BigBasket", "Myntra", "Uber", "Ola", "IRCTC", "DMart")
-BANKS = ("HDFC", "SBI", "ICICI", "Axis", "Kotak", "PNB", "Bank of Baroda")
-FUNDS = ("Parag Parikh Flexi Cap", "Nifty 50 index fund", "ELSS", "HDFC Mid-Cap", "SBI Bluechip", "Axis Small Cap")
+__all__ = ["INTENTS", "OUT_OF_SCOPE", "frames", "generate"]
+
+MERCHANTS = ("Swiggy", "Zomato", "Amazon", "Flipkart", "BigBasket", "Myntra", "Uber", "Ola", "IRCTC", "DMart",
+             "Netflix", "Blinkit", "Zepto", "Rapido", "IndiGo", "Nykaa", "Croma", "PhonePe", "Paytm",
+             "Jio")  # fmt: skip
+BANKS = ("HDFC", "SBI", "ICICI", "Axis", "Kotak", "PNB", "Bank of Baroda", "Canara", "IDFC First", "Yes Bank")
+FUNDS = ("Parag Parikh Flexi Cap", "Nifty 50 index fund", "ELSS", "HDFC Mid-Cap", "SBI Bluechip", "Axis Small Cap",
+         "Quant Active", "Mirae Emerging Bluechip", "ICICI Pru Balanced Advantage",
+         "UTI Nifty Next 50")  # fmt: skip
 MONTHS = ("January", "Feb", "March", "April", "May", "June", "July", "Aug", "September", "October", "Nov", "December")
-CATEGORIES = ("food", "groceries", "shopping", "travel", "fuel", "rent", "electricity bill", "entertainment")
-GOALS = ("a car", "my daughter's education", "a house down payment", "a Goa trip", "my wedding", "retirement")
+CATEGORIES = ("food", "groceries", "shopping", "travel", "fuel", "rent", "electricity bill", "entertainment",
+              "eating out", "medicines", "kids' school", "subscriptions", "cab rides", "khana", "kapde")  # fmt: skip
+GOALS = ("a car", "my daughter's education", "a house down payment", "a Goa trip", "my wedding", "retirement",
+         "a new bike", "an iPhone", "my MBA", "a Europe holiday", "parents' medical fund", "ghar")  # fmt: skip
+ITEMS = ("iPhone", "laptop", "washing machine", "AC", "scooter", "samosa", "TV", "fridge", "smartwatch", "sofa")
+CITIES = ("Mumbai", "Delhi", "Bengaluru", "Pune", "Chennai", "Hyderabad", "Kolkata", "Jaipur", "Lucknow", "Kochi")
+HOLD_OUT_EVERY = (
+    8  # every 8th frame of each intent: never trained on; calibrates out-of-scope and measures unseen phrasing
+)
 
-TEMPLATES: dict[str, tuple[str, ...]] = {
-    "check_balance": (
-        "what is my {bank} account balance",
-        "how much money do I have left",
-        "mera balance kitna hai",
-        "show balance in my savings account",
-        "balance batao {bank} wala",
-        "kitne paise bache hai account mein",
-        "check my available balance please",
-        "is there at least {amount} in my account",
-    ),
-    "spending_summary": (
-        "how much did I spend on {category} last month",
-        "what did I spend at {merchant} in {month}",
-        "maine {month} mein kitna kharcha kiya",
-        "show my {category} expenses this month",
-        "total spend on {merchant} this year",
-        "where is all my money going",
-        "{category} pe kitna gaya pichle mahine",
-        "break down my spending by category for {month}",
-    ),
-    "budget": (
-        "set a monthly budget of {amount} for {category}",
-        "help me make a budget with {amount} salary",
-        "mujhe budget banana hai {amount} income pe",
-        "alert me if {category} crosses {amount}",
-        "am I over my {category} budget",
-        "how should I split {amount} between needs and wants",
-        "create a 50 30 20 budget for me",
-        "budget limit {amount} rakho {category} ke liye",
-    ),
-    "sip_mutual_funds": (
-        "should I start a SIP of {amount} in {fund}",
-        "which mutual fund is good for SIP",
-        "SIP kaise start kare {amount} per month",
-        "increase my SIP in {fund} by {amount}",
-        "is {fund} better than an index fund",
-        "how is my mutual fund portfolio doing",
-        "stop my SIP in {fund}",
-        "direct vs regular plan mutual fund kaunsa better hai",
-    ),
-    "fixed_deposit": (
-        "what is the FD rate at {bank}",
-        "open a fixed deposit of {amount} for 1 year",
-        "FD karna hai {amount} ka {bank} mein",
-        "break my FD early, what is the penalty",
-        "FD vs RD which gives more interest",
-        "senior citizen FD rates at {bank}",
-        "when does my fixed deposit mature",
-        "tax saver FD of {amount} for 5 years",
-    ),
-    "tax_saving_80c": (
-        "how can I save tax under 80C",
-        "80C mein {amount} ka limit kaise use kare",
-        "is ELSS better than PPF for tax saving",
-        "how much tax will I save if I invest {amount} in PPF",
-        "old regime or new regime which is better for {amount} salary",
-        "does my home loan principal count under 80C",
-        "tax bachane ke liye kya invest karu",
-        "can I claim LIC premium under section 80C",
-    ),
-    "loan_emi": (
-        "am I eligible for a personal loan of {amount}",
-        "what will be the EMI on a {amount} home loan",
-        "loan milega kya {amount} ka",
-        "calculate EMI for {amount} at 9 percent for 5 years",
-        "should I prepay my car loan or invest",
-        "how much home loan can I get with {amount} salary",
-        "EMI kitni banegi {amount} loan pe",
-        "my credit score is 680 can I get a loan from {bank}",
-    ),
-    "upi_card_issue": (
-        "my UPI payment of {amount} to {merchant} failed but money got debited",
-        "card declined at {merchant}",
-        "UPI pin bhool gaya kya karu",
-        "refund from {merchant} not received yet",
-        "my debit card is not working at the ATM",
-        "paisa kat gaya but payment failed",
-        "how do I increase my UPI limit",
-        "credit card bill shows wrong amount of {amount}",
-    ),
-    "fraud_report": (
-        "someone used my card at {merchant} without permission",
-        "I got a call asking for my OTP and lost {amount}",
-        "there is a transaction of {amount} I did not make",
-        "mere account se {amount} nikal gaye bina bataye",
-        "block my card immediately it is stolen",
-        "I clicked a link and money was debited",
-        "fraud hua hai mere saath {amount} gaye",
-        "report unauthorised UPI transaction of {amount}",
-    ),
-    "savings_goal": (
-        "I want to save {amount} for {goal}",
-        "how long to save for {goal} if I put {amount} a month",
-        "{goal} ke liye paise jodne hai",
-        "create a goal for {goal} of {amount}",
-        "how much should I save every month for {goal}",
-        "track my progress towards {goal}",
-        "emergency fund kitna hona chahiye",
-        "plan my savings for {goal} in 3 years",
-    ),
-    OUT_OF_SCOPE: (
-        "what is the weather in Mumbai today",
-        "tell me a joke",
-        "who won the cricket match yesterday",
-        "recommend a good movie on Netflix",
-        "book a table at a restaurant",
-        "aaj khana kya banau",
-        "translate hello to Tamil",
-        "what is the capital of Australia",
-        "play some Arijit Singh songs",
-        "how do I reset my wifi router",
-    ),
-}
+TEMPLATES: dict[str, tuple[str, ...]] = FRAMES
 INTENTS: tuple[str, ...] = tuple(TEMPLATES)
 
 HINGLISH = {"money": "paise", "month": "mahina", "how much": "kitna", "please": "plz", "what": "kya"}
@@ -173,13 +73,20 @@ def _noise(text: str, rng: random.Random) -> str:
     return text
 
 
-def generate(n: int = 3000, seed: int = 11) -> pd.DataFrame:
-    """`n` labelled queries, balanced over the intents."""
+def frames(intent: str, unseen: bool = False) -> tuple[str, ...]:
+    """An intent's training frames, or with `unseen` the held-out ones."""
+    return tuple(f for i, f in enumerate(TEMPLATES[intent]) if (i % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1) == unseen)
+
+
+def generate(n: int = 3000, seed: int = 11, unseen: bool = False) -> pd.DataFrame:
+    """`n` labelled queries, balanced over the intents, from the training frames (or the
+    held-out frames with `unseen`)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
+    pools = {intent: frames(intent, unseen) for intent in INTENTS}
     rows = []
     for i in range(n):
         intent = INTENTS[i % len(INTENTS)]
-        text = rng.choice(TEMPLATES[intent]).format(
+        text = rng.choice(pools[intent]).format(
             amount=_amount(rng),
             merchant=rng.choice(MERCHANTS),
             bank=rng.choice(BANKS),
@@ -187,6 +94,9 @@ def generate(n: int = 3000, seed: int = 11) -> pd.DataFrame:
             month=rng.choice(MONTHS),
             category=rng.choice(CATEGORIES),
             goal=rng.choice(GOALS),
+            item=rng.choice(ITEMS),
+            city=rng.choice(CITIES),
+            number=rng.choice((5, 12, 18, 100, 250, 4521889012)),
         )
         rows.append((_noise(text, rng), intent))
     rng.shuffle(rows)

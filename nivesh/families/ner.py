@@ -11,71 +11,188 @@ Saved with `nlp.to_disk` (no pickle).
 
 from __future__ import annotations
 
-import calendar
+import json
 import random
 import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from nivesh.errors import NiveshError
+from nivesh.families import ner_dates
+from nivesh.families import ner_grammar as grammar
+from nivesh.families import ner_lexicon as lexicon
 
 Span = tuple[int, int, str]
 
-UPI_ID = r"[a-zA-Z0-9._\-]{2,}@[a-zA-Z]{2,}"
-MASKED_ACCOUNT = r"(?:[Xx*]{2,}\d{3,6})"
-IFSC = r"[A-Za-z]{4}0[A-Za-z0-9]{6}"
-NUMBER = r"\d[\d,]*(?:\.\d+)?"
-CURRENCY = r"(?:rs\.?|inr|\u20b9|rupees?)"
-MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "l": 1e5, "crore": 1e7, "cr": 1e7}
-MULTIPLIERS |= {"crores": 1e7, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9}
+MULTIPLIERS = grammar.MULTIPLIER_WORDS
+RULES_PIPE = "nivesh_rules"
+LABEL_PRIORITY = {"ACCOUNT": 5, "MONEY": 4, "DATE": 3, "MERCHANT": 2, "CATEGORY": 1}
+# Upper-case words banks print after a merchant's name; a gazetteer hit extends over them.
+CORP_SUFFIXES = frozenset(
+    """ltd limited pvt private india in services service solutions technologies tech retail stores store sports
+    cinemas internet pizza coffee marketplace enterprises co corp corporation finance insurance general life
+    broking securities digital fresh supermarket mart hospitals pharmacy seller development centre center
+    avenue supermarts escrow systems payments networks foods""".split()
+)
 
 
 def make_nlp() -> Any:
     """A blank English pipeline whose tokenizer splits Indian amounts and narrations."""
     import spacy
-    from spacy.util import compile_infix_regex, compile_prefix_regex
+    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
     nlp = spacy.blank("en")
     defaults: Any = nlp.Defaults
     prefixes = [r"[Rr][Ss]\.?(?=\d)", r"[Ii][Nn][Rr](?=\d)", r"\u20b9", *defaults.prefixes]
-    infixes = [r"/", r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9\u20b9])", r"(?<=[a-zA-Z])(?=\d[\d,]*k\b)", *defaults.infixes]
+    infixes = [
+        r"/",
+        r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9\u20b9])",
+        r"(?<=[A-Za-z0-9])\*(?=[A-Za-z0-9])",
+        r"(?<=[A-Za-z]):(?=\d)",
+        r"(?<=[a-zA-Z])(?=\d[\d,]*k\b)",
+        *defaults.infixes,
+    ]
+    suffixes = [r"(?<=[A-Za-z0-9])-+", *defaults.suffixes]
     tokenizer: Any = nlp.tokenizer
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     return nlp
 
 
-def rule_patterns() -> list[dict[str, Any]]:
-    """Exact Indian formats; `id` says which kind of ACCOUNT a match is."""
-    amount_tail = [{"LOWER": {"IN": sorted(MULTIPLIERS)}, "OP": "?"}]
-    return [
-        {"label": "ACCOUNT", "id": "upi_id", "pattern": [{"TEXT": {"REGEX": f"^{UPI_ID}$"}}]},
-        {"label": "ACCOUNT", "id": "masked_account", "pattern": [{"TEXT": {"REGEX": f"^{MASKED_ACCOUNT}$"}}]},
-        {"label": "ACCOUNT", "id": "ifsc", "pattern": [{"TEXT": {"REGEX": f"^{IFSC}$"}}]},
-        {
-            "label": "MONEY",
-            "id": "amount",
-            "pattern": [{"LOWER": {"REGEX": f"^{CURRENCY}$"}}, {"TEXT": {"REGEX": f"^{NUMBER}$"}}, *amount_tail],
-        },
-        {
-            "label": "MONEY",
-            "id": "amount",
-            "pattern": [
-                {"TEXT": {"REGEX": f"^{NUMBER}$"}},
-                {"LOWER": {"IN": ["lakh", "lakhs", "lac", "crore", "crores", "cr"]}},
-            ],
-        },
-        {"label": "MONEY", "id": "amount", "pattern": [{"LOWER": {"REGEX": r"^\d+(?:\.\d+)?k$"}}]},
-    ]
+class RuleStage:
+    """The pipe after the statistical NER: exact grammars (amounts, dates, accounts) and
+    the merchant and category word lists win where they match; the model's entities
+    stay where no rule matched (unseen merchants, amounts only context marks)."""
+
+    def __init__(self, nlp: Any, name: str = RULES_PIPE) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.merchants: list[str] = []
+        self.common: frozenset[str] = frozenset()
+        self._index: dict[tuple[str, ...], str] = {}
+        self._longest = 1
+        self.set_merchants(lexicon.rule_gazetteer())
+
+    def set_merchants(self, names: Sequence[str]) -> None:
+        self.merchants = sorted(names)
+        index: dict[tuple[str, ...], str] = {}
+        for term in lexicon.CATEGORY_TERMS:
+            index[self._key(term)] = "CATEGORY"
+        for name in self.merchants:
+            index[self._key(name)] = "MERCHANT"  # a brand named like a category is a merchant
+        self._index = index
+        self._longest = max((len(k) for k in index), default=1)
+
+    def _key(self, text: str) -> tuple[str, ...]:
+        return tuple(t.lower_ for t in self.nlp.make_doc(lexicon.normalize(text)))
+
+    def word_spans(self, doc: Any) -> list[Span]:
+        """Longest gazetteer and category-term matches, as character spans."""
+        out: list[Span] = []
+        i = 0
+        while i < len(doc):
+            for n in range(min(self._longest, len(doc) - i), 0, -1):
+                label = self._index.get(tuple(t.lower_ for t in doc[i : i + n]))
+                if label is None:
+                    continue
+                end = i + n
+                nxt = doc[end].lower_ if end < len(doc) else ""
+                if label == "MERCHANT" and i == 0 and nxt == ":":
+                    break  # "PhonePe: Paid ... to X": the app sending the alert, not the payee
+                if (label == "MERCHANT" and nxt == "bank") or (
+                    label == "CATEGORY" and nxt == "-" and not doc[end - 1].whitespace_
+                ):
+                    break  # "Kotak Mahindra Bank" is the alerting bank; "Auto-debit" is no category
+                if label == "MERCHANT":
+                    while end < len(doc) and doc[end].lower_ in CORP_SUFFIXES and doc[end].is_upper:
+                        end += 1
+                out.append((doc[i].idx, doc[end - 1].idx + len(doc[end - 1]), label))
+                i = end - 1
+                break
+            i += 1
+        return out
+
+    def __call__(self, doc: Any) -> Any:
+        ruled = resolve(grammar.find(doc.text) + self.word_spans(doc))
+        spans = []
+        for s, e, label in ruled:
+            span = doc.char_span(s, e, label=label, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        model = [ent for ent in doc.ents if self.model_merchant(ent)]
+        for ent in model:  # "Uber Moto" from the model beats "Uber" from the gazetteer
+            inside = [sp for sp in spans if sp.start < ent.end and ent.start < sp.end]
+            if (
+                len(inside) == 1
+                and inside[0].label_ == "MERCHANT"
+                and ent.start <= inside[0].start
+                and inside[0].end <= ent.end
+                and len(ent) > len(inside[0])
+                and all(t.is_title or t.is_upper or t.like_num for t in ent)
+            ):
+                spans.remove(inside[0])
+        taken = {i for span in spans for i in range(span.start, span.end)}
+        spans += [ent for ent in model if not taken.intersection(range(ent.start, ent.end))]
+        from spacy.util import filter_spans
+
+        doc.ents = filter_spans(spans)
+        return doc
+
+    def model_merchant(self, ent: Any) -> bool:
+        """Whether to keep an entity only the statistical model found. Rules are exact for
+        amounts, dates, accounts and categories, so the model adds merchants only: names
+        the gazetteer lacks, judged from context. Everyday words, people and places are not."""
+        if ent.label_ != "MERCHANT" or not any(t.is_alpha for t in ent):
+            return False
+        words = [t.lower_ for t in ent if t.is_alpha]
+        if ent.end < len(ent.doc) and ent.doc[ent.end].lower_ == "bank":
+            return False
+        if words[0] in _PEOPLE or any(t.like_num and (len(t) > 3 or "," in t.text) for t in ent):
+            return False
+        cased = any(t.is_title or t.is_upper for t in ent if t.is_alpha)
+        if len(words) == 1 or not cased:
+            return not all(w in self.common for w in words)
+        return True
+
+    def to_disk(self, path: Path, exclude: Sequence[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "merchants.json").write_text(json.dumps(self.merchants, ensure_ascii=False), encoding="utf-8")
+        (path / "common.json").write_text(json.dumps(sorted(self.common)), encoding="utf-8")
+
+    def from_disk(self, path: Path, exclude: Sequence[str] = ()) -> RuleStage:
+        self.set_merchants(json.loads((Path(path) / "merchants.json").read_text(encoding="utf-8")))
+        self.common = frozenset(json.loads((Path(path) / "common.json").read_text(encoding="utf-8")))
+        return self
+
+
+_PEOPLE = frozenset(lexicon.FIRST_NAMES)
+
+
+def resolve(spans: list[Span]) -> list[Span]:
+    """Non-overlapping spans: longer first, then the label that rules are surest of."""
+    taken: list[Span] = []
+    for s in sorted(set(spans), key=lambda x: (-(x[1] - x[0]), -LABEL_PRIORITY.get(x[2], 0), x[0])):
+        if all(s[0] >= t[1] or s[1] <= t[0] for t in taken):
+            taken.append(s)
+    return sorted(taken)
+
+
+def _register() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory(RULES_PIPE):
+        Language.factory(RULES_PIPE, func=lambda nlp, name: RuleStage(nlp, name))
 
 
 @dataclass
 class NerConfig:
-    epochs: int = 20
+    epochs: int = 15
     dropout: float = 0.2
     batch_size: int = 32
     seed: int = 4
@@ -131,16 +248,16 @@ def train(
             nlp.update(batch, drop=config.dropout, sgd=optimizer, losses=losses)
         if progress:
             progress(f"epoch {epoch + 1}/{config.epochs}: ner loss {losses.get('ner', 0.0):.2f}")
-    patterns = [r for r in rule_patterns() if r["label"] in labels]  # rules only for labels being learnt
-    if patterns:
-        ruler = nlp.add_pipe("entity_ruler", after="ner", config={"overwrite_ents": True})
-        ruler.add_patterns(patterns)
+    _register()
+    stage = nlp.add_pipe(RULES_PIPE, after="ner")
+    stage.common = lexicon.common_words()
     return nlp, time.monotonic() - started
 
 
 def load(folder: Path) -> Any:
     import spacy
 
+    _register()
     return spacy.load(folder)
 
 
@@ -159,11 +276,11 @@ def entities(doc: Any, today: date | None = None) -> list[dict[str, Any]]:
 
 
 def account_kind(text: str) -> str:
-    if re.fullmatch(UPI_ID, text):
+    if re.fullmatch(grammar.UPI_ID, text):
         return "upi_id"
-    if re.fullmatch(IFSC, text):
+    if re.fullmatch(grammar.IFSC, text):
         return "ifsc"
-    if re.fullmatch(MASKED_ACCOUNT, text):
+    if re.search(r"[Xx*\u2022]", text):
         return "masked_account"
     return "account"
 
@@ -172,96 +289,35 @@ def normalize(label: str, text: str, today: date) -> Any:
     if label == "MONEY":
         return money_in_rupees(text)
     if label == "DATE":
-        return iso_date(text, today)
+        return ner_dates.iso_date(text, today)
     return None
-
-
-def money_in_rupees(text: str) -> float | None:
-    """'Rs 2.5 lakh' -> 250000.0, '5k' -> 5000.0, 'INR 25,000.00' -> 25000.0; None for
-    other currencies ('$ 2 million') or text without a number."""
-    lowered = text.lower().replace("\u20b9", " rs ")
-    if "$" in lowered or "usd" in lowered or "\u20ac" in lowered:
-        return None
-    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*([a-z]+)?", lowered.replace("rs.", "rs "))
-    if not m:
-        return None
-    value = float(m.group(1).replace(",", ""))
-    rest = lowered[m.end(1) :].split()
-    for word in rest or [m.group(2) or ""]:
-        value *= MULTIPLIERS.get(word.strip("."), 1.0)
-    if m.group(2) and m.group(2) in MULTIPLIERS and not rest:
-        value *= MULTIPLIERS[m.group(2)]
-    return round(value, 2)
-
-
-def _month_range(year: int, month: int) -> dict[str, str]:
-    last = calendar.monthrange(year, month)[1]
-    return {"start": date(year, month, 1).isoformat(), "end": date(year, month, last).isoformat()}
-
-
-def _shift_month(today: date, months: int) -> tuple[int, int]:
-    index = today.year * 12 + today.month - 1 + months
-    return index // 12, index % 12 + 1
 
 
 def iso_date(text: str, today: date) -> dict[str, str] | None:
-    """A single day as {"date"}, a period as {"start", "end"}; None when not understood."""
-    t = text.lower().strip()
-    if t == "today":
-        return {"date": today.isoformat()}
-    if t == "yesterday":
-        return {"date": (today - timedelta(days=1)).isoformat()}
-    if t in ("this month",):
-        return _month_range(today.year, today.month)
-    if t in ("last month", "previous month", "pichle mahine"):
-        return _month_range(*_shift_month(today, -1))
-    if t in ("this week", "last week"):
-        monday = today - timedelta(days=today.weekday()) - timedelta(weeks=t == "last week")
-        return {"start": monday.isoformat(), "end": (monday + timedelta(days=6)).isoformat()}
-    if t in ("last year", "this year"):
-        year = today.year - (t == "last year")
-        return {"start": f"{year}-01-01", "end": f"{year}-12-31"}
-    m = re.fullmatch(r"(?:past|last) (\d+) months?", t)
-    if m:
-        y, mo = _shift_month(today, -int(m.group(1)))
-        return {"start": date(y, mo, 1).isoformat(), "end": today.isoformat()}
-    return _absolute(t, today)
+    return ner_dates.iso_date(text, today)
 
 
-def _absolute(t: str, today: date) -> dict[str, str] | None:
-    months = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
-    months |= {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
-    m = re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})", t)
-    if m:  # Indian order: day/month/year
-        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        return _day(y + 2000 if y < 100 else y, mo, d)
-    m = re.fullmatch(r"(\d{1,2})[ -]([a-z]+)(?:[ -,]+(\d{2,4}))?", t)
-    if m and m.group(2) in months:
-        month, day = months[m.group(2)], int(m.group(1))
-        year = int(m.group(3)) if m.group(3) else _latest_year(today, month, day)
-        return _day(year + 2000 if year < 100 else year, month, day)
-    m = re.fullmatch(r"([a-z]+) (\d{1,2}),? (\d{4})", t)
-    if m and m.group(1) in months:
-        return _day(int(m.group(3)), months[m.group(1)], int(m.group(2)))
-    m = re.fullmatch(r"([a-z]+),? (\d{4})", t)
-    if m and m.group(1) in months:
-        return _month_range(int(m.group(2)), months[m.group(1)])
-    m = re.fullmatch(r"(\d{4})", t)
-    if m:
-        return {"start": f"{t}-01-01", "end": f"{t}-12-31"}
-    return None
-
-
-def _latest_year(today: date, month: int, day: int) -> int:
-    """A date without a year means the latest such date not in the future."""
-    return today.year if (month, day) <= (today.month, today.day) else today.year - 1
-
-
-def _day(y: int, mo: int, d: int) -> dict[str, str] | None:
-    try:
-        return {"date": date(y, mo, d).isoformat()}
-    except ValueError:
+def money_in_rupees(text: str) -> float | None:
+    """'Rs 2.5 lakh' -> 250000.0, '5k' -> 5000.0, 'saadhe teen hazaar' -> 3500.0,
+    'INR 1,25,000.00' -> 125000.0; None for other currencies or no number."""
+    lowered = text.lower().replace("\u20b9", " rs ")
+    if re.search(r"\$|usd|eur|\u20ac|\u00a3|gbp", lowered):
         return None
+    lowered = re.sub(r"\brs\.?:?", " ", lowered)
+    words = re.findall(r"\d[\d,]*(?:\.\d+)?|[a-z]+", lowered)
+    value: float | None = None
+    half = False
+    for word in words:
+        if word[0].isdigit():
+            value = float(word.replace(",", ""))
+        elif word in ("saadhe", "sadhe", "saade"):
+            half = True
+        elif word in grammar.HINDI_NUMBERS and value is None:
+            value = float(grammar.HINDI_NUMBERS[word])
+        elif word in MULTIPLIERS and value is not None:
+            value = (value + 0.5 * half) * MULTIPLIERS[word]
+            half = False
+    return None if value is None else round(value, 2)
 
 
 def span_scores(gold: Sequence[Sequence[Span]], predicted: Sequence[Sequence[Span]]) -> dict[str, dict[str, float]]:
