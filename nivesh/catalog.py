@@ -174,7 +174,7 @@ INTENT_CLASSIFIER = ModelSpec(
     framework="transformers+onnxruntime",
     feature_service=None,
     # accuracy on the hand-written queries (nivesh/data/text), or the held-out split for other intents
-    gate=QualityGate(metric="gate_accuracy", minimum=0.85),
+    gate=QualityGate(metric="gate_accuracy", minimum=0.9),
     outputs=(
         Output("intent", "BYTES"),
         Output("confidence", "FP32"),

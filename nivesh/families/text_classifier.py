@@ -33,6 +33,7 @@ HF_DIR = "hf"
 HEAD_FILE = "head.safetensors"
 ONNX_FILE = "model.int8.onnx"
 RUNTIMES = ("onnx-int8", "torch-fp32")
+HEADS = ("fine-tune", "linear")
 
 
 def packaged_encoder() -> Path:
@@ -76,6 +77,8 @@ class TrainConfig:
     calibration_fraction: float = 0.05
     oos_threshold: float = 0.5  # calibrated confidence below this -> out of scope
     seed: int = 13
+    head: str = "fine-tune"  # or "linear": frozen encoder + character n-grams (nivesh.families.text_linear)
+    C: float = 8.0  # the linear head's inverse regularisation
 
     @classmethod
     def from_params(cls, params: dict[str, Any] | None) -> TrainConfig:
@@ -131,6 +134,7 @@ class Trained:
     base_model: str
     seconds: float
     history: list[dict[str, float]] = field(default_factory=list)
+    linear: Any = None  # text_linear.LinearHead when the head is "linear"
 
 
 def _split_calibration(texts: list[str], y: np.ndarray, fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -146,7 +150,16 @@ def train(
     config: TrainConfig,
     progress: Callable[[str], None] | None = None,
 ) -> Trained:
-    """Fine-tune the encoder with AdamW + one-cycle, then fit the temperature."""
+    """Fine-tune the encoder with AdamW + one-cycle, then fit the temperature (or, with
+    head "linear", a regression on the frozen encoder's embedding and character n-grams)."""
+    if config.head not in HEADS:
+        raise NiveshError(f"head {config.head!r} is not one of {', '.join(HEADS)}")
+    if config.head == "linear":
+        from nivesh.families import text_linear
+
+        if len(set(labels)) < 2:
+            raise NiveshError(f"need at least two intents to train, found {sorted(set(labels))}")
+        return text_linear.train(texts, labels, config, progress)
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -232,6 +245,10 @@ def expected_calibration_error(proba: np.ndarray, y: np.ndarray, bins: int = 15)
     return float(ece)
 
 
+def _output(linear: bool) -> str:
+    return "embedding" if linear else "logits"
+
+
 def export_onnx_int8(trained: Trained, folder: Path) -> Path:
     """ONNX export (dynamic batch and length) followed by onnxruntime dynamic int8 quantization."""
     import torch
@@ -245,7 +262,7 @@ def export_onnx_int8(trained: Trained, folder: Path) -> Path:
             (sample["input_ids"], sample["attention_mask"]),
             str(fp32),
             input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
+            output_names=[_output(trained.linear is not None)],
             dynamic_axes={"input_ids": {0: "batch", 1: "length"}, "attention_mask": {0: "batch", 1: "length"}},
             opset_version=17,
             dynamo=False,
@@ -271,6 +288,12 @@ class TextClassifier:
         self.max_length = int(extra["max_length"])
         self.runtime = runtime
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder / HF_DIR))
+        self.linear: Any = None
+        if extra.get("head") == "linear":
+            from nivesh.families import text_linear
+
+            self.linear = text_linear.LinearHead.load(folder)
+            self._vectorizer = self.linear.vectorizer()
         if runtime == "onnx-int8":
             import onnxruntime as ort
 
@@ -282,7 +305,14 @@ class TextClassifier:
             import torch
 
             torch.set_num_threads(threads)
-            self.model = load_classifier(folder, len(self.labels))
+            if self.linear is not None:
+                from transformers import AutoModel
+
+                from nivesh.families import text_linear
+
+                self.model = text_linear.embedder(AutoModel.from_pretrained(str(folder / HF_DIR)))
+            else:
+                self.model = load_classifier(folder, len(self.labels))
         self.predict_proba(["warm up"])
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
@@ -296,10 +326,18 @@ class TextClassifier:
                 "input_ids": enc["input_ids"].astype(np.int64),
                 "attention_mask": enc["attention_mask"].astype(np.int64),
             }
-            return np.asarray(self.session.run(["logits"], feed)[0])
-        import torch
+            out = np.asarray(self.session.run([_output(self.linear is not None)], feed)[0])
+        else:
+            import torch
 
-        return _torch_logits(self.model, torch.from_numpy(enc["input_ids"]), torch.from_numpy(enc["attention_mask"]))
+            ids, mask = torch.from_numpy(enc["input_ids"]), torch.from_numpy(enc["attention_mask"])
+            if self.linear is None:
+                return _torch_logits(self.model, ids, mask)
+            with torch.inference_mode():
+                out = self.model(ids, mask).numpy()
+        if self.linear is None:
+            return out
+        return np.asarray(self.linear.logits(out, texts, self._vectorizer), dtype=np.float32)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return softmax(self.logits(texts), self.temperature)
@@ -312,7 +350,10 @@ def save_files(trained: Trained, folder: Path) -> dict[str, Any]:
 
     trained.model.encoder.save_pretrained(str(folder / HF_DIR), safe_serialization=True)
     trained.tokenizer.save_pretrained(str(folder / HF_DIR))
-    save_file({k: v.contiguous() for k, v in trained.model.head.state_dict().items()}, str(folder / HEAD_FILE))
+    if trained.linear is not None:
+        trained.linear.save(folder)
+    else:
+        save_file({k: v.contiguous() for k, v in trained.model.head.state_dict().items()}, str(folder / HEAD_FILE))
     export_onnx_int8(trained, folder)
     return {
         "labels": trained.labels,
@@ -324,7 +365,8 @@ def save_files(trained: Trained, folder: Path) -> dict[str, Any]:
         "train_seconds": round(trained.seconds, 1),
         "history": trained.history,
         "hf_dir": HF_DIR,
-        "head_file": HEAD_FILE,
+        "head": trained.config.head,
+        "head_file": HEAD_FILE if trained.linear is None else "linear.npz",
         "pooling": "mean",
         "onnx_file": ONNX_FILE,
     }

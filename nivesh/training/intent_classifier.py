@@ -46,14 +46,19 @@ CALIBRATION_ROWS, CALIBRATION_SEED = 660, 9090
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(0, 19))
 
 
-def calibrate_out_of_scope(model: tc.TextClassifier) -> float:
-    """The confidence below which a query is out of scope, chosen on queries built from
-    frames (in-scope and out-of-scope) that training never saw: the threshold with the
-    best accuracy there, the lowest of equals (fewer refusals of real questions)."""
+def calibrate(model: tc.TextClassifier) -> tuple[float, float]:
+    """Temperature and out-of-scope threshold, both fitted on queries built from frames
+    (in-scope and out-of-scope) that training never saw, so that confidence means the
+    same on phrasing the model has not memorised: the temperature minimising log loss
+    there, then the threshold with the best accuracy, the lowest of equals (fewer
+    refusals of real questions)."""
     held = intents.generate(CALIBRATION_ROWS, seed=CALIBRATION_SEED, unseen=True)
-    proba, truth = model.predict_proba(held[TEXT].tolist()), held[LABEL].to_numpy()
+    truth = held[LABEL].to_numpy()
+    logits = model.logits(held[TEXT].tolist())
+    temperature = tc.fit_temperature(logits, np.array([model.labels.index(t) for t in truth]))
+    proba = tc.softmax(logits, temperature)
     scores = [float(np.mean(np.array(decide(model.labels, proba, t)[0]) == truth)) for t in THRESHOLDS]
-    return THRESHOLDS[int(np.argmax(scores))]
+    return temperature, THRESHOLDS[int(np.argmax(scores))]
 
 
 def handwritten_metrics(model: tc.TextClassifier) -> dict[str, float]:
@@ -96,13 +101,19 @@ class IntentTrainer:
         return train.reset_index(drop=True), test.reset_index(drop=True)
 
     def fit(self, train: pd.DataFrame, label: str, out: Path, params: Mapping[str, Any]) -> None:
-        config = tc.TrainConfig.from_params(dict(params))
+        params = dict(params)
+        if "head" not in params and set(train[label]) == set(intents.INTENTS):
+            # the project's generated queries: a frozen encoder + n-grams generalises to people's text,
+            # fine-tuning learns the generator (benchmarks/RESULTS.md); a user's real data fine-tunes
+            params["head"] = "linear"
+        config = tc.TrainConfig.from_params(params)
         trained = tc.train(train[TEXT].tolist(), train[label].tolist(), config, progress=log.info)
         extra = tc.save_files(trained, out)
         model = tc.TextClassifier(out, extra, threads=2)
         if set(model.labels) == set(intents.INTENTS):  # our intents: calibrate on phrasings kept out of training
-            model.oos_threshold = extra["oos_threshold"] = calibrate_out_of_scope(model)
-            extra["oos_calibration"] = f"{CALIBRATION_ROWS} queries from frames kept out of training"
+            model.temperature, model.oos_threshold = calibrate(model)
+            extra |= {"temperature": model.temperature, "oos_threshold": model.oos_threshold}
+            extra["calibration"] = f"{CALIBRATION_ROWS} queries from frames kept out of training"
         sample = train.sample(min(SPEC.reference_rows, len(train)), random_state=0)
         predicted, _, _ = decide(model.labels, model.predict_proba(sample[TEXT].tolist()), model.oos_threshold)
         extra |= text_reference(out, sample[TEXT].tolist(), TEXT, {PREDICTED: predicted})
@@ -118,6 +129,8 @@ class IntentTrainer:
             model = tc.TextClassifier(artifact, extra, runtime, threads=2)
             proba = model.predict_proba(texts)
             predicted = np.array(model.labels)[proba.argmax(axis=1)]
+            if intents.OUT_OF_SCOPE in model.labels:  # what the server answers: unsure -> out of scope
+                predicted = np.array(decide(model.labels, proba, model.oos_threshold)[0])
             suffix = "fp32" if runtime == "torch-fp32" else "int8"
             metrics[f"accuracy_{suffix}"] = float(np.mean(predicted == truth))
             metrics[f"macro_f1_{suffix}"] = float(f1_score(truth, predicted, average="macro", zero_division=0))

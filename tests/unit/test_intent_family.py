@@ -4,6 +4,7 @@ import pytest
 from nivesh.data import intents
 from nivesh.errors import NiveshError
 from nivesh.families import text_classifier as tc
+from nivesh.training import intent_classifier as ic
 from nivesh.training.intent_classifier import decide
 
 
@@ -47,3 +48,43 @@ def test_base_model_offline_error_says_how_to_fix(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(NiveshError, match="--base-model packaged"):
         tc.resolve_base_model("no-such-org/no-such-model")
     assert tc.resolve_base_model("packaged").endswith("model")
+
+
+def test_held_out_frames_are_disjoint_from_training_frames() -> None:
+    for intent in intents.INTENTS:
+        seen, unseen = set(intents.frames(intent)), set(intents.frames(intent, unseen=True))
+        assert unseen and seen and not seen & unseen
+        assert len(seen) + len(unseen) >= 40  # many phrasings per intent, English and Hinglish
+
+
+class _Oracle:
+    """Confident and right on in-scope queries, unsure on out-of-scope ones: the threshold
+    that separates them is the calibration's answer."""
+
+    def __init__(self) -> None:
+        held = intents.generate(ic.CALIBRATION_ROWS, seed=ic.CALIBRATION_SEED, unseen=True)
+        self.truth = dict(zip(held.text, held.label, strict=False))
+        self.labels = list(intents.INTENTS)
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        return np.log(self._proba(texts))
+
+    def _proba(self, texts: list[str]) -> np.ndarray:
+        out = np.full((len(texts), len(self.labels)), 0.02)
+        for row, text in enumerate(texts):
+            label = self.truth[text]
+            if label == intents.OUT_OF_SCOPE:
+                out[row, 0] = 0.42  # a wrong in-scope guess with low confidence
+            else:
+                out[row, self.labels.index(label)] = 0.9
+        return out / out.sum(axis=1, keepdims=True)
+
+
+def test_out_of_scope_threshold_is_calibrated_on_held_out_frames() -> None:
+    oracle = _Oracle()
+    temperature, threshold = ic.calibrate(oracle)  # type: ignore[arg-type]
+    held = intents.generate(ic.CALIBRATION_ROWS, seed=ic.CALIBRATION_SEED, unseen=True)
+    proba = tc.softmax(oracle.logits(held.text.tolist()), temperature)
+    predicted, _, _ = decide(oracle.labels, proba, threshold)
+    assert predicted == held.label.tolist()  # unsure out-of-scope guesses fall under the threshold
+    assert threshold > 0 and temperature > 0
