@@ -14,6 +14,7 @@ from sklearn.model_selection import train_test_split
 
 from nivesh.catalog import FINANCIAL_NER as SPEC
 from nivesh.data import ner as ner_data
+from nivesh.data import text as handwritten
 from nivesh.errors import NiveshError, SchemaError
 from nivesh.evaluation import Evaluation
 from nivesh.families import ner, ner_eval
@@ -24,6 +25,7 @@ from nivesh.training.trainer import write_trained
 log = logging.getLogger(__name__)
 TEXT, ENTITIES = "text", "entities"
 PIPELINE_DIR = "spacy"
+HANDWRITTEN_REPEAT = 3  # each hand-written training example counts as three generated ones
 DEFAULT_ROWS = 3000  # generated texts; the gate's figures in benchmarks/RESULTS.md were measured at this size
 PREDICTED = SPEC.monitored_output  # per text, the sorted distinct labels found: the monitor's prediction drift
 SIGNATURE = {"inputs": [{"name": TEXT, "datatype": "BYTES", "shape": [-1]}], "outputs": SPEC.output_signature}
@@ -70,6 +72,8 @@ class NerTrainer:
     def frame(self, ws: Workspace, data: Path | None, options: Mapping[str, str]) -> tuple[pd.DataFrame, str]:
         if data is None:
             rows = ner_data.generate(int(options.get("rows", DEFAULT_ROWS)))
+            written = [(r.text, r.spans) for r in handwritten.ner_training_texts()] * HANDWRITTEN_REPEAT
+            rows += written
             return pd.DataFrame({TEXT: [t for t, _ in rows], ENTITIES: [json.dumps(s) for _, s in rows]}), ENTITIES
         return read_jsonl(data), ENTITIES
 

@@ -58,3 +58,14 @@ def test_smoke_mode_runs_and_writes_its_result(
         os.environ.update(saved)
     result = json.loads((tmp_path / script.replace(".py", ".json")).read_text())
     assert result["smoke"] and len(result) > 2
+
+
+def test_intent_hand_written_gate_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """intent_quality.py --generated: the project's generator and hand-written gate (no shared data)."""
+    path = PROJECT / "benchmarks" / "intent_quality.py"
+    monkeypatch.setattr(sys, "argv", [str(path), "--smoke", "--generated", "--out", str(tmp_path)])
+    monkeypatch.syspath_prepend(str(path.parent))
+    runpy.run_path(str(path), run_name="__main__")
+    result = json.loads((tmp_path / "intent_handwritten.json").read_text())
+    assert result["smoke"] and 0 <= result["linear"]["handwritten_accuracy"] <= 1
+    assert set(result["linear"]["per_intent_recall"]) >= {"out_of_scope", "budget"}

@@ -154,6 +154,8 @@ def test_handwritten_sets_parse_and_cover_every_kind() -> None:
                 float(value)
             else:
                 [date.fromisoformat(v) for v in value.split("..")]
+    training = handwritten.ner_training_texts()
+    assert training and not {r.text for r in training} & {r.text for r in rows}  # the gate stays unseen
     queries = handwritten.intent_queries()
     assert len(queries) >= 300 and {i for _, i in queries} <= set(intents.INTENTS)
     with pytest.raises(ValueError, match="unknown label"):

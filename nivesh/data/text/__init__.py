@@ -68,6 +68,12 @@ def ner_texts(kinds: tuple[str, ...] = NER_KINDS, folder: Path = FOLDER) -> tupl
     return out, today
 
 
+def ner_training_texts(folder: Path = FOLDER) -> list[NerText]:
+    """Hand-written NER examples that training adds to the generated rows (not the gate)."""
+    lines = (folder / "ner_training.txt").read_text(encoding="utf-8").splitlines()
+    return [parse_marked(line, "training") for line in lines if line.strip() and not line.startswith("#")]
+
+
 def intent_queries(folder: Path = FOLDER) -> list[tuple[str, str]]:
     """(text, intent) pairs from intent_handwritten.tsv."""
     rows = []
