@@ -91,7 +91,7 @@ def generated(args: argparse.Namespace) -> None:
     name = INTENT_CLASSIFIER.name
     rows = 300 if args.smoke else args.rows
     prepared = steps.prepare(name, Workspace(), None, {"rows": str(rows)})
-    heads = {"linear": {"base_model": "packaged"}}
+    heads: dict[str, dict[str, object]] = {"linear": {"base_model": "packaged"}}
     if not args.smoke:
         heads["fine-tune"] = {"base_model": "packaged", "head": "fine-tune", "epochs": 2}
     summary: dict[str, object] = {"train_rows": len(prepared.train)}
