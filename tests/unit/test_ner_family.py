@@ -105,7 +105,7 @@ def test_grammar_finds_indian_formats(text: str, expected: list[tuple[str, str]]
 
 def test_rule_stage_prefers_gazetteer_names_and_skips_senders_and_banks() -> None:
     nlp = ner.make_nlp()
-    ner._register()
+    ner.register()
     nlp.add_pipe(ner.RULES_PIPE)
     ents = lambda text: [(e.text, e.label_) for e in nlp(text).ents]  # noqa: E731
     assert ("ZOMATO LTD", "MERCHANT") in ents("UPI-ZOMATO LTD-zomato.payu@axisbank-UTIB0000001-531212345678")
