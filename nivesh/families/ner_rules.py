@@ -11,6 +11,7 @@ with the pipeline (JSON), so a served model does not depend on the installed lis
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -84,13 +85,18 @@ class RuleStage:
         return out
 
     def __call__(self, doc: Any) -> Any:
-        ruled = resolve(grammar.find(doc.text) + self.word_spans(doc))
+        ruled = resolve(grammar.find(doc.text) + self.word_spans(doc) + narration_payees(doc.text))
         spans = []
         for s, e, label in ruled:
             span = doc.char_span(s, e, label=label, alignment_mode="expand")
             if span is not None:
                 spans.append(span)
-        model = [ent for ent in doc.ents if self.model_merchant(ent)]
+        payees = self.payee_spans(doc)
+        for payee in payees:  # a category word inside an upper-case payee name is part of the name
+            spans = [
+                sp for sp in spans if not (sp.label_ == "CATEGORY" and payee.start <= sp.start and sp.end <= payee.end)
+            ]
+        model = payees + [ent for ent in doc.ents if self.model_merchant(ent)]
         for ent in model:  # "Uber Moto" from the model beats "Uber" from the gazetteer
             inside = [sp for sp in spans if sp.start < ent.end and ent.start < sp.end]
             if (
@@ -109,6 +115,35 @@ class RuleStage:
         doc.ents = filter_spans(spans)
         return doc
 
+    def payee_spans(self, doc: Any) -> list[Any]:
+        """Upper-case names where alerts print the payee ("at SLEEPY OWL COFFEE on", "to
+        FANCODE via", "POS NEEMANS BANGALORE"): the position says merchant even when no
+        list knows the name. Bank words, people and single everyday words are not."""
+        out = []
+        for i, token in enumerate(doc[:-1]):
+            if token.lower_ not in PAYEE_CUES:
+                continue
+            end = i + 1
+            while (
+                end < len(doc)
+                and end - i <= 4
+                and _caps_word(doc[end])
+                and doc[end].lower_ not in NOT_PAYEE
+                and not (end > i + 1 and doc[end].lower_ in _PLACES)  # "POS NEEMANS BANGALORE"
+            ):
+                end += 1
+            if end < len(doc) and doc[end].lower_ in _PLACES and end > i + 1:
+                pass
+            elif end < len(doc) and not _boundary(doc[end]):
+                continue
+            if end == i + 1:
+                continue
+            words = [t.lower_ for t in doc[i + 1 : end]]
+            if words[0] in _PEOPLE or (len(words) == 1 and words[0] in self.common):
+                continue
+            out.append(doc[i + 1 : end])
+        return [doc.char_span(sp.start_char, sp.end_char, label="MERCHANT") for sp in out]
+
     def model_merchant(self, ent: Any) -> bool:
         """Whether to keep an entity only the statistical model found. Rules are exact for
         amounts, dates, accounts and categories, so the model adds merchants only: names
@@ -116,7 +151,7 @@ class RuleStage:
         if ent.label_ != "MERCHANT" or not any(t.is_alpha for t in ent):
             return False
         words = [t.lower_ for t in ent if t.is_alpha]
-        if ent.end < len(ent.doc) and ent.doc[ent.end].lower_ == "bank":
+        if (ent.end < len(ent.doc) and ent.doc[ent.end].lower_ == "bank") or any(w in NOT_PAYEE for w in words):
             return False
         if words[0] in _PEOPLE or any(t.like_num and (len(t) > 3 or "," in t.text) for t in ent):
             return False
@@ -138,6 +173,44 @@ class RuleStage:
 
 
 _PEOPLE = frozenset(lexicon.FIRST_NAMES)
+PAYEE_CUES = frozenset({"at", "to", "towards", "for", "vpa", "pos", "trf"})
+_PLACES = frozenset(lexicon.PLACES)
+# Upper-case words that are the alert's own vocabulary or a bank, never the payee.
+NOT_PAYEE = frozenset(
+    """upi vpa atm neft imps rtgs inr rs usd ist otp emi nach si pos dr cr ref refno id pin pnr gst sms kyc card
+    bank a c ac acct account mob bk net banking wallet self branch cash hdfc sbi icici axis kotak pnb bob
+    canara yes idfc federal rbl indusind au union boi savings transfer tpt charges block credit debit autopay
+    mandate deposit balance limit wdl amex""".split()
+)
+PAYEE_END = frozenset("on via using from for at ref upi ist bal avl and with txn dt date".split())
+
+
+# Statement narrations print the payee in a fixed slot: UPI/DR/<ref>/<payee>/..., VIN/<payee>/...
+NARRATION_SLOTS = [
+    re.compile(r"^(?:TO TRANSFER-)?UPI/(?:DR|P2M)/\d+/(?P<v>[^/]{2,40})/"),
+    re.compile(r"^(?:VIN|VPS|PCD/[^/]+)/(?P<v>[^/]{2,40})/"),
+    re.compile(r"^BIL/ONL/\d+/(?P<v>[^/]{2,40})/"),
+    re.compile(r"^UPI-(?P<v>[^-]{2,40})-[\w.]+@"),
+    re.compile(r"^(?:NACH-DR-|ACH/|ECS/|NACH/|CMS/|SI-)(?P<v>[A-Za-z][^/-]{1,40})[/-]"),
+]
+
+
+def narration_payees(text: str) -> list[Span]:
+    """The payee slot of a narration, unless it holds a person's name."""
+    out = []
+    for pattern in NARRATION_SLOTS:
+        m = pattern.search(text)
+        if m and m.group("v").split()[0].lower() not in _PEOPLE and not m.group("v").strip().isdigit():
+            out.append((m.start("v"), m.end("v"), "MERCHANT"))
+    return out
+
+
+def _caps_word(token: Any) -> bool:
+    return token.is_upper and any(c.isalpha() for c in token.text) and not token.like_num
+
+
+def _boundary(token: Any) -> bool:
+    return token.is_punct or token.lower_ in PAYEE_END or token.is_space
 
 
 def resolve(spans: list[Span]) -> list[Span]:
