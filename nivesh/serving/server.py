@@ -159,12 +159,14 @@ def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
     from kserve import model_server
 
     from nivesh.serving import body_limit, errors, metrics
+    from nivesh.serving.json_default import JsonByDefault
 
     _configure_logging(config.access_log)
     _refuse_repository_routes(model_server.app)
     _use_400_for_bad_bodies(model_server.app)
     errors.install(model_server.app)  # a dependency down: 503 with Retry-After
     body_limit.install(model_server.app, spec.limits.max_body_bytes)
+    model_server.app.add_middleware(JsonByDefault)  # tritonclient's JSON bodies carry no Content-Type
     if spec.feedback is not None:
         from nivesh.serving.feedback_route import add_feedback_route
 

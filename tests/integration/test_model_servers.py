@@ -209,3 +209,18 @@ def test_spending_predictor_direct_input_is_checked(served: Served) -> None:
     }
     r = httpx.post(url, json=many, timeout=30)
     assert r.status_code == 400 and r.json()["error"].endswith(f"at most {limit} per request (use the batch pipeline)")
+
+
+def test_a_json_body_without_content_type_is_read_as_json(served: Served) -> None:
+    """tritonclient.http sends JSON tensors with no Content-Type; Triton reads them as JSON,
+    and so do ours. A body that declares another type is still refused."""
+    url = f"{served.endpoint}/v2/models/{served.model}/infer"
+    content = json.dumps(demo.EXAMPLES[served.model]).encode()
+    bare = httpx.post(url, content=content, timeout=60)  # httpx sends no Content-Type for raw bytes
+    assert "content-type" not in bare.request.headers
+    assert bare.status_code == 200, bare.text
+    assert [o["name"] for o in bare.json()["outputs"]] == [
+        o["name"] for o in infer(served, demo.EXAMPLES[served.model]).json()["outputs"]
+    ]
+    declared = httpx.post(url, content=content, headers={"content-type": "text/plain"}, timeout=60)
+    assert 400 <= declared.status_code < 500
