@@ -22,20 +22,14 @@ import argparse
 import logging
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import common
-import numpy as np
 import pandas as pd
 
-from nivesh.artifact import load_manifest
 from nivesh.catalog import INTENT_CLASSIFIER
-from nivesh.data import text as handwritten
-from nivesh.families import text_classifier as tc
 from nivesh.settings import Workspace
 from nivesh.training import intent_classifier, steps
-from nivesh.training.intent_classifier import decide
 
 DATA = common.SHARED_DATA / "intent"
 
@@ -95,8 +89,6 @@ def generated(args: argparse.Namespace) -> None:
     if not args.smoke:
         heads["fine-tune"] = {"base_model": "packaged", "head": "fine-tune", "epochs": 2}
     summary: dict[str, object] = {"train_rows": len(prepared.train)}
-    queries = handwritten.intent_queries()
-    truth = np.array([intent for _, intent in queries])
     for head, params in heads.items():
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "model"
@@ -104,11 +96,7 @@ def generated(args: argparse.Namespace) -> None:
             steps.fit(name, prepared.train, prepared.label, folder, params)
             seconds = time.monotonic() - started
             a = steps.assess(name, folder, prepared.test, prepared.label)
-            model = tc.TextClassifier(folder, load_manifest(folder).extra, "onnx-int8", threads=2)
-            predicted = np.array(
-                decide(model.labels, model.predict_proba([t for t, _ in queries]), model.oos_threshold)[0]
-            )
-        metrics = a.evaluation.metrics
+        metrics, extras = a.evaluation.metrics, a.evaluation.extras
         summary[head] = {
             "params": params,
             "train_seconds_incl_export": round(seconds, 1),
@@ -117,12 +105,8 @@ def generated(args: argparse.Namespace) -> None:
             "handwritten_out_of_scope_recall": round(metrics["handwritten_out_of_scope_recall"], 4),
             "unseen_frames_accuracy": round(metrics["unseen_frames_accuracy"], 4),
             "generated_held_out_accuracy": round(metrics["accuracy"], 4),
-            "per_intent_recall": {
-                intent: round(float(np.mean(predicted[truth == intent] == intent)), 4) for intent in sorted(set(truth))
-            },
-            "confusions": [
-                f"{t} -> {p}: {n}" for (t, p), n in Counter(zip(truth, predicted, strict=True)).most_common() if t != p
-            ],
+            "per_intent_recall": extras["handwritten_per_intent_recall"],
+            "confusions": extras["handwritten_confusions"],
             "gate": {"metric": a.gate, "passed": a.passed},
         }
     common.write(args, "intent_handwritten", summary)

@@ -160,10 +160,6 @@ def normalize(label: str, text: str, today: date) -> Any:
     return None
 
 
-def iso_date(text: str, today: date) -> dict[str, str] | None:
-    return ner_dates.iso_date(text, today)
-
-
 def money_in_rupees(text: str) -> float | None:
     """'Rs 2.5 lakh' -> 250000.0, '5k' -> 5000.0, 'saadhe teen hazaar' -> 3500.0,
     'INR 1,25,000.00' -> 125000.0; None for other currencies or no number."""
@@ -177,7 +173,7 @@ def money_in_rupees(text: str) -> float | None:
     for word in words:
         if word[0].isdigit():
             value = float(word.replace(",", ""))
-        elif word in ("saadhe", "sadhe", "saade"):
+        elif word in grammar.HALF_WORDS:
             half = True
         elif word in grammar.HINDI_NUMBERS and value is None:
             value = float(grammar.HINDI_NUMBERS[word])

@@ -13,7 +13,16 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from nivesh.families.ner_grammar import MONTHS, WEEKDAYS
+from nivesh.families.ner_grammar import (
+    COUNT_WORDS,
+    LAST_WORDS,
+    MONTHS,
+    NEXT_WORDS,
+    RELATIVE_WORDS,
+    THIS_WORDS,
+    UNIT_WORDS,
+    WEEKDAYS,
+)
 
 Value = dict[str, str]
 FUTURE_DAYS = 45
@@ -49,15 +58,6 @@ FIXED_DAYS = {"christmas": "12-25", "new year": "01-01", "republic day": "01-26"
 ALIASES = {"deepavali": "diwali", "dipawali": "diwali", "dasara": "dussehra", "dussera": "dussehra",
            "vijayadashami": "dussehra", "navaratri": "navratri", "durga puja": "navratri", "rakhi": "raksha bandhan",
            "eid ul fitr": "eid", "ramzan eid": "eid", "eid al adha": "bakrid"}  # fmt: skip
-THIS = {"this", "is", "iss", "current"}
-LAST = {"last", "previous", "prev", "past", "pichle", "pichhle", "pichla", "pichhla", "pichli", "pichhli"}
-NEXT = {"next", "coming", "upcoming", "following", "agle", "agla", "agli", "aane wale", "aane wala"}
-UNIT = {"day": "day", "days": "day", "din": "day", "week": "week", "weeks": "week", "hafte": "week",
-        "hafta": "week", "month": "month", "months": "month", "mahine": "month", "mahina": "month",
-        "mahino": "month", "year": "year", "years": "year", "saal": "year", "sal": "year", "quarter": "quarter",
-        "quarters": "quarter", "weekend": "weekend", "fortnight": "fortnight"}  # fmt: skip
-COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-          "ten": 10, "twelve": 12, "do": 2, "teen": 3, "char": 4, "chaar": 4, "paanch": 5, "chhe": 6}  # fmt: skip
 
 
 def day(d: date) -> Value:
@@ -122,8 +122,8 @@ def _relative_day(t: str, today: date) -> Value | None:
         return day(today + timedelta(days=offsets[head]))
     m = re.fullmatch(r"(\w+) (days?|weeks?|months?|years?|din|hafte|mahine|saal) (?:ago|back|pehle|pahle)", t)
     if m:
-        n = int(m.group(1)) if m.group(1).isdigit() else COUNTS.get(m.group(1))
-        unit = UNIT.get(m.group(2))
+        n = int(m.group(1)) if m.group(1).isdigit() else COUNT_WORDS.get(m.group(1))
+        unit = UNIT_WORDS.get(m.group(2))
         if n is None or unit is None:
             return None
         if unit == "day":
@@ -138,15 +138,15 @@ def _relative_day(t: str, today: date) -> Value | None:
 
 def _relative_period(t: str, today: date) -> Value | None:
     m = re.fullmatch(
-        rf"(.+?) (?:(\w+) )?({'|'.join(UNIT)})",
+        rf"(.+?) (?:(\w+) )?({'|'.join(UNIT_WORDS)})",
         t,
     )
-    if not m or m.group(1) not in THIS | LAST | NEXT:
+    if not m or m.group(1) not in RELATIVE_WORDS:
         return None
-    word, count, unit = m.group(1), m.group(2), UNIT[m.group(3)]
+    word, count, unit = m.group(1), m.group(2), UNIT_WORDS[m.group(3)]
     if count is not None:
-        n = int(count) if count.isdigit() else COUNTS.get(count)
-        if n is None or word not in LAST:
+        n = int(count) if count.isdigit() else COUNT_WORDS.get(count)
+        if n is None or word not in LAST_WORDS:
             return None
         if unit == "day":
             return period(today - timedelta(days=n), today)
@@ -158,7 +158,7 @@ def _relative_period(t: str, today: date) -> Value | None:
         if unit == "year":
             return period(date(today.year - n, today.month, 1), today)
         return None
-    step = 0 if word in THIS else (-1 if word in LAST else 1)
+    step = 0 if word in THIS_WORDS else (-1 if word in LAST_WORDS else 1)
     monday = today - timedelta(days=today.weekday())
     if unit == "week":
         start = monday + timedelta(weeks=step)
@@ -179,23 +179,23 @@ def _relative_period(t: str, today: date) -> Value | None:
 
 def _weekday(t: str, today: date) -> Value | None:
     words = t.split(" ")
-    if words[-1] not in WEEKDAYS or len(words) > 2 or (len(words) == 2 and words[0] not in THIS | LAST | NEXT):
+    if words[-1] not in WEEKDAYS or len(words) > 2 or (len(words) == 2 and words[0] not in RELATIVE_WORDS):
         return None
     target = WEEKDAYS[words[-1]]
     monday = today - timedelta(days=today.weekday())
     if len(words) == 1:  # the latest one on or before today
         return day(today - timedelta(days=(today.weekday() - target) % 7))
     word = words[0]
-    if word in LAST:
+    if word in LAST_WORDS:
         return day(monday - timedelta(weeks=1) + timedelta(days=target))
-    if word in NEXT:
+    if word in NEXT_WORDS:
         return day(monday + timedelta(weeks=1, days=target))
     return day(monday + timedelta(days=target))
 
 
 def _festival(t: str, today: date) -> Value | None:
     words = t.split(" ")
-    modifier = words[0] if words[0] in THIS | LAST | NEXT else None
+    modifier = words[0] if words[0] in RELATIVE_WORDS else None
     name = " ".join(words[1:] if modifier else words)
     name = ALIASES.get(name, name)
     table = FESTIVAL_DAYS.get(name)
@@ -203,7 +203,7 @@ def _festival(t: str, today: date) -> Value | None:
         table = {y: (FIXED_DAYS[name], FIXED_DAYS[name]) for y in range(today.year - 2, today.year + 3)}
     if table is None:
         return None
-    if modifier in THIS:
+    if modifier in THIS_WORDS:
         year = today.year
     elif modifier is None:  # the latest one at most FUTURE_DAYS ahead
         year = max(
@@ -227,7 +227,7 @@ def _fiscal(t: str, today: date) -> Value | None:
     )
     if m:
         word = m.group(1)
-        return fiscal_year(current + (0 if word in ("this", "current") else -1 if word in LAST else 1))
+        return fiscal_year(current + (0 if word in ("this", "current") else -1 if word in LAST_WORDS else 1))
     m = re.fullmatch(r"q([1-4])\s?(fy\s?'?\d{2,4}(?:\s?[-\u2013/]\s?\d{2,4})?)", t)
     if m:  # a quarter of an Indian financial year: Q1 is April to June
         year = _fiscal(m.group(2), today)

@@ -52,7 +52,7 @@ HINDI_NUMBERS = {
 
 def _alt(words: Iterable[str]) -> str:
     """A regex alternation, longest first so that "lakhs" wins over "lakh"."""
-    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    return "|".join(sorted((re.escape(w) for w in words), key=lambda w: (-len(w), w)))
 
 
 MONTH = rf"(?:{_alt(MONTHS)})\.?"
@@ -80,12 +80,14 @@ CURRENCY_BEFORE = r"(?:rs\.?:?|inr|usd|us\$|\$|eur|€|£|₹|rupees?)"
 CURRENCY_AFTER = r"(?:rupees?|rupaye|rupaiye|rupay|rupiya|rs\b\.?|bucks|inr\b)"
 MULTIPLIER = rf"(?:{_alt(MULTIPLIER_WORDS)})"
 HINDI_NUMBER = rf"(?:{_alt(HINDI_NUMBERS)})"
+HALF_WORDS = ("saadhe", "sadhe", "saade")  # "saadhe teen hazaar": three and a half thousand
+HALF = rf"(?:{_alt(HALF_WORDS)})"
 _MONEY = [
     re.compile(rf"(?i){B}{CURRENCY_BEFORE}\s?(?:{NUMBER})(?:\s?{MULTIPLIER}\b)?"),
     re.compile(rf"(?i){B}(?:{NUMBER})\s?{MULTIPLIER}\b(?:\s{CURRENCY_AFTER})?"),
     re.compile(rf"(?i){B}(?:{NUMBER})\s?{CURRENCY_AFTER}"),
     re.compile(
-        rf"(?i)\b(?:saadhe |sadhe |saade )?{HINDI_NUMBER} (?:hazaa?r|hajar|lakhs?|lacs?|crores?|sau|thousand|hundred)\b"
+        rf"(?i)\b(?:{HALF} )?{HINDI_NUMBER} (?:hazaa?r|hajar|lakhs?|lacs?|crores?|sau|thousand|hundred)\b"
         rf"(?: {CURRENCY_AFTER})?"
     ),
 ]
@@ -114,14 +116,21 @@ _CUE_AFTER = re.compile(
 _UNIT_AFTER = re.compile(rf"(?i)^\s?(?:{_alt(UNITS)})(?!\w)")
 
 # --- DATE --------------------------------------------------------------------------------
-UNIT_WORDS = ("day", "days", "week", "weeks", "month", "months", "year", "years", "quarter", "quarters", "fortnight",
-              "weekend", "din", "hafte", "hafta", "mahine", "mahina", "mahino", "saal", "sal")  # fmt: skip
-RELATIVE_WORDS = ("this", "last", "next", "previous", "prev", "coming", "past", "current", "upcoming", "following",
-                  "is", "iss", "agle", "agla", "agli", "pichle", "pichhle", "pichla", "pichhla", "pichli", "pichhli",
-                  "aane wale", "aane wala")  # fmt: skip
+# One vocabulary for finding relative dates here and valuing them (nivesh.families.ner_dates).
+THIS_WORDS = frozenset({"this", "is", "iss", "current"})
+LAST_WORDS = frozenset({"last", "previous", "prev", "past", "pichle", "pichhle", "pichla", "pichhla", "pichli",
+                        "pichhli"})  # fmt: skip
+NEXT_WORDS = frozenset({"next", "coming", "upcoming", "following", "agle", "agla", "agli", "aane wale", "aane wala"})
+RELATIVE_WORDS = THIS_WORDS | LAST_WORDS | NEXT_WORDS
+UNIT_WORDS = {"day": "day", "days": "day", "din": "day", "week": "week", "weeks": "week", "hafte": "week",
+              "hafta": "week", "month": "month", "months": "month", "mahine": "month", "mahina": "month",
+              "mahino": "month", "year": "year", "years": "year", "saal": "year", "sal": "year",
+              "quarter": "quarter", "quarters": "quarter", "weekend": "weekend", "fortnight": "fortnight"}  # fmt: skip
+COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+               "ten": 10, "twelve": 12, "do": 2, "teen": 3, "char": 4, "chaar": 4, "paanch": 5, "chhe": 6}  # fmt: skip
 REL_UNIT = rf"(?:{_alt(UNIT_WORDS)})"
 REL_WORD = rf"(?:{_alt(RELATIVE_WORDS)})"
-COUNT = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|do|teen|char|chaar|paanch|chhe)"
+COUNT = rf"(?:\d+|{_alt(COUNT_WORDS)})"
 FY = r"(?:FY|F\.Y\.|AY|A\.Y\.|fy|ay)"
 _DATE = [
     # ISO with an optional glued time; numeric d/m/y; d-Mon-y glued or spaced; Mon d, y
@@ -157,11 +166,12 @@ _DATE = [
 ]
 # Words that look like months or weekdays but are usually not dates when lower-case.
 _AMBIGUOUS_LOWER = {"may", "mar", "sun", "sat", "jan", "wed", "do", "dec", "sep", "mon", "fri", "thu", "tue"}
-_AMBIGUOUS_ALWAYS = {"is", "iss", "kal"}  # checked with their neighbours below
 _MONTH_CUE = re.compile(r"(?i)\b(?:in|since|from|till|until|during|of|for|by|on|mein|se|tak|last|this|next)\s$")
 
 
-def _spans(patterns: list[re.Pattern[str]], text: str, label: str) -> Iterator[Span]:
+def spans(patterns: list[re.Pattern[str]], text: str, label: str) -> Iterator[Span]:
+    """Every match of every pattern as a span of `label`; a pattern with a group named `v`
+    marks only that group (the context around it is not part of the entity)."""
     for pattern in patterns:
         group = "v" if "v" in pattern.groupindex else 0
         for m in pattern.finditer(text):
@@ -170,11 +180,11 @@ def _spans(patterns: list[re.Pattern[str]], text: str, label: str) -> Iterator[S
 
 
 def accounts(text: str) -> list[Span]:
-    return list(_spans(_ACCOUNT, text, "ACCOUNT"))
+    return list(spans(_ACCOUNT, text, "ACCOUNT"))
 
 
 def amounts(text: str) -> list[Span]:
-    out = list(_spans(_MONEY, text, "MONEY"))
+    out = list(spans(_MONEY, text, "MONEY"))
     for m in _BARE.finditer(text):
         before, after = text[: m.start()], text[m.end() :]
         digits = m.group().replace(",", "").split(".")[0]
@@ -202,7 +212,7 @@ def _cued(before: str, strong_only: bool = False) -> bool:
 
 def dates(text: str) -> list[Span]:
     out = []
-    for s, e, label in _spans(_DATE, text, "DATE"):
+    for s, e, label in spans(_DATE, text, "DATE"):
         word = text[s:e]
         low = word.lower().rstrip(".")
         if low in _AMBIGUOUS_LOWER and (word.islower() or word.isupper()) and not _MONTH_CUE.search(text[:s]):

@@ -39,21 +39,25 @@ class RuleStage:
     def __init__(self, nlp: Any, name: str = RULES_PIPE) -> None:
         self.nlp = nlp
         self.name = name
-        self.merchants: list[str] = []
         self.common: frozenset[str] = frozenset()
-        self._index: dict[tuple[str, ...], str] = {}
-        self._longest = 1
         self.set_merchants(lexicon.rule_gazetteer())
 
     def set_merchants(self, names: Sequence[str]) -> None:
+        """The names to match; their token index is built on first use, so loading a saved
+        pipeline (the defaults here, then its own list) tokenizes the lists once."""
         self.merchants = sorted(names)
-        index: dict[tuple[str, ...], str] = {}
-        for term in lexicon.CATEGORY_TERMS:
-            index[self._key(term)] = "CATEGORY"
-        for name in self.merchants:
-            index[self._key(name)] = "MERCHANT"  # a brand named like a category is a merchant
-        self._index = index
-        self._longest = max((len(k) for k in index), default=1)
+        self._index: dict[tuple[str, ...], str] | None = None
+        self._longest = 1
+
+    def index(self) -> dict[tuple[str, ...], str]:
+        """Lower-case token tuples -> label, for categories and merchants."""
+        if self._index is None:
+            index = {self._key(term): "CATEGORY" for term in lexicon.CATEGORY_TERMS}
+            for name in self.merchants:
+                index[self._key(name)] = "MERCHANT"  # a brand named like a category is a merchant
+            self._index = index
+            self._longest = max((len(k) for k in index), default=1)
+        return self._index
 
     def _key(self, text: str) -> tuple[str, ...]:
         return tuple(t.lower_ for t in self.nlp.make_doc(lexicon.normalize(text)))
@@ -61,10 +65,11 @@ class RuleStage:
     def word_spans(self, doc: Any) -> list[Span]:
         """Longest gazetteer and category-term matches, as character spans."""
         out: list[Span] = []
+        index = self.index()
         i = 0
         while i < len(doc):
             for n in range(min(self._longest, len(doc) - i), 0, -1):
-                label = self._index.get(tuple(t.lower_ for t in doc[i : i + n]))
+                label = index.get(tuple(t.lower_ for t in doc[i : i + n]))
                 if label is None:
                     continue
                 end = i + n
@@ -119,6 +124,8 @@ class RuleStage:
         """Upper-case names where alerts print the payee ("at SLEEPY OWL COFFEE on", "to
         FANCODE via", "POS NEEMANS BANGALORE"): the position says merchant even when no
         list knows the name. Bank words, people and single everyday words are not."""
+        from spacy.tokens import Span as DocSpan
+
         out = []
         for i, token in enumerate(doc[:-1]):
             if token.lower_ not in PAYEE_CUES:
@@ -132,17 +139,14 @@ class RuleStage:
                 and not (end > i + 1 and doc[end].lower_ in _PLACES)  # "POS NEEMANS BANGALORE"
             ):
                 end += 1
-            if end < len(doc) and doc[end].lower_ in _PLACES and end > i + 1:
-                pass
-            elif end < len(doc) and not _boundary(doc[end]):
-                continue
-            if end == i + 1:
+            at_place = end < len(doc) and end > i + 1 and doc[end].lower_ in _PLACES
+            if end == i + 1 or (end < len(doc) and not at_place and not _boundary(doc[end])):
                 continue
             words = [t.lower_ for t in doc[i + 1 : end]]
             if words[0] in _PEOPLE or (len(words) == 1 and words[0] in self.common):
                 continue
-            out.append(doc[i + 1 : end])
-        return [doc.char_span(sp.start_char, sp.end_char, label="MERCHANT") for sp in out]
+            out.append(DocSpan(doc, i + 1, end, label="MERCHANT"))
+        return out
 
     def model_merchant(self, ent: Any) -> bool:
         """Whether to keep an entity only the statistical model found. Rules are exact for
@@ -197,12 +201,11 @@ NARRATION_SLOTS = [
 
 def narration_payees(text: str) -> list[Span]:
     """The payee slot of a narration, unless it holds a person's name."""
-    out = []
-    for pattern in NARRATION_SLOTS:
-        m = pattern.search(text)
-        if m and m.group("v").split()[0].lower() not in _PEOPLE and not m.group("v").strip().isdigit():
-            out.append((m.start("v"), m.end("v"), "MERCHANT"))
-    return out
+    return [
+        (s, e, label)
+        for s, e, label in grammar.spans(NARRATION_SLOTS, text, "MERCHANT")
+        if (words := text[s:e].split()) and words[0].lower() not in _PEOPLE and not text[s:e].strip().isdigit()
+    ]
 
 
 def _caps_word(token: Any) -> bool:

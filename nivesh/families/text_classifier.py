@@ -154,11 +154,12 @@ def train(
     head "linear", a regression on the frozen encoder's embedding and character n-grams)."""
     if config.head not in HEADS:
         raise NiveshError(f"head {config.head!r} is not one of {', '.join(HEADS)}")
+    names = sorted(set(labels))
+    if len(names) < 2:
+        raise NiveshError(f"need at least two intents to train, found {names}")
     if config.head == "linear":
         from nivesh.families import text_linear
 
-        if len(set(labels)) < 2:
-            raise NiveshError(f"need at least two intents to train, found {sorted(set(labels))}")
         return text_linear.train(texts, labels, config, progress)
     import torch
     from transformers import AutoModel, AutoTokenizer
@@ -166,9 +167,6 @@ def train(
     started = time.monotonic()
     torch.manual_seed(config.seed)
     base = resolve_base_model(config.base_model)
-    names = sorted(set(labels))
-    if len(names) < 2:
-        raise NiveshError(f"need at least two intents to train, found {names}")
     index = {n: i for i, n in enumerate(names)}
     y = np.array([index[label] for label in labels])
     texts = [str(t) for t in texts]

@@ -4,7 +4,8 @@ calibrated, exported to ONNX int8; evaluated as served (int8) and against fp32."
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from nivesh.training.trainer import write_trained
 log = logging.getLogger(__name__)
 TEXT, LABEL = "text", "label"
 SIGNATURE = {"inputs": [{"name": TEXT, "datatype": "BYTES", "shape": [-1]}], "outputs": SPEC.output_signature}
-DEFAULT_ROWS = 4000  # generated queries; with 4 epochs (TrainConfig) the size measured in benchmarks/RESULTS.md
+DEFAULT_ROWS = 4000  # generated queries: the size the gate's figures in benchmarks/RESULTS.md were measured at
 PREDICTED = SPEC.monitored_output  # the output column the monitor tracks for prediction drift
 
 
@@ -61,12 +62,27 @@ def calibrate(model: tc.TextClassifier) -> tuple[float, float]:
     return temperature, THRESHOLDS[int(np.argmax(scores))]
 
 
-def handwritten_metrics(model: tc.TextClassifier) -> dict[str, float]:
+def ours(labels: Iterable[str]) -> bool:
+    """Whether these are the project's intents (generated data, hand-written gate), not a user's."""
+    return set(labels) == set(intents.INTENTS)
+
+
+def handwritten_metrics(model: tc.TextClassifier) -> tuple[dict[str, float], dict[str, object]]:
     """Accuracy on the hand-written queries (nivesh/data/text/intent_handwritten.tsv), as served,
-    with the out-of-scope rule, and on generated queries from frames kept out of training."""
+    with the out-of-scope rule, and on generated queries from frames kept out of training;
+    beside the metrics, each intent's recall there and the confusions, most frequent first."""
     rows = handwritten.intent_queries()
     truth = np.array([intent for _, intent in rows])
     predicted, _, _ = decide(model.labels, model.predict_proba([t for t, _ in rows]), model.oos_threshold)
+    answered = np.array(predicted)
+    details: dict[str, object] = {
+        "handwritten_per_intent_recall": {
+            intent: round(float(np.mean(answered[truth == intent] == intent)), 4) for intent in sorted(set(truth))
+        },
+        "handwritten_confusions": [
+            f"{t} -> {p}: {n}" for (t, p), n in Counter(zip(truth, predicted, strict=True)).most_common() if t != p
+        ],
+    }
     out = {"handwritten_accuracy": float(np.mean(np.array(predicted) == truth)), "handwritten_n": float(len(rows))}
     out["handwritten_macro_f1"] = float(f1_score(truth, predicted, average="macro", zero_division=0))
     oos = truth == intents.OUT_OF_SCOPE
@@ -74,7 +90,7 @@ def handwritten_metrics(model: tc.TextClassifier) -> dict[str, float]:
     held = intents.generate(CALIBRATION_ROWS, seed=CALIBRATION_SEED + 1, unseen=True)
     unseen, _, _ = decide(model.labels, model.predict_proba(held[TEXT].tolist()), model.oos_threshold)
     out["unseen_frames_accuracy"] = float(np.mean(np.array(unseen) == held[LABEL].to_numpy()))
-    return out
+    return out, details
 
 
 class IntentTrainer:
@@ -102,7 +118,7 @@ class IntentTrainer:
 
     def fit(self, train: pd.DataFrame, label: str, out: Path, params: Mapping[str, Any]) -> None:
         params = dict(params)
-        if "head" not in params and set(train[label]) == set(intents.INTENTS):
+        if "head" not in params and ours(train[label]):
             # the project's generated queries: a frozen encoder + n-grams generalises to people's text,
             # fine-tuning learns the generator (benchmarks/RESULTS.md); a user's real data fine-tunes
             params["head"] = "linear"
@@ -110,7 +126,7 @@ class IntentTrainer:
         trained = tc.train(train[TEXT].tolist(), train[label].tolist(), config, progress=log.info)
         extra = tc.save_files(trained, out)
         model = tc.TextClassifier(out, extra, threads=2)
-        if set(model.labels) == set(intents.INTENTS):  # our intents: calibrate on phrasings kept out of training
+        if ours(model.labels):  # calibrate on phrasings kept out of training
             model.temperature, model.oos_threshold = calibrate(model)
             extra |= {"temperature": model.temperature, "oos_threshold": model.oos_threshold}
             extra["calibration"] = f"{CALIBRATION_ROWS} queries from frames kept out of training"
@@ -128,9 +144,10 @@ class IntentTrainer:
         for runtime in ("torch-fp32", "onnx-int8"):
             model = tc.TextClassifier(artifact, extra, runtime, threads=2)
             proba = model.predict_proba(texts)
+            decided, _, oos = decide(model.labels, proba, model.oos_threshold)
             predicted = np.array(model.labels)[proba.argmax(axis=1)]
             if intents.OUT_OF_SCOPE in model.labels:  # what the server answers: unsure -> out of scope
-                predicted = np.array(decide(model.labels, proba, model.oos_threshold)[0])
+                predicted = np.array(decided)
             suffix = "fp32" if runtime == "torch-fp32" else "int8"
             metrics[f"accuracy_{suffix}"] = float(np.mean(predicted == truth))
             metrics[f"macro_f1_{suffix}"] = float(f1_score(truth, predicted, average="macro", zero_division=0))
@@ -139,12 +156,13 @@ class IntentTrainer:
                 idx = np.array([model.labels.index(t) if t in model.labels else -1 for t in truth])
                 known = idx >= 0
                 metrics["ece"] = tc.expected_calibration_error(proba[known], idx[known])
-                _, _, oos = decide(model.labels, proba, model.oos_threshold)
                 metrics["out_of_scope_rate"] = float(np.mean(oos))
         assert served is not None and served_model is not None
         metrics["accuracy"] = metrics["accuracy_int8"]  # what is served
-        if set(served_model.labels) == set(intents.INTENTS):
-            metrics |= handwritten_metrics(served_model)
+        details: dict[str, object] = {}
+        if ours(served_model.labels):
+            written, details = handwritten_metrics(served_model)
+            metrics |= written
             metrics["gate_accuracy"] = metrics["handwritten_accuracy"]
             gate_note = f"gate: {int(metrics['handwritten_n'])} hand-written queries (English, Hinglish), as served"
         else:
@@ -161,7 +179,7 @@ class IntentTrainer:
             f"base model {extra['base_model']}, trained in {extra['train_seconds']} s",
             gate_note,
         ]
-        return Evaluation(metrics, None, cm, labels, notes=notes)
+        return Evaluation(metrics, None, cm, labels, notes=notes, extras=details)
 
 
 TRAINER = IntentTrainer()

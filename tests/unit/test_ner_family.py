@@ -7,7 +7,7 @@ from nivesh.data import intents
 from nivesh.data import ner as ner_data
 from nivesh.data import text as handwritten
 from nivesh.errors import SchemaError
-from nivesh.families import ner, ner_eval
+from nivesh.families import ner, ner_dates, ner_eval
 from nivesh.families import ner_grammar as grammar
 from nivesh.families import ner_lexicon as lexicon
 from nivesh.training.financial_ner import read_jsonl
@@ -71,7 +71,7 @@ def test_amounts_normalize_to_rupees(text: str, rupees: float | None) -> None:
     ],
 )
 def test_dates_normalize_to_iso(text: str, value: dict[str, str] | None) -> None:
-    assert ner.iso_date(text, TODAY) == value
+    assert ner_dates.iso_date(text, TODAY) == value
 
 
 @pytest.mark.parametrize(
@@ -121,6 +121,7 @@ def test_rule_stage_prefers_gazetteer_names_and_skips_senders_and_banks() -> Non
     assert ("Fancode", "MERCHANT") in ents("UPI/DR/531720003344/Fancode/UTIB/fancode@axisbank/Match pass")
     assert all(label != "MERCHANT" for _, label in ents("UPI/DR/531720003344/RAHUL SHARMA/SBIN/r@oksbi/dinner"))
     assert all(label != "MERCHANT" for _, label in ents("Rs 500 debited from A/c XX1234 to UPI on 12-11-25"))
+    assert ents("UPI/DR/1/   /x") == []  # a blank payee slot is no merchant (and no crash)
 
 
 def test_tokenizer_splits_indian_amounts_and_narrations() -> None:

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from nivesh.data.ner import LABELS
+
 FOLDER = Path(__file__).parent
 NER_KINDS = ("chat", "hinglish", "sms", "narration")
 MARK = re.compile(r"\[([^\[\]]+)\]\(([A-Z]+)(?:\|([^)]*))?\)")
-LABELS = ("MONEY", "DATE", "CATEGORY", "MERCHANT", "ACCOUNT")
 
 
 @dataclass(frozen=True)
