@@ -25,7 +25,10 @@ LOCAL_YAML = "feature_store.yaml"
 REDIS_YAML = "feature_store.redis.yaml"
 FEAST_TIMEOUT_S = 300
 # A Redis that does not answer fails a feature read within this long (a 503 with Retry-After
-# from the transformer), instead of holding the request until the client gives up.
+# from the transformer), instead of holding the request until the client gives up. The
+# client does not retry on its own: redis-py's default (3 retries, exponential backoff)
+# held a refused connection for 4 s per read, 7 s per request; the 503 tells the caller
+# when to retry instead.
 REDIS_TIMEOUT_S = 1.0
 
 
@@ -35,7 +38,7 @@ def redis_connection_string(url: str) -> str:
     if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
         raise NiveshError(f"NIVESH_REDIS_URL={url!r} is not a redis:// URL (example: redis://127.0.0.1:6379/0)")
     db = (parsed.path or "/0").lstrip("/") or "0"
-    timeouts = [f"socket_timeout={REDIS_TIMEOUT_S}", f"socket_connect_timeout={REDIS_TIMEOUT_S}"]
+    timeouts = [f"socket_timeout={REDIS_TIMEOUT_S}", f"socket_connect_timeout={REDIS_TIMEOUT_S}", "retry=null"]
     parts = [f"{parsed.hostname}:{parsed.port or 6379}", f"db={db}", *timeouts]
     if parsed.password:
         parts.append(f"password={parsed.password}")

@@ -58,6 +58,6 @@ def test_every_model_has_a_trainer_pipeline_and_predictor() -> None:
 
 
 def test_redis_url_becomes_a_feast_connection_string() -> None:
-    timeouts = "socket_timeout=1.0,socket_connect_timeout=1.0"
+    timeouts = "socket_timeout=1.0,socket_connect_timeout=1.0,retry=null"  # Feast JSON-decodes null: no retries
     assert redis_connection_string("redis://:s3cret@cache:6380/2") == f"cache:6380,db=2,{timeouts},password=s3cret"
     assert redis_connection_string("redis://127.0.0.1:6379") == f"127.0.0.1:6379,db=0,{timeouts}"
