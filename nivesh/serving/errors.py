@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy.exc
-from kserve.errors import InvalidInput
+from kserve.errors import InvalidInput, ModelNotReady
 
 from nivesh.errors import UpstreamUnavailable
 
@@ -44,6 +44,7 @@ def _redis() -> tuple[Entry, ...]:
 # Most specific first: the first entry whose type matches decides.
 TABLE: tuple[Entry, ...] = (
     (InvalidInput, Failure(400, "bad input")),
+    (ModelNotReady, Failure(503, "the model is not ready")),
     (UpstreamUnavailable, Failure(503, "a service the model needs is unavailable")),
     *_redis(),
     (httpx.TimeoutException, Failure(504, "the predictor did not answer in time")),
@@ -66,6 +67,14 @@ def status(exc: BaseException) -> int:
     return found.status if found else 500
 
 
+def unavailable_body(exc: BaseException, entry: Failure) -> tuple[dict[str, str], dict[str, str]]:
+    """The JSON body and headers of a dependency failure: what failed, and Retry-After. Our
+    own typed error names the dependency (no request content); a library's exception text
+    may name hosts and addresses, so it is not passed on."""
+    what = str(exc)[:300] if isinstance(exc, UpstreamUnavailable) else entry.what
+    return {"error": f"{what}; retry later"}, {"Retry-After": str(RETRY_AFTER_S)}
+
+
 def install(app: Any) -> None:
     """JSON answers with Retry-After for the dependency failures of the table (InvalidInput
     keeps KServe's own 400 handler, which names the field)."""
@@ -73,14 +82,8 @@ def install(app: Any) -> None:
 
     async def unavailable(request: Any, exc: Exception) -> JSONResponse:
         entry = failure(exc) or Failure(503, "unavailable")
-        # our own typed error names the dependency and what failed (no request content);
-        # a library's exception text may name hosts and addresses, so it is not passed on
-        what = str(exc)[:300] if isinstance(exc, UpstreamUnavailable) else entry.what
-        return JSONResponse(
-            {"error": f"{what}; retry later"},
-            status_code=entry.status,
-            headers={"Retry-After": str(RETRY_AFTER_S)},
-        )
+        content, headers = unavailable_body(exc, entry)
+        return JSONResponse(content, status_code=entry.status, headers=headers)
 
     for kind, entry in TABLE:
         if entry.status >= 500:

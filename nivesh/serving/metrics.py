@@ -124,10 +124,9 @@ class RequestMetrics:
             LATENCY.labels(*labels).observe(time.perf_counter() - start)
 
 
-def instrument(app: Any, model: str, component: str, objective_s: float, version: str = "") -> None:
-    """Add the middleware to KServe's FastAPI app (before it starts); publish the objective
-    and, for a predictor (which knows it at load), the version it serves."""
-    app.add_middleware(RequestMetrics, model=model, component=component)
+def publish(model: str, component: str, objective_s: float, version: str = "") -> None:
+    """The objective the latency alert compares with and, for a predictor (which knows it at
+    load), the version it serves. The server wraps its app in RequestMetrics itself."""
     OBJECTIVE.labels(model, component).set(objective_s)
     if version:
         INFO.labels(model, component, version).set(1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import functools
 import hashlib
 import hmac
 import logging
@@ -89,7 +90,20 @@ def _partial(kind: str, value: str) -> str:
     return "X" * (len(digits) - 4) + digits[-4:]
 
 
+# Most logged strings repeat (categories, decisions, reason codes): their masked form is kept,
+# up to this many, so the logger thread scrubs each once (the scrub was 80 % of its time).
+MASK_CACHE_SIZE = 8192
+MASK_CACHE_MAX_CHARS = 512
+
+
 def mask_text(text: str) -> str:
+    if len(text) <= MASK_CACHE_MAX_CHARS:
+        return _mask_short(text)
+    return scrub(text, _partial).text
+
+
+@functools.lru_cache(maxsize=MASK_CACHE_SIZE)
+def _mask_short(text: str) -> str:
     return scrub(text, _partial).text
 
 
@@ -100,10 +114,24 @@ MAX_LOGGED_DEPTH = 32
 MAX_LOGGED_DIGITS = 20
 
 
+_BIGGEST_LOGGED_INT = 10**MAX_LOGGED_DIGITS
+
+
 def storable(obj: Any, depth: int = 0) -> Any:
     """`obj` as JSON and PostgreSQL can hold it: NaN and infinities, lone surrogates, NUL
     characters, huge integers, deep nesting and megabyte strings become markers or are
-    replaced, so that one hostile request can neither fail a batch nor stop the logger."""
+    replaced, so that one hostile request can neither fail a batch nor stop the logger.
+    The common kinds (float, short ASCII string, int) are decided first, by exact type: this
+    runs on the logger thread for every value of every request."""
+    kind = type(obj)
+    if kind is float:
+        if math.isfinite(obj):
+            return obj
+        return "<NaN>" if obj != obj else ("<Infinity>" if obj > 0 else "<-Infinity>")
+    if kind is str and len(obj) <= MAX_LOGGED_CHARS and obj.isascii() and "\x00" not in obj:
+        return obj
+    if kind is int and -_BIGGEST_LOGGED_INT < obj < _BIGGEST_LOGGED_INT:
+        return obj
     if depth > MAX_LOGGED_DEPTH:
         return f"<nested deeper than {MAX_LOGGED_DEPTH}>"
     if isinstance(obj, Mapping):
@@ -134,6 +162,9 @@ def mask(obj: Any, identifiers: set[str], key: bytes, name: str | None = None) -
 
 
 def _mask(obj: Any, identifiers: set[str], key: bytes, name: str | None) -> Any:
+    kind = type(obj)
+    if (kind is float or kind is int) and name not in identifiers:
+        return obj
     if isinstance(obj, Mapping):
         return {k: _mask(v, identifiers, key, str(k)) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -240,6 +271,9 @@ class LogCounts:
         return dict(self.__dict__)
 
 
+# Between two batches of one flush, the serving loop's turn.
+BATCH_PAUSE_S = 0.002
+
 # close()'s default: at most half of it waiting on the store, the rest writing the journal.
 CLOSE_BUDGET_S = 20.0
 
@@ -263,7 +297,7 @@ class PredictionLogger:
         key: bytes,
         journal: Journal,
         max_pending_bytes: int = 64 * 2**20,
-        batch: int = 500,
+        batch: int = 100,
         flush_s: float = 1.0,
         retry_s: tuple[float, float] = (1.0, 10.0),
     ) -> None:
@@ -390,6 +424,9 @@ class PredictionLogger:
             log.info("prediction log: replayed %d journalled records", done)
 
     def _drain(self) -> None:
+        """Batches of `batch` rows, a pause between them: this thread shares the GIL with the
+        serving loop, and a second's worth of rows masked and written in one go held every
+        request behind it (p99 70 ms at 1,000 req/s; measured with benchmarks/load.py)."""
         while self.pending:
             rows: list[dict[str, Any]] = []
             while self.pending and len(rows) < self.batch:
@@ -397,6 +434,8 @@ class PredictionLogger:
                 self.taken_bytes += size
                 rows.append(self._row(record))
             self._write(rows)
+            if self.pending and self._deadline is None:
+                time.sleep(BATCH_PAUSE_S)
 
     def _flush(self) -> None:
         self._replay()

@@ -23,8 +23,8 @@ def test_requests_are_counted_by_route_and_code_and_timed() -> None:
             raise HTTPException(status_code=503, detail="upstream down")
         return body
 
-    metrics.instrument(app, "metrics-test", "predictor", 0.2)
-    client = TestClient(app)
+    metrics.publish("metrics-test", "predictor", 0.2)
+    client = TestClient(metrics.RequestMetrics(app, "metrics-test", "predictor"))  # type: ignore[arg-type]
     assert client.post("/v2/models/m/infer", json={"x": 1}).status_code == 200
     assert client.post("/v2/models/m/infer", json={"x": "not a number"}).status_code == 422
     assert client.post("/v2/models/m/infer", json={"x": 0}).status_code == 503
