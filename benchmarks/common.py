@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,11 +67,29 @@ def write(args: argparse.Namespace, name: str, summary: dict[str, Any]) -> Path:
     return path
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU the processes have used so far (/proc/<pid>/stat, fields 14-15)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(
-    url: str, bodies: list[dict[str, Any]], duration: int, connections: int, label: str, folder: Path, warmup_s: int = 3
+    url: str,
+    bodies: list[dict[str, Any]],
+    duration: int,
+    connections: int,
+    label: str,
+    folder: Path,
+    warmup_s: int = 3,
+    pids: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Warm up, then measure with wrk (-t1, bodies in turn); a run with any error or non-2xx
-    answer is refused. The bodies go to folder/<label>.jsonl for the Lua script."""
+    answer is refused. The bodies go to folder/<label>.jsonl for the Lua script. With `pids`
+    (the server's processes), also the CPU they spent per request in the measured run, which
+    does not depend on how much of the machine the load generator took."""
     folder.mkdir(parents=True, exist_ok=True)
     body_file = folder / f"{label}.jsonl"
     body_file.write_text("\n".join(json.dumps(b, separators=(",", ":")) for b in bodies) + "\n")
@@ -80,6 +99,7 @@ def wrk(
     script = str(HERE / "wrk_report.lua")
     base = ["wrk", "-t1", f"-c{connections}", "--timeout", "5s", "-s", script, url]
     subprocess.run([*base[:1], f"-d{warmup_s}s", *base[1:]], env=env, capture_output=True, check=True, timeout=60)
+    cpu_before = cpu_seconds(pids)
     out = subprocess.run(
         [*base[:1], f"-d{duration}s", *base[1:]],
         env=env,
@@ -92,6 +112,8 @@ def wrk(
     if stats["errors"] or stats["non2xx"]:
         raise SystemExit(f"{label}: {stats['errors']} errors, {stats['non2xx']} non-2xx answers")
     stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
+    if pids:
+        stats["cpu_ms_per_request"] = (cpu_seconds(pids) - cpu_before) * 1000 / max(stats["requests"], 1)
     return stats
 
 
@@ -104,8 +126,8 @@ class Wrk:
     folder: Path
     warmup_s: int = 3
 
-    def __call__(self, url: str, bodies: list[dict[str, Any]], label: str) -> dict[str, Any]:
-        return wrk(url, bodies, self.duration, self.connections, label, self.folder, self.warmup_s)
+    def __call__(self, url: str, bodies: list[dict[str, Any]], label: str, pids: Sequence[int] = ()) -> dict[str, Any]:
+        return wrk(url, bodies, self.duration, self.connections, label, self.folder, self.warmup_s, pids)
 
     def describe(self, bodies: int) -> str:
         return f"-t1 -c{self.connections} -d{self.duration}s after a {self.warmup_s} s warm-up, {bodies} bodies in turn"

@@ -33,9 +33,15 @@ class Served:
 
 
 def start_predictor(
-    spec: catalog.ModelSpec, folder: Path, port: int, logs: Path, env: dict[str, str] | None = None
+    spec: catalog.ModelSpec,
+    folder: Path,
+    port: int,
+    logs: Path,
+    env: dict[str, str] | None = None,
+    feature_join: bool = False,
 ) -> processes.Process:
-    """The model's KServe predictor on `folder` (a verified artifact) at 127.0.0.1:port."""
+    """The model's KServe predictor on `folder` (a verified artifact) at 127.0.0.1:port; with
+    `feature_join`, it reads the model's stored features itself (one process, no transformer)."""
     return processes.start(
         f"{spec.name} predictor",
         [
@@ -45,6 +51,7 @@ def start_predictor(
             f"--model_name={spec.name}",
             f"--model_dir={folder}",
             f"--http_port={port}",
+            *(["--feature_join=feast"] if feature_join else []),
         ],
         f"http://127.0.0.1:{port}",
         f"/v2/models/{spec.name}/ready",
@@ -83,7 +90,10 @@ def serve(
     ref: str = registry.STAGING,
     predictor_port: int | None = None,
     transformer_port: int | None = None,
+    one_process: bool = False,
 ) -> Served:
+    """Predictor and, for a model with stored features, its transformer; `one_process`: the
+    predictor reads those features itself and no transformer starts."""
     from nivesh.settings import StoreSettings
     from nivesh.store import schema
 
@@ -93,9 +103,10 @@ def serve(
     folder, _ = registry.download(ws, version, ws.path("serving", model, version.semver))
     pport = predictor_port or processes.free_port()
     logs = ws.path("logs")
-    predictor = start_predictor(spec, folder, pport, logs)
+    one_process = one_process and spec.transformer is not None
+    predictor = start_predictor(spec, folder, pport, logs, feature_join=one_process)
     transformer = None
-    if spec.transformer:
+    if spec.transformer and not one_process:
         try:
             transformer = start_transformer(spec, predictor.url, transformer_port or processes.free_port(), logs)
         except BaseException:  # includes Ctrl-C / SIGTERM during start-up

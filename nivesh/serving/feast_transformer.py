@@ -70,28 +70,19 @@ class Assembly:
         return [self.tensor_spec(n) for n in self.schema.names if n != self.schema.label]
 
 
-class FeastTransformer(LoggedModel, kserve.Model):
-    component = "transformer"
+class FeatureJoin:
+    """A request (entity key + request-time fields) -> the predictor's inputs, with the user's
+    stored features read from Feast. Used by the transformer, and by a predictor that reads its
+    own features in `preprocess` (one process on the latency-critical path)."""
 
-    def __init__(
-        self,
-        name: str,
-        store: FeatureStore,
-        assembly: Assembly,
-        use_async: bool,
-        settings: ServingSettings,
-        prediction_logger: Any = None,
-    ) -> None:
-        super().__init__(name)
-        self.settings = settings
+    def __init__(self, store: FeatureStore, assembly: Assembly, use_async: bool) -> None:
         self.store = store
         self.assembly = assembly
         self.use_async = use_async
-        self.prediction_logger = prediction_logger
         self.request_inputs = assembly.request_inputs
         self.predictor_inputs = assembly.predictor_inputs
 
-    def load(self) -> bool:
+    def load(self, name: str) -> None:
         """Resolve the FeatureService once and open the online store (a first read costs
         ~0.5 s), so neither happens on a request."""
         assert self.assembly.spec.feature_service is not None
@@ -106,15 +97,7 @@ class FeastTransformer(LoggedModel, kserve.Model):
                 raise
             # Redis down at start: serve anyway, each request a 503 until it returns (a pod
             # that cannot start would hold a rollout, and take no traffic once Redis is back)
-            log.warning("%s: %s at start; requests answer 503 until it returns", self.name, failure.what)
-        self.ready = True
-        return self.ready
-
-    def get_input_types(self) -> list[dict[str, Any]]:
-        return [s.metadata() for s in self.request_inputs]
-
-    def get_output_types(self) -> list[dict[str, Any]]:
-        return self.assembly.outputs
+            log.warning("%s: %s at start; requests answer 503 until it returns", name, failure.what)
 
     async def _lookup(self, ids: list[str]) -> dict[str, list[Any]]:
         key, require = self.assembly.key, self.assembly.require_features
@@ -142,19 +125,39 @@ class FeastTransformer(LoggedModel, kserve.Model):
                     out[name][row] = value
         return out
 
-    async def preprocess(self, payload: Any, headers: dict[str, str] | None = None) -> InferRequest:
-        request = v2.require_v2(payload)
+    async def __call__(self, name: str, request: InferRequest) -> InferRequest:
+        """The predictor's v2 request for `request` (same id and parameters)."""
         cols = v2.columns(request, self.request_inputs, self.assembly.spec.limits)
         v2.check_bounds(cols, self.assembly.schema)
         stored = await self._stored(cols)
         assembled = self.assembly.assemble({**stored, **cols})
         inputs = [v2.tensor(s.name, assembled[s.name], s.datatype) for s in self.predictor_inputs]
-        return InferRequest(
-            model_name=self.name,
-            infer_inputs=inputs,
-            request_id=request.id,
-            parameters=request.parameters,
-        )
+        return InferRequest(model_name=name, infer_inputs=inputs, request_id=request.id, parameters=request.parameters)
+
+
+class FeastTransformer(LoggedModel, kserve.Model):
+    component = "transformer"
+
+    def __init__(self, name: str, join: FeatureJoin, settings: ServingSettings, prediction_logger: Any = None) -> None:
+        super().__init__(name)
+        self.settings = settings
+        self.join = join
+        self.assembly = join.assembly
+        self.prediction_logger = prediction_logger
+
+    def load(self) -> bool:
+        self.join.load(self.name)
+        self.ready = True
+        return self.ready
+
+    def get_input_types(self) -> list[dict[str, Any]]:
+        return [s.metadata() for s in self.join.request_inputs]
+
+    def get_output_types(self) -> list[dict[str, Any]]:
+        return self.assembly.outputs
+
+    async def preprocess(self, payload: Any, headers: dict[str, str] | None = None) -> InferRequest:
+        return await self.join(self.name, v2.require_v2(payload))
 
     async def predict(
         self,
@@ -183,20 +186,34 @@ class FeastTransformer(LoggedModel, kserve.Model):
         return result
 
 
+def assembly_of(spec: ModelSpec) -> Assembly:
+    """The model's Assembly, from its transformer package (`<transformer>.model.ASSEMBLY`)."""
+    import importlib
+
+    assert spec.transformer is not None, f"{spec.name} has no stored features"
+    assembly: Assembly = importlib.import_module(f"{spec.transformer}.model").ASSEMBLY
+    return assembly
+
+
+def feature_join(assembly: Assembly) -> FeatureJoin:
+    """The join on this deployable's feature store (NIVESH_FEATURE_REPO, NIVESH_REDIS_URL)."""
+    from nivesh.settings import Workspace
+
+    ws = Workspace()
+    return FeatureJoin(features.open_store(ws), assembly, use_async=bool(ws.redis_url))
+
+
 def main(assembly: Assembly, cls: type[FeastTransformer] = FeastTransformer) -> None:
     """Entry point of a model's transformer package (after prepare_argv)."""
     from nivesh.serving import server
-    from nivesh.settings import Workspace
 
     args = server.parse_args(assembly.spec.name)
     if args.predictor_protocol != "v2":
         raise SystemExit(f"{assembly.spec.name} transformer: pass --predictor_protocol v2 (the predictor speaks v2)")
-    ws, config = Workspace(), server.ServerConfig.from_env(assembly.spec)
+    config = server.ServerConfig.from_env(assembly.spec)
     model = cls(
         args.model_name,
-        features.open_store(ws),
-        assembly,
-        use_async=bool(ws.redis_url),
+        feature_join(assembly),
         settings=config.serving,
         prediction_logger=server.prediction_logger(assembly.spec, cls.component, config),
     )

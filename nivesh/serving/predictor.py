@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import kserve
 from kserve.protocol.infer_type import InferRequest, InferResponse
@@ -22,16 +22,31 @@ from nivesh.serving import server, v2
 from nivesh.serving.logged import LoggedModel
 from nivesh.settings import ServingSettings
 
+if TYPE_CHECKING:  # Feast is imported only by a predictor started with --feature_join=feast
+    from nivesh.serving.feast_transformer import FeatureJoin
+
+
+FEAST = "feast"
+JOIN_HELP = "feast: read the model's stored features from Feast in this process (no transformer in front)"
+
 
 class ArtifactPredictor(LoggedModel, kserve.Model):
     component = "predictor"
     spec: ClassVar[ModelSpec]
 
-    def __init__(self, name: str, model_dir: Path, settings: ServingSettings, prediction_logger: Any = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        model_dir: Path,
+        settings: ServingSettings,
+        prediction_logger: Any = None,
+        join: FeatureJoin | None = None,
+    ) -> None:
         super().__init__(name)
         self.model_dir = model_dir
         self.settings = settings
         self.prediction_logger = prediction_logger
+        self.join = join  # features read here, in preprocess: no transformer in front
         self.inputs: list[v2.TensorSpec] = []
         self.outputs: list[dict[str, Any]] = []
 
@@ -40,8 +55,17 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
         self.served_version = manifest.version
         self.outputs = list(manifest.signature["outputs"])
         self.setup(manifest)
+        if self.join is not None:
+            self.join.load(self.name)
         self.ready = True
         return self.ready
+
+    async def preprocess(self, payload: Any, headers: dict[str, str] | None = None) -> Any:
+        """With a feature join, the client's request (user id + request-time fields) becomes the
+        model's inputs here, in the same process, as the transformer would have sent them."""
+        if self.join is None:
+            return payload
+        return await self.join(self.name, v2.require_v2(payload))
 
     def setup(self, manifest: Manifest) -> None:
         """Load the model from `self.model_dir` and set `self.inputs`."""
@@ -60,7 +84,7 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
         raise NotImplementedError
 
     def get_input_types(self) -> list[dict[str, Any]]:
-        return [s.metadata() for s in self.inputs]
+        return [s.metadata() for s in (self.join.request_inputs if self.join else self.inputs)]
 
     def get_output_types(self) -> list[dict[str, Any]]:
         return self.outputs
@@ -79,13 +103,27 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
     def main(cls) -> None:
         """`python -m inference_services.<model> --model_dir DIR [kserve flags]` (after the
         entry point's `prepare_argv()`)."""
-        args = server.parse_args(cls.spec.name, [("--model_dir", {"required": True, "help": "artifact directory"})])
+        args = server.parse_args(
+            cls.spec.name,
+            [
+                ("--model_dir", {"required": True, "help": "artifact directory"}),
+                ("--feature_join", {"choices": ["none", FEAST], "default": "none", "help": JOIN_HELP}),
+            ],
+        )
+        if args.feature_join == FEAST and cls.spec.transformer is None:
+            raise SystemExit(f"{cls.spec.name}: --feature_join=feast: the model has no stored features to read")
         config = server.ServerConfig.from_env(cls.spec)
+        join = None
+        if args.feature_join == FEAST:
+            from nivesh.serving.feast_transformer import assembly_of, feature_join
+
+            join = feature_join(assembly_of(cls.spec))
         model = cls(
             args.model_name,
             Path(args.model_dir),
             config.serving,
             server.prediction_logger(cls.spec, cls.component, config),
+            join,
         )
         model.load()
         server.start(model, cls.spec, config)
