@@ -196,9 +196,9 @@ def main() -> None:
     logs = ws.path("logs")
     started: list[processes.Process] = []
     try:
-        two = serve(NAME, ws)
+        two = serve(NAME, ws, feature_join="transformer")
         started += two.processes
-        one = serve(NAME, ws, one_process=True)
+        one = serve(NAME, ws, feature_join="one-process")
         started += one.processes
         bare = start_predictor(CREDIT_RISK, model_dir, processes.free_port(), logs, env=NO_LOG)
         started.append(bare)

@@ -80,6 +80,9 @@ class Limits:
 # 400, not a slow request.
 FREE_TEXT_CHARS = 2000
 
+# The ways a model with stored features can be served (ModelSpec.feature_join).
+FEATURE_JOINS = ("one-process", "transformer", "collocated")
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -101,6 +104,12 @@ class ModelSpec:
     pipeline: str
     predictor: str
     transformer: str | None = None
+    # Where a model with stored features reads them in a cluster (nivesh.cluster.k8s renders it):
+    # "one-process": the predictor itself, in preprocess (--feature_join=feast): no hop at all;
+    # "transformer": KServe's transformer component (its own pods, scaled on its own);
+    # "collocated": the transformer as a second container in the predictor's pod (localhost hop).
+    # The transformer package (above) holds the model's Assembly in every case.
+    feature_join: str = "transformer"
     # Feast entity key the transformer looks features up by.
     entity_key: str | None = None
     # Request-time inputs that the client sends (merged by the transformer).
@@ -135,6 +144,18 @@ class ModelSpec:
             raise ValueError(f"{self.name}: monitored_output {self.monitored_output!r} is not one of {names}")
         if (self.transformer is None) != (self.feature_service is None):
             raise ValueError(f"{self.name}: a transformer reads the FeatureService; give both or neither")
+        if self.feature_join not in FEATURE_JOINS:
+            raise ValueError(f"{self.name}: feature_join {self.feature_join!r} is not one of {FEATURE_JOINS}")
+
+    @property
+    def separate_transformer(self) -> bool:
+        """A transformer component of its own (pods, ServiceAccount, policies) in a cluster."""
+        return self.transformer is not None and self.feature_join == "transformer"
+
+    @property
+    def predictor_reads_features(self) -> bool:
+        """The predictor's pod reads Feast (one process, or a collocated transformer container)."""
+        return self.transformer is not None and self.feature_join != "transformer"
 
     @property
     def output_signature(self) -> list[dict[str, Any]]:
@@ -162,6 +183,7 @@ CREDIT_RISK = ModelSpec(
     pipeline="pipelines.credit_risk:credit_risk_pipeline",
     predictor="inference_services.credit_risk",
     transformer="transformers_kserve.credit_risk",
+    feature_join="one-process",  # a loan decision on the latency-critical path (benchmarks/load.py)
     entity_key="user_id",
     request_fields=("loan_intent", "loan_amnt", "loan_int_rate"),
     identifier_fields=("user_id", "account_number", "pan"),
@@ -210,6 +232,7 @@ ANOMALY_DETECTOR = ModelSpec(
     pipeline="pipelines.anomaly_detector:anomaly_detector_pipeline",
     predictor="inference_services.anomaly_detector",
     transformer="transformers_kserve.anomaly_detector",
+    feature_join="one-process",  # scored on every card transaction
     entity_key="user_id",
     request_fields=("amount", "merchant_category", "hour", "channel"),
     identifier_fields=("user_id", "account_number", "card_number"),

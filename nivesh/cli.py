@@ -397,11 +397,18 @@ def serve(
     version: Annotated[str, typer.Option(help="alias, MLflow version or semver")] = "staging",
     predictor_port: Annotated[int, typer.Option(help="0 = any free port")] = 0,
     transformer_port: Annotated[int, typer.Option(help="0 = any free port")] = 0,
+    feature_join: Annotated[
+        str | None,
+        typer.Option(help="where stored features are read: one-process | transformer (default: the catalogue's)"),
+    ] = None,
 ) -> None:
-    """Start the predictor and transformer on loopback and keep them running until Ctrl-C."""
+    """Start the model's servers on loopback (REST and gRPC) and keep them running until Ctrl-C."""
+    from nivesh.catalog import FEATURE_JOINS
     from nivesh.local.servers import serve as start
 
-    served = start(model, _workspace(), version, predictor_port or None, transformer_port or None)
+    if feature_join is not None and feature_join not in FEATURE_JOINS:
+        raise typer.BadParameter(f"one of {', '.join(FEATURE_JOINS)}", param_hint="--feature-join")
+    served = start(model, _workspace(), version, predictor_port or None, transformer_port or None, feature_join)
     _print_endpoints(served)
     try:
         while True:
@@ -419,6 +426,7 @@ def _print_endpoints(served: Served) -> None:
     if served.transformer:
         print(f"  transformer {served.transformer.url}/v2/models/{name}   <- send requests here")
     print(f"  infer:      POST {served.endpoint}/v2/models/{name}/infer  (Content-Type: application/json)")
+    print(f"  gRPC:       {served.grpc_endpoint}  (inference.GRPCInferenceService/ModelInfer)")
     print(f"  metrics:    {served.predictor.url}/metrics")
 
 

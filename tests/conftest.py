@@ -133,12 +133,13 @@ def serving(workspace: Workspace, trained: Callable[[str], RegisteredVersion]) -
     from nivesh.local import processes
     from nivesh.local.servers import serve
 
-    started: dict[str, Served] = {}
+    started: dict[tuple[str, str | None], Served] = {}
 
-    def get(model: str) -> Served:
-        if model not in started:
-            started[model] = serve(model, workspace, trained(model).semver)
-        return started[model]
+    def get(model: str, feature_join: str | None = None) -> Served:
+        """As the catalogue serves it, or with `feature_join` (one-process | transformer)."""
+        if (model, feature_join) not in started:
+            started[model, feature_join] = serve(model, workspace, trained(model).semver, feature_join=feature_join)
+        return started[model, feature_join]
 
     yield get
     processes.stop_all([p for s in started.values() for p in s.processes])

@@ -80,9 +80,12 @@ PREDICTOR = Image(
         "spacy",
         "prophet",
         "google-genai",
+        "feast[redis]",  # predictors that read their own features (ModelSpec.feature_join)
     ),
     (
         *(f"{s.predictor}.model" for s in catalog.MODELS.values()),
+        "feast.infra.online_stores.redis",
+        "redis",
         "xgboost",
         "sklearn.ensemble",
         "skops.io",
@@ -94,7 +97,7 @@ PREDICTOR = Image(
         "prophet",
         "google.genai",
     ),
-    ("kfp", "mlflow", "mlflow-skinny", "feast", "evidently", "onnxscript", "google-cloud-aiplatform"),
+    ("kfp", "mlflow", "mlflow-skinny", "evidently", "onnxscript", "google-cloud-aiplatform"),
     port=HTTP_PORT,
 )
 TRANSFORMER = Image(

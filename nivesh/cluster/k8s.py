@@ -16,7 +16,10 @@ from nivesh.catalog import ModelSpec
 from nivesh.cluster import pods, secrets
 from nivesh.cluster.images import MONITOR_IMAGE, PREDICTOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, TRANSFORMER_IMAGE
 from nivesh.cluster.pods import (
+    COLLOCATED_GRPC_PORT,
+    COLLOCATED_HTTP_PORT,
     GOOGLE_SA,
+    GRPC_PORT,
     HOME_ENV,
     HTTP_PORT,
     MODEL_READER_SA,
@@ -50,6 +53,15 @@ STEP_RESOURCES = {"cpu": "500m", "memory": "1G", "cpu_limit": "1", "memory_limit
 MONITOR_COMPONENT = "monitor"  # the monitor pods' app.kubernetes.io/component (NetworkPolicies select it)
 
 
+def serving_ports() -> list[dict[str, Any]]:
+    """A public server's ports: REST and gRPC. The names tell Istio the protocol, and KServe
+    exposes a port whose name says grpc on the InferenceService's Service."""
+    return [
+        {"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"},
+        {"name": "grpc", "containerPort": GRPC_PORT, "protocol": "TCP"},
+    ]
+
+
 def inference_service(
     spec: ModelSpec,
     storage_uri: str,
@@ -58,7 +70,9 @@ def inference_service(
     namespace: str | None = None,
 ) -> dict[str, Any]:
     """Predictor (custom container; the storage initializer puts the artifact at /mnt/models)
-    plus, for models with stored features, a Feast transformer in front of it."""
+    and, for a model with stored features, where it reads them (ModelSpec.feature_join): in the
+    predictor itself, a transformer component in front, or a transformer container in the
+    predictor's pod. Every public server speaks REST and gRPC."""
     common_env = [
         {"name": "NIVESH_MODEL_VERSION", "value": semver},
         *secrets.PREDICTION_STORE.env(),
@@ -72,20 +86,31 @@ def inference_service(
     mounts = {"volumeMounts": [TMP_MOUNT, pods.JOURNAL_MOUNT, *([token.mount()] if token else [])]}
     volumes = {"volumes": [TMP_VOLUME, pods.JOURNAL_VOLUME, *([token.volume()] if token else [])]}
     grace = {"terminationGracePeriodSeconds": pods.TERMINATION_GRACE_S}
+    collocated = spec.feature_join == "collocated" and spec.transformer is not None
+    one_process = spec.feature_join == "one-process" and spec.transformer is not None
+    http, grpc = (COLLOCATED_HTTP_PORT, COLLOCATED_GRPC_PORT) if collocated else (HTTP_PORT, GRPC_PORT)
     predictor_container = {
         "name": "kserve-container",
         "image": PREDICTOR_IMAGE,
         "command": ["python", "-m", spec.predictor],
-        "args": [f"--model_name={spec.name}", f"--model_dir={MODEL_MOUNT}", "--enable_grpc=false"],
+        "args": [
+            f"--model_name={spec.name}",
+            f"--model_dir={MODEL_MOUNT}",
+            f"--http_port={http}",
+            f"--grpc_port={grpc}",
+            *(["--feature_join=feast"] if one_process else []),
+        ],
         "env": [
             {"name": "STORAGE_URI", "value": storage_uri},
             *common_env,
             *(secrets.VERTEX.env() if spec.uses_vertex else []),
+            *(secrets.REDIS.env() if one_process else []),
         ],
-        "ports": [{"containerPort": HTTP_PORT, "protocol": "TCP"}],
+        # collocated: the transformer container beside it holds the pod's public ports
+        **({} if collocated else {"ports": serving_ports()}),
         "resources": _resources("500m", "512Mi", "1", "1Gi"),
         "securityContext": SECURITY_CONTEXT,
-        "readinessProbe": {"httpGet": {"path": f"/v2/models/{spec.name}/ready", "port": HTTP_PORT}},
+        "readinessProbe": {"httpGet": {"path": f"/v2/models/{spec.name}/ready", "port": http}},
         **mounts,
     }
     metadata: dict[str, Any] = {
@@ -98,6 +123,7 @@ def inference_service(
         "annotations": {
             "serving.kserve.io/deploymentMode": "RawDeployment",
             "nivesh.in/mlflow-version": registered_version,
+            "nivesh.in/feature-join": spec.feature_join if spec.transformer else "none",
             "prometheus.io/scrape": "true",
             "prometheus.io/port": str(HTTP_PORT),
             "prometheus.io/path": "/metrics",
@@ -105,6 +131,11 @@ def inference_service(
     }
     if namespace:
         metadata["namespace"] = namespace
+    containers = [predictor_container]
+    if collocated:
+        containers.append(
+            _transformer_container(spec, "transformer-container", common_env, mounts, f"localhost:{http}")
+        )
     body: dict[str, Any] = {
         "apiVersion": "serving.kserve.io/v1beta1",
         "kind": "InferenceService",
@@ -114,41 +145,52 @@ def inference_service(
                 "minReplicas": 1,
                 "maxReplicas": 4,
                 "serviceAccountName": GOOGLE_SA if spec.uses_vertex else MODEL_READER_SA,
-                "containers": [predictor_container],
+                "containers": containers,
                 **volumes,
                 **grace,
             }
         },
     }
-    if spec.transformer:
+    if spec.separate_transformer:
         metadata["labels"]["nivesh.in/transformer"] = "feast"  # overlays patch transformers by this label
         body["spec"]["transformer"] = {
             "minReplicas": 1,
             "maxReplicas": 4,
             "serviceAccountName": pods.transformer_sa(spec.name),
             "automountServiceAccountToken": False,  # it never calls the Kubernetes API
-            "containers": [
-                {
-                    "name": "kserve-container",
-                    "image": TRANSFORMER_IMAGE,
-                    "command": ["python", "-m", spec.transformer],
-                    "args": [
-                        f"--model_name={spec.name}",
-                        "--predictor_protocol=v2",
-                        f"--predictor_request_timeout_seconds={spec.predictor_timeout_s}",
-                        "--enable_grpc=false",
-                    ],
-                    "env": [*common_env, *secrets.REDIS.env()],
-                    "ports": [{"containerPort": HTTP_PORT, "protocol": "TCP"}],
-                    "resources": _resources("250m", "512Mi", "1", "1Gi"),
-                    "securityContext": SECURITY_CONTEXT,
-                    **mounts,
-                }
-            ],
+            "containers": [_transformer_container(spec, "kserve-container", common_env, mounts, None)],
             **volumes,
             **grace,
         }
     return body
+
+
+def _transformer_container(
+    spec: ModelSpec, name: str, common_env: list[dict[str, Any]], mounts: dict[str, Any], predictor_host: str | None
+) -> dict[str, Any]:
+    """The Feast transformer: KServe sets --predictor_host for a transformer component; a
+    collocated one calls the predictor container on localhost, after checking it is ready."""
+    assert spec.transformer is not None
+    local = [f"--predictor_host={predictor_host}", "--enable_predictor_health_check"] if predictor_host else []
+    return {
+        "name": name,
+        "image": TRANSFORMER_IMAGE,
+        "command": ["python", "-m", spec.transformer],
+        "args": [
+            f"--model_name={spec.name}",
+            "--predictor_protocol=v2",
+            f"--predictor_request_timeout_seconds={spec.predictor_timeout_s}",
+            f"--http_port={HTTP_PORT}",
+            f"--grpc_port={GRPC_PORT}",
+            *local,
+        ],
+        "env": [*common_env, *secrets.REDIS.env()],
+        "ports": serving_ports(),
+        "resources": _resources("250m", "512Mi", "1", "1Gi"),
+        "securityContext": SECURITY_CONTEXT,
+        "readinessProbe": {"httpGet": {"path": f"/v2/models/{spec.name}/ready", "port": HTTP_PORT}},
+        **mounts,
+    }
 
 
 def monitor_cronjob(spec: ModelSpec, schedule: str = "0 * * * *") -> dict[str, Any]:

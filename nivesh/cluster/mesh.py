@@ -78,9 +78,17 @@ def _allow(name: str, selector: dict[str, str], rules: list[dict[str, Any]], why
     }
 
 
+# The Open Inference Protocol's gRPC methods a client uses (the model is named in the message;
+# one model per server). The repository RPCs are left out here too (the servers refuse them).
+GRPC_METHODS = ("ModelInfer", "ModelMetadata", "ModelReady", "ServerLive", "ServerReady", "ServerMetadata")
+GRPC_SERVICE = "inference.GRPCInferenceService"
+
+
 def _v2(spec: ModelSpec) -> list[str]:
-    """The routes a client uses: the model's v2 routes (infer, metadata, ready, feedback)."""
-    return [f"/v2/models/{spec.name}", f"/v2/models/{spec.name}/*"]
+    """The routes a client uses: the model's v2 REST routes (infer, metadata, ready,
+    feedback) and the inference gRPC methods."""
+    grpc = [f"/{GRPC_SERVICE}/{method}" for method in GRPC_METHODS]
+    return [f"/v2/models/{spec.name}", f"/v2/models/{spec.name}/*", *grpc]
 
 
 def model_policies(spec: ModelSpec, namespace: str) -> list[dict[str, Any]]:
@@ -88,7 +96,7 @@ def model_policies(spec: ModelSpec, namespace: str) -> list[dict[str, Any]]:
     from_backend = _rule([APP_BACKEND.principal, *forwarders], ["GET", "POST"], _v2(spec), jwt=True)
     scrape = _rule([PROMETHEUS.principal], ["GET"], ["/metrics"])
     predictor = {ISVC_LABEL: spec.name, "component": "predictor"}
-    if not spec.transformer:
+    if not spec.separate_transformer:
         why = f"{spec.name} predictor: the app back end with its JWT (directly or via the ingress), Prometheus"
         return [_allow(f"{spec.name}-predictor", predictor, [from_backend, scrape], why)]
     transformer = Identity(namespace, pods.transformer_sa(spec.name)).principal

@@ -15,7 +15,7 @@ from typing import Any
 from nivesh import catalog
 from nivesh.catalog import ModelSpec
 from nivesh.cluster.k8s import MONITOR_COMPONENT, RETRAIN_WEBHOOK
-from nivesh.cluster.pods import HTTP_PORT, MLFLOW, POSTGRES, PUSHGATEWAY, REDIS, RETRAIN_PORT, STORE_MIGRATE
+from nivesh.cluster.pods import GRPC_PORT, HTTP_PORT, MLFLOW, POSTGRES, PUSHGATEWAY, REDIS, RETRAIN_PORT, STORE_MIGRATE
 
 ISVC_LABEL = "serving.kserve.io/inferenceservice"
 # Namespaces outside ours whose pods are clients (names of a standard KServe + Kubeflow install).
@@ -53,7 +53,10 @@ def _tcp(port: int) -> dict[str, Any]:
     return {"protocol": "TCP", "port": port}
 
 
-def _policy(name: str, target: Selector, sources: list[dict[str, Any]], port: int, why: str) -> dict[str, Any]:
+def _policy(
+    name: str, target: Selector, sources: list[dict[str, Any]], port: int | tuple[int, ...], why: str
+) -> dict[str, Any]:
+    ports = port if isinstance(port, tuple) else (port,)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -61,37 +64,47 @@ def _policy(name: str, target: Selector, sources: list[dict[str, Any]], port: in
         "spec": {
             "podSelector": target,
             "policyTypes": ["Ingress"],
-            "ingress": [{"from": sources, "ports": [_tcp(port)]}],
+            "ingress": [{"from": sources, "ports": [_tcp(p) for p in ports]}],
         },
     }
 
 
+SERVING_PORTS = (HTTP_PORT, GRPC_PORT)  # REST and gRPC (Open Inference Protocol)
+
+
 def model_policies(spec: ModelSpec) -> list[dict[str, Any]]:
-    """The predictor admits its transformer (if any), the ingress and Prometheus; a
-    transformer admits the ingress and Prometheus."""
+    """The predictor admits its transformer (if it has one of its own), the ingress and
+    Prometheus; a transformer admits the ingress and Prometheus. REST and gRPC ports both."""
     ingress = [namespace(n) for n in INGRESS_NAMESPACES]
     scrape = namespace(MONITORING_NAMESPACE)
-    from_transformer = [pods(component(spec.name, "transformer"))] if spec.feature_service else []
+    from_transformer = [pods(component(spec.name, "transformer"))] if spec.separate_transformer else []
     out = [
         _policy(
             f"{spec.name}-predictor",
             component(spec.name, "predictor"),
             [*from_transformer, *ingress, scrape],
-            HTTP_PORT,
-            f"{spec.name} predictor: its transformer, the ingress gateway, Prometheus",
+            SERVING_PORTS,
+            f"{spec.name} predictor: {'its transformer, ' if from_transformer else ''}the ingress gateway, Prometheus",
         )
     ]
-    if spec.feature_service:
+    if spec.separate_transformer:
         out.append(
             _policy(
                 f"{spec.name}-transformer",
                 component(spec.name, "transformer"),
                 [*ingress, scrape],
-                HTTP_PORT,
+                SERVING_PORTS,
                 f"{spec.name} transformer: the ingress gateway, Prometheus",
             )
         )
     return out
+
+
+def feature_readers() -> list[Selector]:
+    """The pods that read Feast's online store: every transformer, and the predictors that
+    read their features themselves (one process, or a collocated transformer container)."""
+    predictors = [component(s.name, "predictor") for s in catalog.MODELS.values() if s.predictor_reads_features]
+    return [ANY_TRANSFORMER, *predictors]
 
 
 def platform_policies() -> list[dict[str, Any]]:
@@ -109,9 +122,9 @@ def platform_policies() -> list[dict[str, Any]]:
         _policy(
             REDIS.name,
             app(REDIS.name),
-            [pods(ANY_TRANSFORMER), pods(MATERIALIZE)],
+            [*(pods(reader) for reader in feature_readers()), pods(MATERIALIZE)],
             REDIS.port,
-            "Feast online store: transformers read, materialize writes",
+            "Feast online store: transformers and feature-reading predictors read, materialize writes",
         ),
         _policy(
             POSTGRES.name,
@@ -147,7 +160,7 @@ def platform_policies() -> list[dict[str, Any]]:
 def disruption_budgets(spec: ModelSpec) -> list[dict[str, Any]]:
     """At most one pod of each serving component evicted at a time (a drain never takes
     a scaled-out model down at once, and never blocks on a one-replica one)."""
-    kinds = ["predictor", *(["transformer"] if spec.feature_service else [])]
+    kinds = ["predictor", *(["transformer"] if spec.separate_transformer else [])]
     return [
         {
             "apiVersion": "policy/v1",
@@ -201,6 +214,16 @@ def egress_policies() -> list[dict[str, Any]]:
             ANY_TRANSFORMER,
             [postgres, redis, _to(pods(PREDICTORS), HTTP_PORT)],
             "the prediction log, Feast's online store, the predictors",
+        ),
+        *(
+            _egress(
+                f"{s.name}-predictor-features",
+                component(s.name, "predictor"),
+                [redis],
+                f"{s.name} predictor: Feast's online store (it reads its features in its own pod)",
+            )
+            for s in catalog.MODELS.values()
+            if s.predictor_reads_features
         ),
         _egress(
             "monitors",

@@ -49,7 +49,7 @@ def service_accounts() -> list[dict[str, Any]]:
     transformers = {
         pods.transformer_sa(spec.name): f"{spec.name} transformer: its mesh identity (only it calls its predictor)."
         for spec in catalog.MODELS.values()
-        if spec.transformer
+        if spec.separate_transformer
     }
     return [
         {

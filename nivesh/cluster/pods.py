@@ -34,6 +34,11 @@ JOURNAL_ENV: dict[str, Any] = {"name": "NIVESH_PREDICTION_JOURNAL", "value": JOU
 # (nivesh.store.predictions.CLOSE_BUDGET_S), so a rollout writes the queue before it goes.
 TERMINATION_GRACE_S = 45
 HTTP_PORT = 8080  # every KServe predictor and transformer (KServe's default)
+GRPC_PORT = 8081  # their Open Inference Protocol over gRPC (KServe's default)
+# A predictor beside a collocated transformer container: the transformer takes 8080/8081 and
+# calls the predictor on localhost (KServe's collocation layout).
+COLLOCATED_HTTP_PORT = 8085
+COLLOCATED_GRPC_PORT = 8086
 RETRAIN_PORT = 8090  # the Alertmanager retraining webhook
 
 SECURITY_CONTEXT: dict[str, Any] = {

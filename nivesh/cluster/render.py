@@ -98,8 +98,22 @@ def dashboard_files() -> dict[Path, str]:
     }
 
 
+# Folders under manifests/ that hold rendered files only: a file there that is no longer
+# rendered (a transformer a model stopped having) is removed, not left for kustomize to miss.
+OWNED = ("base/models/*", "base/network", "base/platform", "overlays/*/mesh")
+
+
+def stale(folder: Path, rendered_paths: set[Path]) -> list[Path]:
+    """YAML files in the folders render owns that it did not render."""
+    found = {path for pattern in OWNED for owned in folder.glob(pattern) for path in owned.glob("*.yaml")}
+    return sorted(path for path in found if path.relative_to(folder) not in rendered_paths)
+
+
 def render_all(folder: Path) -> list[Path]:
-    written = [k8s.write(obj, folder / rel) for rel, obj in rendered().items()]
+    objects = rendered()
+    for path in stale(folder, set(objects)):
+        path.unlink()
+    written = [k8s.write(obj, folder / rel) for rel, obj in objects.items()]
     for path, text in dashboard_files().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

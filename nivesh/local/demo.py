@@ -252,6 +252,7 @@ def _summary(
         kind = "transformer" if s.transformer else "predictor"
         print(f"{s.model} {s.semver}")
         print(f"  v2 endpoint ({kind}): POST {s.endpoint}/v2/models/{s.model}/infer")
+        print(f"  gRPC:      {s.grpc_endpoint} (inference.GRPCInferenceService)")
         print(f"  metadata:  GET  {s.endpoint}/v2/models/{s.model}")
         print(f"  metrics:   GET  {s.predictor.url}/metrics")
         print(f"  drift report: {reports.get(s.model)}")

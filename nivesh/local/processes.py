@@ -44,6 +44,7 @@ class Process:
     popen: subprocess.Popen[bytes]
     url: str
     log: Path
+    grpc: str | None = None  # host:port of a model server's gRPC (Open Inference Protocol) side
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.popen.poll() is None:
@@ -78,13 +79,14 @@ def start(
     log: Path,
     timeout: float = 90.0,
     env: dict[str, str] | None = None,
+    grpc: str | None = None,
 ) -> Process:
     """Start `cmd`, wait until GET url+health answers 200, or fail with the log's tail."""
     log.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, LOOPBACK_ENV: "127.0.0.1", **(env or {})}
     with log.open("wb") as out:
         popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-    proc = Process(name, popen, url, log)
+    proc = Process(name, popen, url, log, grpc)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:

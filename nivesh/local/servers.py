@@ -25,6 +25,11 @@ class Served:
         return (self.transformer or self.predictor).url
 
     @property
+    def grpc_endpoint(self) -> str | None:
+        """host:port where gRPC clients of the Open Inference Protocol call the model."""
+        return (self.transformer or self.predictor).grpc
+
+    @property
     def processes(self) -> list[processes.Process]:
         return [p for p in (self.transformer, self.predictor) if p is not None]
 
@@ -40,8 +45,10 @@ def start_predictor(
     env: dict[str, str] | None = None,
     feature_join: bool = False,
 ) -> processes.Process:
-    """The model's KServe predictor on `folder` (a verified artifact) at 127.0.0.1:port; with
-    `feature_join`, it reads the model's stored features itself (one process, no transformer)."""
+    """The model's KServe predictor on `folder` (a verified artifact) at 127.0.0.1:port (REST)
+    and a free port (gRPC); with `feature_join`, it reads the model's stored features itself
+    (one process, no transformer)."""
+    grpc_port = processes.free_port()
     return processes.start(
         f"{spec.name} predictor",
         [
@@ -51,6 +58,7 @@ def start_predictor(
             f"--model_name={spec.name}",
             f"--model_dir={folder}",
             f"--http_port={port}",
+            f"--grpc_port={grpc_port}",
             *(["--feature_join=feast"] if feature_join else []),
         ],
         f"http://127.0.0.1:{port}",
@@ -58,6 +66,7 @@ def start_predictor(
         logs / f"{spec.name}-predictor-{port}.log",
         timeout=180,
         env=env,
+        grpc=f"127.0.0.1:{grpc_port}",
     )
 
 
@@ -66,6 +75,7 @@ def start_transformer(
 ) -> processes.Process:
     """The model's Feast transformer at 127.0.0.1:port, in front of the predictor at `predictor_url`."""
     assert spec.transformer is not None, f"{spec.name} has no transformer"
+    grpc_port = processes.free_port()
     return processes.start(
         f"{spec.name} transformer",
         [
@@ -76,11 +86,13 @@ def start_transformer(
             f"--predictor_host={predictor_url.removeprefix('http://')}",
             "--predictor_protocol=v2",
             f"--http_port={port}",
+            f"--grpc_port={grpc_port}",
         ],
         f"http://127.0.0.1:{port}",
         f"/v2/models/{spec.name}/ready",
         logs / f"{spec.name}-transformer-{port}.log",
         env=env,
+        grpc=f"127.0.0.1:{grpc_port}",
     )
 
 
@@ -90,10 +102,12 @@ def serve(
     ref: str = registry.STAGING,
     predictor_port: int | None = None,
     transformer_port: int | None = None,
-    one_process: bool = False,
+    feature_join: str | None = None,
 ) -> Served:
-    """Predictor and, for a model with stored features, its transformer; `one_process`: the
-    predictor reads those features itself and no transformer starts."""
+    """The model as its catalogue entry serves it (or as `feature_join` says): the predictor
+    and, for a model with stored features, either its transformer in front (a transformer of
+    its own, or collocated: on one machine both are two processes) or nothing more, the
+    predictor reading the features itself ("one-process")."""
     from nivesh.settings import StoreSettings
     from nivesh.store import schema
 
@@ -103,7 +117,7 @@ def serve(
     folder, _ = registry.download(ws, version, ws.path("serving", model, version.semver))
     pport = predictor_port or processes.free_port()
     logs = ws.path("logs")
-    one_process = one_process and spec.transformer is not None
+    one_process = (feature_join or spec.feature_join) == "one-process" and spec.transformer is not None
     predictor = start_predictor(spec, folder, pport, logs, feature_join=one_process)
     transformer = None
     if spec.transformer and not one_process:

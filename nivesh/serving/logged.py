@@ -10,8 +10,13 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 from nivesh.serving import errors
 from nivesh.store.predictions import PredictionLogger, PredictionRecord, new_id
 
+# A request's attribute a model's preprocess may set: the inputs its log row holds instead of
+# the request's own (a predictor that joins features logs what the model was given).
+LOGGED_INPUTS = "logged_inputs"
 
-def _named(obj: Any) -> dict[str, Any]:
+
+def named_tensors(obj: Any) -> dict[str, Any]:
+    """A request's inputs or a response's outputs as {name: values} (what a log row holds)."""
     tensors = getattr(obj, "inputs", None) if isinstance(obj, InferRequest) else getattr(obj, "outputs", None)
     if tensors is None:
         return obj if isinstance(obj, dict) else {}
@@ -47,8 +52,8 @@ class LoggedModel:
                         model=self.name,
                         version=self.served_version,
                         component=self.component,
-                        inputs=_named(body),
-                        outputs=_named(response) if isinstance(response, InferResponse | dict) else None,
+                        inputs=getattr(body, LOGGED_INPUTS, None) or named_tensors(body),
+                        outputs=named_tensors(response) if isinstance(response, InferResponse | dict) else None,
                         status_code=status,
                         latency_ms=(time.perf_counter() - start) * 1000,
                         request_id=getattr(body, "id", None) or (headers or {}).get("x-request-id") or new_id(),

@@ -19,7 +19,7 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 from nivesh.artifact import Manifest, load_manifest
 from nivesh.catalog import ModelSpec
 from nivesh.serving import server, v2
-from nivesh.serving.logged import LoggedModel
+from nivesh.serving.logged import LOGGED_INPUTS, LoggedModel, named_tensors
 from nivesh.settings import ServingSettings
 
 if TYPE_CHECKING:  # Feast is imported only by a predictor started with --feature_join=feast
@@ -65,7 +65,14 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
         model's inputs here, in the same process, as the transformer would have sent them."""
         if self.join is None:
             return payload
-        return await self.join(self.name, v2.require_v2(payload))
+        request = v2.require_v2(payload)
+        joined = await self.join(self.name, request)
+        # the log row holds what the model was given (the drift monitor compares those
+        # columns with the training reference) and who asked (the key, pseudonymised)
+        key = self.join.assembly.key
+        asked = {k: v for k, v in named_tensors(request).items() if k == key}
+        setattr(request, LOGGED_INPUTS, {**named_tensors(joined), **asked})
+        return joined
 
     def setup(self, manifest: Manifest) -> None:
         """Load the model from `self.model_dir` and set `self.inputs`."""

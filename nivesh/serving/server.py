@@ -2,8 +2,8 @@
 
 kserve parses sys.argv when it is first imported (kserve.model_server builds its
 app then), so entry points call `prepare_argv()` before importing anything that
-imports kserve. It turns gRPC off unless asked for: two local servers would
-otherwise both bind port 8081.
+imports kserve. Every server speaks the Open Inference Protocol over REST (--http_port,
+8080) and gRPC (--grpc_port, 8081); local launchers give each server its own ports.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from nivesh.settings import LogSettings, ServingSettings, StoreSettings, Workspa
 if TYPE_CHECKING:
     from nivesh.catalog import ModelSpec
 
-# KServe defaults we override unless the caller sets them: gRPC off, and a bounded
-# transformer -> predictor timeout (KServe's default is 600 s).
+# KServe defaults we override unless the caller sets them: a bounded transformer -> predictor
+# timeout (KServe's default is 600 s).
 DEFAULT_FLAGS = {
-    "--enable_grpc": "false",
     "--predictor_request_timeout_seconds": "10",
     # a log line per request costs ~5 % of a core; Prometheus metrics carry the latencies
     "--enable_latency_logging": "false",
@@ -175,7 +174,7 @@ def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
     import uvloop
     from kserve import model_server
 
-    from nivesh.serving import body_limit, errors, metrics
+    from nivesh.serving import body_limit, errors, grpc_server, metrics
     from nivesh.serving.fast_lane import FastLane
     from nivesh.serving.json_default import JsonByDefault
 
@@ -196,6 +195,7 @@ def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
         FastLane(model_server.app, model, spec.limits.max_body_bytes), model.name, model.component
     )
     _serve_app(app, config.serving.serve_host)
+    grpc_server.install(config.serving.serve_host, model.name, model.component, spec.limits.max_body_bytes)
     # KServe runs its servers under asyncio.run(): with uvloop's policy that loop is uvloop's
     # (its setup first asks for a current loop, which uvloop's policy does not create).
     uvloop.install()

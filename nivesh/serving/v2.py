@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 from kserve.errors import InvalidInput
-from kserve.protocol.infer_type import InferInput, InferRequest
+from kserve.protocol.grpc.grpc_predict_v2_pb2 import InferParameter
+from kserve.protocol.infer_type import InferInput, InferRequest, to_http_parameters
 
 from nivesh.catalog import Limits
 
@@ -144,10 +145,13 @@ def tensor(name: str, values: Sequence[Any] | np.ndarray, datatype: str) -> Infe
 
 
 def parameter(request: InferRequest, name: str, default: str) -> str:
+    """A request parameter as text, from REST (a JSON value) or gRPC (an InferParameter,
+    whichever of its bool / int64 / string fields is set)."""
     params = request.parameters or {}
     value = params.get(name, default)
-    inner = getattr(value, "string_param", None)  # gRPC InferParameter
-    return str(inner if inner else value)
+    if isinstance(value, InferParameter):
+        value = to_http_parameters({name: value}).get(name, default)
+    return str(value)
 
 
 def too_long(name: str, row: int, length: int, max_chars: int) -> InvalidInput:

@@ -69,7 +69,8 @@ def test_drift_alert_reaches_the_webhook_and_retrains(workspace, trained, tmp_pa
         if not processes.shutil.which(tool):
             pytest.skip(f"{tool} not installed: sudo apt-get install {tool}")
     first = trained(MODEL)
-    served = serve(MODEL, workspace, first.semver)
+    # two processes: the predictor's outage below is what the transformer answers 5xx for
+    served = serve(MODEL, workspace, first.semver, feature_join="transformer")
     hook = processes.start_retrain_webhook(tmp_path / "webhook.log")
     assert served.transformer is not None
     targets = {MODEL: [served.predictor.url, served.transformer.url]}

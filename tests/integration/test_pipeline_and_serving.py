@@ -32,7 +32,20 @@ def registered(trained):
 
 @pytest.fixture(scope="module")
 def served(registered, serving) -> Served:
+    """As the catalogue serves it: one process, the predictor reading Feast itself."""
     return serving(NAME)
+
+
+@pytest.fixture(scope="module")
+def two_process(registered, serving) -> Served:
+    """The transformer form: Feast in the transformer, the predictor behind it."""
+    return serving(NAME, "transformer")
+
+
+@pytest.fixture(scope="module", params=["one-process", "transformer"])
+def either(request, registered, serving) -> Served:
+    """Both forms: a client cannot tell them apart."""
+    return serving(NAME, request.param)
 
 
 def test_pipeline_registers_a_gated_version_and_emits_its_isvc(workspace, registered) -> None:
@@ -52,15 +65,18 @@ def test_pipeline_registers_a_gated_version_and_emits_its_isvc(workspace, regist
     assert executor_outputs
 
 
-def test_metadata_lists_inputs_and_outputs(served: Served) -> None:
-    meta = httpx.get(f"{served.endpoint}/v2/models/{NAME}", timeout=5).json()
-    assert [i["name"] for i in meta["inputs"]] == ["user_id", *CREDIT_RISK.request_fields]
-    assert {o["name"] for o in meta["outputs"]} == {"probability", "decision", "reason_codes"}
-    pmeta = httpx.get(f"{served.predictor.url}/v2/models/{NAME}", timeout=5).json()
+def test_metadata_lists_inputs_and_outputs(served: Served, two_process: Served) -> None:
+    for form in (served, two_process):
+        meta = httpx.get(f"{form.endpoint}/v2/models/{NAME}", timeout=5).json()
+        assert [i["name"] for i in meta["inputs"]] == ["user_id", *CREDIT_RISK.request_fields]
+        assert {o["name"] for o in meta["outputs"]} == {"probability", "decision", "reason_codes"}
+    assert served.transformer is None and two_process.transformer is not None
+    pmeta = httpx.get(f"{two_process.predictor.url}/v2/models/{NAME}", timeout=5).json()
     assert "loan_percent_income" in [i["name"] for i in pmeta["inputs"]]
 
 
-def test_transformer_fetches_features_and_predictor_explains(workspace, served: Served) -> None:
+def test_features_are_fetched_and_the_predictor_explains(workspace, either: Served) -> None:
+    served = either
     rows = traffic.sample_applications(workspace, 12, seed=4)
     r = infer(served, traffic.v2_body(rows))
     assert r.status_code == 200, r.text
@@ -110,30 +126,32 @@ def test_feedback_takes_the_back_ends_token_and_labels_a_logged_request_once(wor
         (lambda b: b.update(inputs=5), "inputs"),
     ],
 )
-def test_bad_requests_are_400_naming_the_field(workspace, served: Served, mutate, field) -> None:
+def test_bad_requests_are_400_naming_the_field(workspace, either: Served, mutate, field) -> None:
     body = traffic.v2_body(traffic.sample_applications(workspace, 1, seed=5))
     mutate(body)
-    r = infer(served, body)
+    r = infer(either, body)
     assert r.status_code == 400, r.text
     assert r.json()["error"].startswith(field), r.text
 
 
-def test_requests_are_logged_masked(workspace, served: Served) -> None:
-    infer(
-        served,
-        traffic.v2_body(traffic.sample_applications(workspace, 3, seed=6)),
-    )
-    time.sleep(1.5)
-    store = PredictionStore(StoreSettings().resolved_url(workspace))
+def test_requests_are_logged_masked(workspace, either: Served) -> None:
     from datetime import UTC, datetime, timedelta
 
-    since = datetime.now(UTC) - timedelta(hours=1)
-    transformer = store.window(NAME, since, component="transformer")
-    predictor = store.window(NAME, since, component="predictor")
-    assert transformer and predictor
-    assert all(u.startswith("anon_") for r in transformer for u in r["inputs"]["user_id"])
-    assert predictor[0]["version"] == served.semver and predictor[0]["latency_ms"] > 0
-    assert "person_income" in predictor[0]["inputs"]
+    since = datetime.now(UTC) - timedelta(milliseconds=50)
+    answer = infer(either, traffic.v2_body(traffic.sample_applications(workspace, 3, seed=6))).json()
+    time.sleep(1.5)
+    store = PredictionStore(StoreSettings().resolved_url(workspace))
+    rows = {
+        c: [r for r in store.window(NAME, since, component=c) if r["request_id"] == answer["id"]]
+        for c in ("transformer", "predictor")
+    }
+    public = rows["transformer"] if either.transformer else rows["predictor"]
+    assert len(public) == 1 and all(u.startswith("anon_") for u in public[0]["inputs"]["user_id"])
+    [predictor] = rows["predictor"]
+    assert predictor["version"] == either.semver and predictor["latency_ms"] > 0
+    # what the model was given: the assembled features behind a transformer, the request in one process
+    assert ("person_income" in predictor["inputs"]) == (either.transformer is not None)
+    assert rows["transformer"] if either.transformer else not rows["transformer"]
 
 
 def test_monitor_detects_shifted_traffic_and_pushes(workspace, served: Served, pushgateway: str) -> None:
@@ -166,7 +184,7 @@ def test_sigterm_writes_every_queued_record_once(workspace, registered) -> None:
     with store.engine.connect() as conn:
         t = model_predictions
         rows = conn.execute(sa.select(t.c.request_id, t.c.component).where(t.c.request_id.in_(ids))).all()
-    for component in ("transformer", "predictor"):
+    for component in ("transformer", "predictor") if fresh.transformer else ("predictor",):
         logged = [r.request_id for r in rows if r.component == component]
         assert sorted(logged) == sorted(ids), (component, len(logged))
 
@@ -174,7 +192,7 @@ def test_sigterm_writes_every_queued_record_once(workspace, registered) -> None:
 def test_a_predictor_that_is_down_is_a_503_with_retry_after_from_its_transformer(workspace, registered) -> None:
     from nivesh.local import processes
 
-    fresh = serve(NAME, workspace, registered.semver)
+    fresh = serve(NAME, workspace, registered.semver, feature_join="transformer")
     try:
         body = traffic.v2_body(traffic.sample_applications(workspace, 1, seed=12))
         assert infer(fresh, body).status_code == 200
@@ -186,15 +204,23 @@ def test_a_predictor_that_is_down_is_a_503_with_retry_after_from_its_transformer
         processes.stop_all(fresh.processes)
 
 
-def test_redis_down_is_a_503_with_retry_after_within_its_timeout(workspace, served: Served) -> None:
-    """A transformer whose Redis does not answer says so at once: a 503 the client may retry,
-    within the client's connect timeout (nivesh.features.REDIS_TIMEOUT_S), not a 500 or a hang."""
+@pytest.mark.parametrize("form", ["transformer", "one-process"])
+def test_redis_down_is_a_503_with_retry_after_within_its_timeout(workspace, two_process: Served, form: str) -> None:
+    """A server whose Redis does not answer says so at once: a 503 the client may retry,
+    within the client's connect timeout (nivesh.features.REDIS_TIMEOUT_S), not a 500 or a hang;
+    the transformer, or the predictor that reads its features itself."""
     from nivesh.local import processes
-    from nivesh.local.servers import start_transformer
+    from nivesh.local.servers import start_predictor, start_transformer
 
-    nothing = f"redis://127.0.0.1:{processes.free_port()}/0"  # a port nobody listens on
+    nothing = {"NIVESH_REDIS_URL": f"redis://127.0.0.1:{processes.free_port()}/0"}  # nobody listens
     port, logs = processes.free_port(), workspace.path("logs")
-    orphan = start_transformer(CREDIT_RISK, served.predictor.url, port, logs, {"NIVESH_REDIS_URL": nothing})
+    if form == "transformer":
+        orphan = start_transformer(CREDIT_RISK, two_process.predictor.url, port, logs, nothing)
+    else:
+        folder = registry.download(
+            workspace, registry.resolve(workspace, NAME, two_process.semver), workspace.path("redis-down")
+        )[0]
+        orphan = start_predictor(CREDIT_RISK, folder, port, logs, nothing, feature_join=True)
     try:
         body = traffic.v2_body(traffic.sample_applications(workspace, 1, seed=13))
         started = time.monotonic()

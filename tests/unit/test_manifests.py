@@ -13,7 +13,7 @@ import yaml
 
 from nivesh import catalog
 from nivesh.catalog import MODELS
-from nivesh.cluster import k8s, pods, render
+from nivesh.cluster import k8s, pods, render, secrets
 from nivesh.training.runs import PIPELINES as PIPELINE_NAMES
 from tests.conftest import PROJECT
 
@@ -51,6 +51,20 @@ def test_rendered_manifests_are_fresh() -> None:
         path = PROJECT / "manifests" / rel
         assert path.is_file(), f"{rel} missing: run `nivesh render`"
         assert yaml.safe_load(path.read_text()) == obj, f"{rel} is stale: run `nivesh render`"
+    left = render.stale(PROJECT / "manifests", set(render.rendered()))
+    assert not left, f"{left[0]} is no longer rendered: run `nivesh render` (it removes such files)"
+
+
+def test_render_removes_what_it_no_longer_renders(tmp_path: Path) -> None:
+    """A model whose transformer went away leaves no policy or budget behind; files render
+    does not own (an overlay's own kustomization) stay."""
+    shutil.copytree(PROJECT / "manifests", tmp_path / "manifests")
+    folder = tmp_path / "manifests"
+    gone = folder / "base/network/credit-risk-transformer.yaml"
+    gone.write_text("kind: NetworkPolicy\n")
+    mine = folder / "overlays/prod/kustomization.yaml"
+    render.render_all(folder)
+    assert not gone.exists() and mine.is_file()
 
 
 def test_dashboard_files_are_fresh_and_valid_json() -> None:
@@ -130,14 +144,17 @@ def test_mesh_policies_pass_the_istio_schemas_strictly_and_name_the_overlays_nam
     backend, prometheus = mesh.APP_BACKEND.principal, mesh.PROMETHEUS.principal
     for spec in catalog.MODELS.values():
         infer = f"/v2/models/{spec.name}/infer"
-        public = f"{spec.name}-transformer" if spec.transformer else f"{spec.name}-predictor"
+        public = f"{spec.name}-transformer" if spec.separate_transformer else f"{spec.name}-predictor"
         assert backend in callers(public, infer) and prometheus not in callers(public, infer)
+        grpc_infer = f"/{mesh.GRPC_SERVICE}/ModelInfer"
+        assert callers(public, grpc_infer) == callers(public, infer)  # gRPC clients: the same callers
+        assert not callers(public, f"/{mesh.GRPC_SERVICE}/RepositoryModelUnload")
         assert callers(public, f"/v2/models/{spec.name}/feedback") == callers(public, infer)
         assert not callers(public, "/v2/repository/models/x/unload") and not callers(public, "/v2/models/other/infer")
         assert callers(public, "/metrics") == {prometheus}
         jwt = [r for r in policies[public]["rules"] if backend in r["from"][0]["source"]["principals"]]
         assert jwt and all(r["from"][0]["source"]["requestPrincipals"] for r in jwt)  # the back end's JWT too
-        if spec.transformer:
+        if spec.separate_transformer:
             own = mesh.Identity(next(iter(namespace)), pods.transformer_sa(spec.name)).principal
             assert own in callers(f"{spec.name}-predictor", infer)
             assert backend not in callers(f"{spec.name}-predictor", infer)  # only through its transformer
@@ -187,16 +204,50 @@ def test_every_container_is_restricted_limited_and_uses_secret_refs(overlay: str
     assert containers >= 8 and ours >= 12  # every model's servers, the monitors and the webhook
 
 
-def test_emitted_isvc_uses_the_version_storage_and_images() -> None:
+def _ports(container: dict[str, Any]) -> dict[str, int]:
+    return {p["name"]: p["containerPort"] for p in container.get("ports", [])}
+
+
+@pytest.mark.parametrize("join", catalog.FEATURE_JOINS)
+def test_emitted_isvc_uses_the_version_storage_and_images(join: str) -> None:
+    """Each way of reading features renders as KServe expects it; every public server
+    declares its REST and gRPC ports, and gRPC is on."""
+    from dataclasses import replace
+
     from nivesh.cluster.images import PREDICTOR_IMAGE, TRANSFORMER_IMAGE
 
-    body = k8s.inference_service(catalog.CREDIT_RISK, "s3://bucket/credit-risk/v1.2.0", "v1.2.0", "3")
-    predictor = body["spec"]["predictor"]["containers"][0]
+    spec = replace(catalog.CREDIT_RISK, feature_join=join)
+    body = k8s.inference_service(spec, "s3://bucket/credit-risk/v1.2.0", "v1.2.0", "3")
+    containers = body["spec"]["predictor"]["containers"]
+    predictor = containers[0]
+    assert predictor["name"] == "kserve-container" and predictor["image"] == PREDICTOR_IMAGE
     assert {"name": "STORAGE_URI", "value": "s3://bucket/credit-risk/v1.2.0"} in predictor["env"]
-    transformer = body["spec"]["transformer"]["containers"][0]
-    assert predictor["image"] == PREDICTOR_IMAGE and transformer["image"] == TRANSFORMER_IMAGE
-    assert "--predictor_protocol=v2" in transformer["args"]
     assert body["metadata"]["labels"]["nivesh.in/model-version"] == "v1.2.0"
+    assert body["metadata"]["annotations"]["nivesh.in/feature-join"] == join
+    everything = [*containers, *body["spec"].get("transformer", {}).get("containers", [])]
+    assert not any("--enable_grpc=false" in c["args"] for c in everything)
+    redis = {e["name"] for e in secrets.REDIS.env()}
+    if join == "one-process":
+        assert len(containers) == 1 and "transformer" not in body["spec"]
+        assert "--feature_join=feast" in predictor["args"] and redis <= {e["name"] for e in predictor["env"]}
+        assert _ports(predictor) == {"http": pods.HTTP_PORT, "grpc": pods.GRPC_PORT}
+        return
+    assert "--feature_join=feast" not in predictor["args"]
+    if join == "transformer":
+        transformer = body["spec"]["transformer"]["containers"][0]
+        assert len(containers) == 1 and _ports(predictor) == {"http": pods.HTTP_PORT, "grpc": pods.GRPC_PORT}
+    else:  # collocated: KServe's layout, the transformer container holds the pod's ports
+        assert "transformer" not in body["spec"] and [c["name"] for c in containers] == [
+            "kserve-container",
+            "transformer-container",
+        ]
+        transformer = containers[1]
+        assert _ports(predictor) == {} and f"--http_port={pods.COLLOCATED_HTTP_PORT}" in predictor["args"]
+        assert f"--predictor_host=localhost:{pods.COLLOCATED_HTTP_PORT}" in transformer["args"]
+        assert "--enable_predictor_health_check" in transformer["args"]
+    assert transformer["image"] == TRANSFORMER_IMAGE and "--predictor_protocol=v2" in transformer["args"]
+    assert _ports(transformer) == {"http": pods.HTTP_PORT, "grpc": pods.GRPC_PORT}
+    assert redis <= {e["name"] for e in transformer["env"]}
 
 
 @pytest.mark.slow
@@ -337,12 +388,18 @@ def test_network_policies_and_disruption_budgets(overlay: str) -> None:
     for spec in catalog.MODELS.values():
         predictor = f"{spec.name}-predictor"
         assert policies[predictor]["podSelector"] == network.component(spec.name, "predictor")
-        own = [network.component(spec.name, "transformer")] if spec.feature_service else []
+        own = [network.component(spec.name, "transformer")] if spec.separate_transformer else []
         assert pod_sources(predictor) == own
         assert namespaces(predictor) == {*network.INGRESS_NAMESPACES, network.MONITORING_NAMESPACE}
-        for part in ["predictor", *(["transformer"] if spec.feature_service else [])]:
+        ports = {p["port"] for rule in policies[predictor]["ingress"] for p in rule["ports"]}
+        assert ports == {pods.HTTP_PORT, pods.GRPC_PORT}  # REST and gRPC
+        for part in ["predictor", *(["transformer"] if spec.separate_transformer else [])]:
             assert network.component(spec.name, part) in budgets, (spec.name, part)
-    assert pod_sources("redis") == [network.ANY_TRANSFORMER, network.MATERIALIZE] and not namespaces("redis")
+        assert (f"{spec.name}-transformer" in policies) == spec.separate_transformer
+        reads = network.component(spec.name, "predictor") in pod_sources("redis")
+        assert reads == spec.predictor_reads_features, spec.name  # Redis admits the predictors that read it
+    assert pod_sources("redis")[0] == network.ANY_TRANSFORMER and network.MATERIALIZE in pod_sources("redis")
+    assert not namespaces("redis")
     assert network.ANY_ISVC_POD in pod_sources("postgres") and not namespaces("postgres")
     materialize = next(d for d in docs if d["metadata"]["name"] == "feast-materialize")
     pod_labels = materialize["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
@@ -482,6 +539,11 @@ def test_egress_is_denied_but_for_dns_and_what_each_workload_uses() -> None:
 
     redis = network.pods(network.app("redis"))
     assert redis in reaches("transformers-egress") and redis not in reaches("predictors-egress")
+    for spec in catalog.MODELS.values():  # a predictor that reads its own features reaches Redis, only that
+        name = f"{spec.name}-predictor-features-egress"
+        assert (name in egress) == spec.predictor_reads_features
+        if name in egress:
+            assert reaches(name) == [redis]
     kfp = network.namespace(network.PIPELINES_NAMESPACE)
     assert [p for p in egress if kfp in reaches(p)] == ["retrain-webhook-egress"]
     outside = [p for p in egress if any("ipBlock" in peer for peer in reaches(p))]
