@@ -132,7 +132,18 @@ class FeatureJoin:
         stored = await self._stored(cols)
         assembled = self.assembly.assemble({**stored, **cols})
         inputs = [v2.tensor(s.name, assembled[s.name], s.datatype) for s in self.predictor_inputs]
-        return InferRequest(model_name=name, infer_inputs=inputs, request_id=request.id, parameters=request.parameters)
+        joined = InferRequest(
+            model_name=name,
+            infer_inputs=inputs,
+            request_id=request.id,
+            parameters=request.parameters,
+            request_outputs=request.request_outputs,
+            from_grpc=request.from_grpc,  # the answer goes back over the client's transport
+        )
+        # gRPC raw tensors in, raw tensors out (KServe decides by the request; tritonclient.grpc
+        # reads numbers from raw outputs only)
+        joined._use_raw_outputs = request._use_raw_outputs
+        return joined
 
 
 class FeastTransformer(LoggedModel, kserve.Model):
@@ -183,6 +194,14 @@ class FeastTransformer(LoggedModel, kserve.Model):
         if isinstance(result, InferResponse):
             result.model_version = result.model_version or (result.parameters or {}).get("model_version")
             self.served_version = result.model_version or self.served_version
+        return result
+
+    async def __call__(self, body: Any, headers: dict[str, str] | None = None, *args: Any, **kw: Any) -> Any:
+        """The predictor's answer in the form the client asked for (binary outputs or not)."""
+        result = await super().__call__(body, headers, *args, **kw)
+        response = result[0] if isinstance(result, tuple) else result
+        if isinstance(body, InferRequest) and isinstance(response, InferResponse):
+            v2.as_asked(body, response)
         return result
 
 

@@ -97,7 +97,7 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
         return self.outputs
 
     def respond(self, request: InferRequest, outputs: list[Any], **parameters: Any) -> InferResponse:
-        return InferResponse(
+        response = InferResponse(
             response_id=request.id or str(uuid.uuid4()),
             model_name=self.name,
             model_version=self.served_version,
@@ -105,6 +105,7 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
             # model_version again in parameters: KServe's REST client drops the top-level field.
             parameters={"model_version": self.served_version, **parameters},
         )
+        return v2.as_asked(request, response)
 
     @classmethod
     def main(cls) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from kserve.errors import InvalidInput
 from kserve.protocol.grpc.grpc_predict_v2_pb2 import InferParameter
-from kserve.protocol.infer_type import InferInput, InferRequest, to_http_parameters
+from kserve.protocol.infer_type import InferInput, InferRequest, InferResponse, to_http_parameters
 
 from nivesh.catalog import Limits
 
@@ -29,6 +29,9 @@ NUMERIC_TYPES = {
 }
 
 
+FLOAT_TYPES = {"FP16", "FP32", "FP64"}
+
+
 @dataclass(frozen=True)
 class TensorSpec:
     """One named input or output: `BYTES` for strings, `FP64`/`FP32` for numbers."""
@@ -44,7 +47,7 @@ class TensorSpec:
 
 def _flat(data: Any) -> list[Any]:
     if isinstance(data, np.ndarray):
-        return list(data.reshape(-1))
+        return data.reshape(-1).tolist()  # Python scalars (bytes for BYTES), as JSON gives
     out: list[Any] = []
     stack = [data]
     while stack:
@@ -54,6 +57,17 @@ def _flat(data: Any) -> list[Any]:
         else:
             out.append(item)
     return out
+
+
+def _values(tensor: InferInput) -> list[Any]:
+    """A tensor's values, whether they came as JSON / gRPC contents or as raw bytes (the binary
+    extension, gRPC's raw_input_contents: what tritonclient sends)."""
+    if getattr(tensor, "_raw_data", None) is not None and not tensor.data:
+        try:
+            return _flat(tensor.as_numpy())
+        except (ValueError, TypeError) as exc:
+            raise InvalidInput(f"{tensor.name}: raw data does not match its shape and datatype") from exc
+    return _flat(tensor.data)
 
 
 def require_v2(payload: Any) -> InferRequest:
@@ -81,11 +95,14 @@ def columns(request: InferRequest, specs: Sequence[TensorSpec], limits: Limits) 
         shape = list(tensor.shape)
         if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] != 1):
             raise InvalidInput(f"{spec.name}: shape {shape} not allowed; send shape [N] (one value per row)")
-        values = _flat(tensor.data)
+        values = _values(tensor)
         if len(values) != shape[0]:
             raise InvalidInput(f"{spec.name}: shape says {shape[0]} values but data has {len(values)}")
         _check_type(spec, tensor.datatype, values, limits)
-        out[spec.name] = [v.decode() if isinstance(v, bytes) else v for v in values]
+        if spec.datatype in FLOAT_TYPES:  # JSON's 85000 and a client's 85000.0 are one value
+            out[spec.name] = [float(v) if type(v) is int else v for v in values]
+        else:
+            out[spec.name] = [v.decode() if isinstance(v, bytes) else v for v in values]
     lengths = {n: len(v) for n, v in out.items()}
     for name, rows in lengths.items():
         if rows == 0:
@@ -191,3 +208,22 @@ def check_bounds(cols: dict[str, list[Any]], schema: Any) -> None:
         problem = column.out_of_bounds(values)
         if problem:
             raise InvalidInput(f"{name}: {problem}")
+
+
+def as_asked(request: InferRequest, response: InferResponse) -> InferResponse:
+    """The outputs the client asked for, in the form it asked for them: the binary tensor
+    extension when its request said binary_data (tritonclient's default for outputs), and
+    parameters its transport can carry."""
+    response._requested_outputs = request.request_outputs
+    response._use_binary_outputs = request.use_binary_outputs
+    if request.from_grpc and response.parameters:
+        response.parameters = response_parameters(request, dict(response.parameters))
+    return response
+
+
+def response_parameters(request: InferRequest, parameters: dict[str, Any]) -> dict[str, Any]:
+    """A response's parameters as the request's transport carries them: gRPC's InferParameter
+    has no float (KServe refuses one), so a threshold travels there as its decimal text."""
+    if not request.from_grpc:
+        return parameters
+    return {k: repr(v) if isinstance(v, float) else v for k, v in parameters.items()}
