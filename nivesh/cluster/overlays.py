@@ -68,17 +68,24 @@ def _apply_op(body: dict[str, Any], op: dict[str, Any]) -> None:
     *parents, last = _pointer(op["path"])
     node: Any = body
     kind = op["op"]
+    key: Any = last
     try:
-        for key in parents:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        if kind in ("replace", "remove") and last not in node:
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if isinstance(node, list):  # a list position ("-": after the last, for add)
+            key = len(node) if last == "-" and kind == "add" else int(last)
+            if kind in ("replace", "remove") and not 0 <= key < len(node):
+                raise IndexError(last)
+        elif kind in ("replace", "remove") and last not in node:
             raise KeyError(last)
     except (KeyError, IndexError, ValueError) as e:
         raise NiveshError(f"overlay patch: {kind} {op['path']}, which the InferenceService does not have") from e
-    if kind in ("add", "replace"):
-        node[last] = copy.deepcopy(op["value"])
+    if kind == "add" and isinstance(node, list):
+        node.insert(key, copy.deepcopy(op["value"]))
+    elif kind in ("add", "replace"):
+        node[key] = copy.deepcopy(op["value"])
     elif kind == "remove":
-        del node[last]
+        del node[key]
     else:
         raise NiveshError(f"overlay patch op {kind!r} is not supported here (add, replace, remove)")
 

@@ -355,6 +355,10 @@ def test_overlay_matches_its_environment_and_the_catalogue(overlay: str) -> None
         assert serverless == (overlay != "local")  # Knative where a canary and scale to zero are wanted
         for part in ("predictor", "transformer"):
             if part in isvc["spec"]:
+                declared = [_ports(c) for c in isvc["spec"][part]["containers"] if "ports" in c]
+                # Knative serves one port per container (REST); RawDeployment declares gRPC too
+                want = {"http": pods.HTTP_PORT} if serverless else {"http": pods.HTTP_PORT, "grpc": pods.GRPC_PORT}
+                assert declared == [want], (overlay, spec.name, part, declared)
                 replicas = isvc["spec"][part]["minReplicas"]
                 if spec.scale_to_zero and serverless:
                     assert replicas == 0, (overlay, spec.name, part)

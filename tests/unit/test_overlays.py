@@ -60,6 +60,29 @@ def test_a_replace_of_a_missing_field_and_other_patch_kinds_are_errors(tmp_path:
         overlays.apply(ISVC, "x")
 
 
+def test_list_positions_are_patched_as_kustomize_does(tmp_path: Path, monkeypatch) -> None:
+    """Serverless drops a container's second port by position; "-" appends; a position past
+    the end is an error, as in kustomize."""
+    body = {**ISVC, "spec": {"predictor": {"containers": [{"ports": [{"name": "http"}, {"name": "grpc"}]}]}}}
+    patches = """
+  - target: {kind: InferenceService}
+    patch: |-
+      - {op: remove, path: /spec/predictor/containers/0/ports/1}
+      - {op: add, path: /spec/predictor/containers/0/ports/-, value: {name: metrics}}
+      - {op: replace, path: /spec/predictor/containers/0/ports/0, value: {name: web}}
+"""
+    monkeypatch.setenv(overlays.OVERLAYS_ENV, str(_overlay(tmp_path / "a", patches)))
+    out = overlays.apply(body, "x")
+    assert out["spec"]["predictor"]["containers"][0]["ports"] == [{"name": "web"}, {"name": "metrics"}]
+    past = (
+        "  - target: {kind: InferenceService}\n"
+        "    patch: '[{op: remove, path: /spec/predictor/containers/0/ports/5}]'\n"
+    )
+    monkeypatch.setenv(overlays.OVERLAYS_ENV, str(_overlay(tmp_path / "b", past)))
+    with pytest.raises(NiveshError, match="does not have"):
+        overlays.apply(body, "x")
+
+
 def test_an_image_reads_its_copy_and_a_missing_one_says_how_to_fix(tmp_path: Path, monkeypatch) -> None:
     # what the Dockerfile copies: manifests/overlays and manifests/components, not the base
     for part in ("overlays", "components"):
