@@ -6,6 +6,7 @@
 - b_transformer_feast_predictor: user_id + loan in, Feast in the transformer, two processes
 - c_one_process: user_id + loan in, the predictor reads Feast itself (--feature_join=feast)
 - c_one_process_no_log: the same without the log
+- c_one_process_grpc: c over gRPC (a Python grpc.aio generator: wrk has no gRPC)
 
 Each setup runs `--runs` times, the rounds interleaved; the table shows the median and the
 spread, and the CPU the server's processes spent per request (/proc ticks).
@@ -117,6 +118,69 @@ def mlserver(model_dir: Path, out: Path) -> processes.Process:
 NO_LOG = {"NIVESH_PREDICTION_LOG": "false"}
 
 
+def grpc_load(
+    target: str, bodies: list[dict[str, Any]], clients: int, duration: float, pids: list[int]
+) -> dict[str, Any]:
+    """wrk has no gRPC: `clients` concurrent callers on one grpc.aio channel send prebuilt
+    ModelInferRequest messages (the same bodies) for `duration` seconds. The generator is
+    Python, so its req/s and latency are a floor; the server's CPU per request is comparable
+    with the REST rows'."""
+    import asyncio
+    import time
+
+    import grpc
+    from kserve.protocol.grpc.grpc_predict_v2_pb2_grpc import GRPCInferenceServiceStub
+    from kserve.protocol.infer_type import InferInput, InferRequest
+
+    messages = [
+        InferRequest(NAME, [InferInput(t["name"], t["shape"], t["datatype"], t["data"]) for t in b["inputs"]]).to_grpc()
+        for b in bodies
+    ]
+
+    async def run(seconds: float) -> tuple[list[float], int]:
+        latencies: list[float] = []
+        errors = 0
+        async with grpc.aio.insecure_channel(target) as channel:
+            stub = GRPCInferenceServiceStub(channel)
+            deadline = time.perf_counter() + seconds
+
+            async def caller(k: int) -> None:
+                nonlocal errors
+                i = k
+                while time.perf_counter() < deadline:
+                    start = time.perf_counter()
+                    try:
+                        await stub.ModelInfer(messages[i % len(messages)], timeout=5)
+                        latencies.append(time.perf_counter() - start)
+                    except grpc.RpcError:
+                        errors += 1
+                    i += clients
+
+            await asyncio.gather(*(caller(k) for k in range(clients)))
+        return latencies, errors
+
+    asyncio.run(run(min(3.0, duration)))  # warm-up
+    before = common.cpu_seconds(pids)
+    started = time.perf_counter()
+    latencies, errors = asyncio.run(run(duration))
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"gRPC: {errors} failed calls")
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return {
+        "requests": len(ordered),
+        "rps": len(ordered) / elapsed,
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "cpu_ms_per_request": (common.cpu_seconds(pids) - before) * 1000 / max(len(ordered), 1),
+    }
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
@@ -216,9 +280,15 @@ def main() -> None:
             started.append(baseline)
             setups = {"baseline_mlserver": (baseline.url, "baseline", [baseline.popen.pid]), **setups}
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in setups}
+        assert one.grpc_endpoint
+        runs["c_one_process_grpc"] = []
         for _ in range(args.runs):  # rounds interleaved: a slow minute of the machine hits every setup
             for name, (url, kind, pids) in setups.items():
                 runs[name].append(measure(url + infer, bodies[kind], name, pids))
+            grpc_pids = [one.predictor.popen.pid]
+            runs["c_one_process_grpc"].append(
+                grpc_load(one.grpc_endpoint, bodies["client"], args.connections, args.duration, grpc_pids)
+            )
     finally:
         processes.stop_all(started)
     results = {name: summarise(r) for name, r in runs.items()}

@@ -8,7 +8,6 @@ masked_account, ifsc).
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -18,6 +17,7 @@ from nivesh.artifact import Manifest
 from nivesh.catalog import FINANCIAL_NER
 from nivesh.families import ner
 from nivesh.serving import v2
+from nivesh.serving.batching import MicroBatcher
 from nivesh.serving.predictor import ArtifactPredictor
 from nivesh.training.financial_ner import PREDICTED, TEXT, entity_labels
 
@@ -30,14 +30,20 @@ class NerPredictor(ArtifactPredictor):
         self.nlp = ner.load(self.model_dir / manifest.extra["pipeline_dir"])
         self.nlp("warm up Rs 500 last month")
         self.inputs = [v2.TensorSpec(TEXT, "BYTES")]
+        # concurrent requests' texts share one nlp.pipe call (nivesh.serving.batching)
+        self.batcher: MicroBatcher[str, tuple[str, str]] = MicroBatcher(self._extract, self.spec.limits.max_rows)
 
     async def answer(self, request: InferRequest) -> InferResponse:
         cols = v2.columns(request, self.inputs, self.spec.limits)
         texts = v2.texts(cols[TEXT], TEXT)
-        return await asyncio.to_thread(self._extract, request, texts)
-
-    def _extract(self, request: InferRequest, texts: list[str]) -> InferResponse:
-        found = [ner.entities(doc) for doc in self.nlp.pipe(texts)]
-        rows = [json.dumps(ents, ensure_ascii=False) for ents in found]
-        labels = [entity_labels([(e["start"], e["end"], e["label"]) for e in ents]) for ents in found]
+        found = await self.batcher(texts)
+        rows, labels = [r for r, _ in found], [labels for _, labels in found]
         return self.respond(request, [v2.tensor("entities", rows, "BYTES"), v2.tensor(PREDICTED, labels, "BYTES")])
+
+    def _extract(self, texts: list[str]) -> list[tuple[str, str]]:
+        """Each text's entities (JSON) and the distinct labels found."""
+        found = [ner.entities(doc) for doc in self.nlp.pipe(texts)]
+        return [
+            (json.dumps(ents, ensure_ascii=False), entity_labels([(e["start"], e["end"], e["label"]) for e in ents]))
+            for ents in found
+        ]
