@@ -57,6 +57,9 @@ class Output:
     name: str
     datatype: str
     encoded: bool = False  # each value is a JSON string (a list or an object)
+    # May hold the user's own words (an entity's text, a generated answer): the prediction log
+    # scrubs it for personal data. The others are the model's own vocabulary and numbers.
+    user_text: bool = False
 
     def v2(self) -> dict[str, Any]:
         """As the model's metadata (/v2/models/<name>) and its artifact's signature show it."""
@@ -146,6 +149,11 @@ class ModelSpec:
             raise ValueError(f"{self.name}: a transformer reads the FeatureService; give both or neither")
         if self.feature_join not in FEATURE_JOINS:
             raise ValueError(f"{self.name}: feature_join {self.feature_join!r} is not one of {FEATURE_JOINS}")
+
+    @property
+    def text_outputs(self) -> tuple[str, ...]:
+        """The outputs the prediction log scrubs (Output.user_text)."""
+        return tuple(o.name for o in self.outputs if o.user_text)
 
     @property
     def separate_transformer(self) -> bool:
@@ -247,7 +255,7 @@ FINANCIAL_NER = ModelSpec(
     # F1 on the hand-written set (nivesh/data/text), or the held-out split for other labels
     gate=QualityGate(metric="gate_f1", minimum=0.9),
     outputs=(
-        Output("entities", "BYTES", encoded=True),
+        Output("entities", "BYTES", encoded=True, user_text=True),
         # per text, the sorted distinct labels found
         Output("entity_labels", "BYTES"),
     ),
@@ -298,7 +306,7 @@ FINANCIAL_ADVISOR = ModelSpec(
     # right passage in the top 5 for held-out paraphrased questions
     gate=QualityGate(metric="recall_at_5", minimum=0.8),
     outputs=(
-        Output("answer", "BYTES"),
+        Output("answer", "BYTES", user_text=True),
         Output("mode", "BYTES"),  # extractive / gemini / refused
         Output("refused", "BOOL"),
         Output("sources", "BYTES", encoded=True),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -131,6 +131,11 @@ def _service(store: FeatureStore, service: str | FeatureService) -> FeatureServi
 
 def _check_found(result: dict[str, list[Any]], key: str, ids: Sequence[Any]) -> None:
     columns = [c for c in result if c != key]
-    for i, ident in enumerate(ids):
-        if all(result[c][i] is None for c in columns):
+    require_found([{c: result[c][i] for c in columns} for i in range(len(ids))], key, ids)
+
+
+def require_found(rows: Sequence[Mapping[str, Any]], key: str, ids: Sequence[Any]) -> None:
+    """Raise, naming the first id whose row holds no stored feature (unknown or expired)."""
+    for row, ident in zip(rows, ids, strict=True):
+        if all(value is None for name, value in row.items() if name != key):
             raise FeatureLookupError(f"{key}: no features stored for {ident!r} (unknown user or expired)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import numpy as np
@@ -15,10 +14,13 @@ from nivesh.data.credit_risk import CREDIT_RISK_SCHEMA
 from nivesh.errors import SchemaError
 from nivesh.families.xgb_classifier import PROBABILITY, ClassifierModel, reason_codes_json
 from nivesh.serving import v2
+from nivesh.serving.batching import MicroBatcher
 from nivesh.serving.predictor import ArtifactPredictor
 
-INLINE_ROWS = 64  # bigger batches go to a worker thread so the event loop keeps serving
+# rows per booster call: a batch of many requests' rows (a request over it is one call alone)
+BATCH_ROWS = 256
 REASON_MODES = ("declined", "all", "none")
+Scored = tuple[float, list[dict[str, Any]]]
 
 
 class CreditRiskPredictor(ArtifactPredictor):
@@ -30,6 +32,9 @@ class CreditRiskPredictor(ArtifactPredictor):
         self.inputs = [
             v2.TensorSpec(f.name, f.v2_datatype, nullable=f.kind == "numeric") for f in self.model.encoder.features
         ]
+        # concurrent requests' rows share one booster call (nivesh.serving.batching), in a
+        # worker thread: XGBoost releases the GIL, so the loop parses the next requests meanwhile
+        self.batcher: MicroBatcher[tuple[np.ndarray, str], Scored] = MicroBatcher(self._score, BATCH_ROWS)
 
     async def answer(self, request: InferRequest) -> InferResponse:
         cols = v2.columns(request, self.inputs, self.spec.limits)
@@ -37,26 +42,28 @@ class CreditRiskPredictor(ArtifactPredictor):
         mode = v2.parameter(request, "reason_codes", "declined")
         if mode not in REASON_MODES:
             raise InvalidInput(f"parameters.reason_codes: {str(mode)[:32]!r} is not one of {', '.join(REASON_MODES)}")
-        n = len(next(iter(cols.values())))
-        if n > INLINE_ROWS:
-            return await asyncio.to_thread(self._score, request, cols, mode)
-        return self._score(request, cols, mode)
-
-    def _score(self, request: InferRequest, cols: dict[str, list[Any]], mode: str) -> InferResponse:
         try:
             x = self.model.encoder.encode(cols)
         except SchemaError as exc:
             raise InvalidInput(str(exc)) from exc
-        proba = self.model.predict_proba(x)
+        scored = await self.batcher([(row, mode) for row in x])
+        proba = np.array([p for p, _ in scored], dtype=np.float32)
         declined = proba >= self.model.threshold
-        reasons = [[] for _ in range(len(proba))]  # type: list[list[dict[str, Any]]]
-        explain = declined if mode == "declined" else np.full(len(proba), mode == "all")
+        outputs = [
+            v2.tensor(PROBABILITY, proba, "FP32"),
+            v2.tensor("decision", np.where(declined, "decline", "approve"), "BYTES"),
+            v2.tensor("reason_codes", reason_codes_json([r for _, r in scored]), "BYTES"),
+        ]
+        return self.respond(request, outputs, threshold=self.model.threshold)
+
+    def _score(self, rows: list[tuple[np.ndarray, str]]) -> list[Scored]:
+        """Probabilities of every row, and reason codes where its request's mode asks for them."""
+        x = np.stack([row for row, _ in rows])
+        proba = self.model.predict_proba(x)
+        modes = np.array([mode for _, mode in rows])
+        explain = (modes == "all") | ((modes == "declined") & (proba >= self.model.threshold))
+        reasons: list[list[dict[str, Any]]] = [[] for _ in rows]
         if explain.any():
             for i, r in zip(np.flatnonzero(explain), self.model.reason_codes(x[explain]), strict=True):
                 reasons[i] = r
-        outputs = [
-            v2.tensor(PROBABILITY, proba.astype(np.float32), "FP32"),
-            v2.tensor("decision", np.where(declined, "decline", "approve"), "BYTES"),
-            v2.tensor("reason_codes", reason_codes_json(reasons), "BYTES"),
-        ]
-        return self.respond(request, outputs, threshold=self.model.threshold)
+        return [(float(p), r) for p, r in zip(proba, reasons, strict=True)]

@@ -120,7 +120,9 @@ def prediction_logger(spec: ModelSpec, component: str, config: ServerConfig) -> 
         return None
     journal = Journal(config.journal / f"{spec.name}-{component}", config.serving.prediction_journal_max_mb * 2**20)
     store = PredictionStore(config.store_url, LOG_STORE_TIMEOUT_S)
-    logger = PredictionLogger(store, spec.identifier_fields, config.log_hash_key, journal, flush_s=LOG_FLUSH_S)
+    logger = PredictionLogger(
+        store, spec.identifier_fields, config.log_hash_key, journal, spec.text_outputs, flush_s=LOG_FLUSH_S
+    )
     metrics.watch_logger(logger, spec.name, component)
     return logger
 

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import logging
 import math
+import os
 import re
 import threading
 import time
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pandas as pd
 import sqlalchemy as sa
 
@@ -56,7 +58,9 @@ class PredictionRecord:
     endpoint: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
-    def row(self, identifiers: Iterable[str], key: bytes) -> dict[str, Any]:
+    def row(self, identifiers: Iterable[str], key: bytes, text_outputs: Iterable[str] | None = None) -> dict[str, Any]:
+        """The record as the store holds it: inputs masked, outputs masked where they may hold
+        the user's words (`text_outputs`; None: all of them), the rest made storable."""
         ids = set(identifiers)
         return {
             "request_id": self.request_id[:64],
@@ -69,11 +73,25 @@ class PredictionRecord:
             "namespace": self.namespace,
             "endpoint": self.endpoint,
             "inputs": mask(self.inputs, ids, key),
-            "outputs": mask(self.outputs, ids, key) if self.outputs is not None else None,
+            "outputs": _outputs(self.outputs, ids, key, text_outputs),
             "status_code": self.status_code,
             "latency_ms": self.latency_ms,
             "created_at": self.created_at,
         }
+
+
+def _outputs(
+    outputs: dict[str, Any] | None, ids: set[str], key: bytes, text_outputs: Iterable[str] | None
+) -> dict[str, Any] | None:
+    if outputs is None:
+        return None
+    if text_outputs is None:
+        return dict(mask(outputs, ids, key))
+    scrubbed = set(text_outputs)
+    return {
+        str(name): mask(values, ids, key, str(name)) if name in scrubbed else storable(values)
+        for name, values in outputs.items()
+    }
 
 
 def pseudonym(value: Any, key: bytes) -> str:
@@ -244,6 +262,23 @@ def rows_to_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFram
     return pd.DataFrame(data)
 
 
+# Python objects take about this many times their JSON length in memory (boxed numbers, list
+# slots, string headers): measured on logged v2 tensors, for the queue's bound.
+MEMORY_PER_JSON_BYTE = 4
+
+
+def record_bytes(obj: Any) -> int:
+    """What a record's tensors cost in memory, roughly: from their JSON length (orjson, a
+    microsecond on the serving thread), or by walking them when orjson cannot encode them."""
+    try:
+        return 64 + MEMORY_PER_JSON_BYTE * len(orjson.dumps(obj, option=_JSON_OPTIONS))
+    except TypeError:
+        return approx_bytes(obj)
+
+
+_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
 def approx_bytes(obj: Any, depth: int = 0) -> int:
     """What a record's tensors cost in memory, roughly (for the queue's bound, not billing)."""
     if isinstance(obj, str | bytes):
@@ -296,6 +331,7 @@ class PredictionLogger:
         identifiers: Iterable[str],
         key: bytes,
         journal: Journal,
+        text_outputs: Iterable[str] | None = None,
         max_pending_bytes: int = 64 * 2**20,
         batch: int = 100,
         flush_s: float = 1.0,
@@ -304,6 +340,8 @@ class PredictionLogger:
         self.store = store
         self.identifiers = tuple(identifiers)
         self.key = key  # NIVESH_LOG_HASH_KEY (a Kubernetes Secret in the cluster), for pseudonym()
+        # the outputs that may hold the user's words (ModelSpec.text_outputs); None: every output
+        self.text_outputs = None if text_outputs is None else tuple(text_outputs)
         self.journal = journal
         self.pending: collections.deque[tuple[PredictionRecord, int]] = collections.deque()
         # Each counter has one writer (the serving thread adds, the logger thread takes), so
@@ -331,7 +369,7 @@ class PredictionLogger:
         return max(0, self.added_bytes - self.taken_bytes)
 
     def log(self, record: PredictionRecord) -> None:
-        size = approx_bytes(record.inputs) + approx_bytes(record.outputs) + 512
+        size = record_bytes(record.inputs) + record_bytes(record.outputs) + 512
         if self.pending_bytes + size > self.max_pending_bytes:
             self._dropped(1, "the queue is full")
             return
@@ -358,12 +396,12 @@ class PredictionLogger:
         """The record's row; one that cannot be made (whatever the request held) is still a
         row, with a marker in place of its tensors: the request happened."""
         try:
-            return record.row(self.identifiers, self.key)
+            return record.row(self.identifiers, self.key, self.text_outputs)
         except Exception as exc:  # noqa: BLE001 - any request content: the logger must go on
             log.warning("prediction record %s: tensors not loggable (%s)", record.request_id[:64], type(exc).__name__)
             bare = PredictionRecord(**{**record.__dict__, "inputs": {"<unloggable>": [type(exc).__name__]}})
             bare.outputs = None
-            return bare.row(self.identifiers, self.key)
+            return bare.row(self.identifiers, self.key, self.text_outputs)
 
     def _store_is_down(self) -> bool:
         now = time.monotonic()
@@ -443,6 +481,7 @@ class PredictionLogger:
 
     def _run(self) -> None:
         """Never ends before close(): an error here is logged and the next flush tries again."""
+        _yield_to_requests()
         while not self._stop.wait(self.flush_s):
             try:
                 self._flush()
@@ -454,6 +493,19 @@ class PredictionLogger:
             if len(self.journal):
                 left = len(self.journal)
                 log.warning("prediction log: %d batch(es) left in the journal %s", left, self.journal.folder)
+
+
+# The logger thread's niceness above the serving threads': on a busy core the kernel runs the
+# request path first and the log's writes in the gaps (Linux schedules threads one by one).
+LOGGER_NICENESS = 10
+
+
+def _yield_to_requests() -> None:
+    """Lower this thread's CPU priority (never raises it; best effort where the OS refuses)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOGGER_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the default priority
+        pass
 
 
 def _why(exc: BaseException) -> str:
