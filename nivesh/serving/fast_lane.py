@@ -12,6 +12,7 @@ naming the field, 503 with Retry-After for a dependency that is down (`errors.TA
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -71,7 +72,13 @@ def parse(body: bytes, model_name: str, json_length: int | None = None) -> Infer
     try:
         doc = orjson.loads(head)
     except orjson.JSONDecodeError:
-        raise _field("body", "not valid JSON") from None
+        # what orjson refuses and Python's parser (FastAPI's, before this lane) reads: NaN and
+        # Infinity, integers beyond 64 bits, lone surrogates. The model then names the field
+        # (and the request is logged, as any 400 the model gives)
+        try:
+            doc = json.loads(head)
+        except ValueError:
+            raise _field("body", "not valid JSON") from None
     if not isinstance(doc, dict):
         raise _field("body", 'expected a v2 inference request: {"inputs": [...]}')
     inputs = doc.get("inputs")

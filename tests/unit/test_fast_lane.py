@@ -70,6 +70,17 @@ def test_a_malformed_body_is_a_400_naming_the_field(body: bytes, field: str) -> 
     assert fast_lane.answer_for(caught.value)[0] == 400
 
 
+def test_what_pythons_parser_reads_reaches_the_model_to_be_named() -> None:
+    """NaN, a 400-digit integer and a lone surrogate: not JSON orjson takes, but what FastAPI
+    read before; the model's checks name the field (and the 400 is logged)."""
+    body = (
+        b'{"inputs": [{"name": "t", "shape": [1], "datatype": "BYTES", "data": ["\\ud800"]},'
+        b' {"name": "x", "shape": [1], "datatype": "FP64", "data": [NaN]}], "parameters": {"n": ' + b"9" * 400 + b"}}"
+    )
+    request = fast_lane.parse(body, "m")
+    assert request.inputs[0].data == ["\ud800"] and request.inputs[1].data[0] != request.inputs[1].data[0]
+
+
 def test_binary_tensors_are_read_after_the_json_header() -> None:
     amounts = np.array([1.5, 2.5], dtype=np.float64)
     words = np.array([b"hello", b"wor\xe0\xa4\x95ld"], dtype=np.object_)
