@@ -53,7 +53,7 @@ class Image:
 # what every image's `nivesh` package imports at module level (settings, errors, logs)
 _BASE = ("numpy", "pandas", "pyarrow", "pydantic", "pydantic-settings", "pyyaml", "httpx")
 # the prediction log / deployment records, and the PII scrubber that masks every logged text
-_STORE = ("sqlalchemy", "psycopg[binary]", "phonenumbers", "python-stdnum", "confusable-homoglyphs", "regex")
+_STORE = ("sqlalchemy", "psycopg[binary]", "phonenumbers", "python-stdnum", "confusable-homoglyphs", "regex", "orjson")
 _CLI = ("typer", "rich")
 
 COMPONENT = Image(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -25,10 +26,23 @@ from nivesh.errors import NiveshError
 LOOPBACK_ENV = "NIVESH_SERVE_HOST"
 
 
+# Below Linux's ephemeral range (32768-60999), where the kernel picks the ports of outgoing
+# connections (and of bind(0)): a server port chosen there could be taken by a client socket
+# between the check and the server's bind (seen: a model server's "address already in use").
+PORT_RANGE = (20000, 32767)
+
+
 def free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port nobody listens on now, outside the ephemeral range."""
+    for _ in range(200):
+        port = random.randint(*PORT_RANGE)
+        with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise NiveshError(f"no free loopback port in {PORT_RANGE[0]}-{PORT_RANGE[1]}")
 
 
 def binary(name: str, package: str) -> str:
