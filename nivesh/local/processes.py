@@ -35,7 +35,7 @@ PORT_RANGE = (20000, 32767)
 def free_port() -> int:
     """A loopback port nobody listens on now, outside the ephemeral range."""
     for _ in range(200):
-        port = random.randint(*PORT_RANGE)
+        port = random.randint(*PORT_RANGE)  # noqa: S311 - a port number, not a secret
         with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
             try:
                 s.bind(("127.0.0.1", port))
