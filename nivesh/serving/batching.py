@@ -39,8 +39,6 @@ class MicroBatcher(Generic[Row, Result]):
         self.max_rows = max_rows
         self.waiting: deque[tuple[list[Row], asyncio.Future[list[Result]]]] = deque()
         self.running: asyncio.Task[None] | None = None
-        self.batches = 0  # calls of fn, and the rows they took: their ratio is the mean batch
-        self.rows = 0
 
     async def __call__(self, rows: list[Row]) -> list[Result]:
         future: asyncio.Future[list[Result]] = asyncio.get_running_loop().create_future()
@@ -82,8 +80,6 @@ class MicroBatcher(Generic[Row, Result]):
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            self.batches += 1
-            self.rows += len(flat)
             at = 0
             for rows, future in taken:
                 if not future.done():

@@ -20,8 +20,13 @@ class BodyTooLarge(Exception):
         super().__init__(f"body: larger than {limit:,} bytes")
 
 
+def too_large(limit: int) -> dict[str, str]:
+    """The 413's body, for this middleware and the infer route's lane alike."""
+    return {"error": f"body: larger than {limit:,} bytes; send fewer rows per request"}
+
+
 def _response(limit: int) -> JSONResponse:
-    return JSONResponse({"error": f"body: larger than {limit:,} bytes; send fewer rows per request"}, status_code=413)
+    return JSONResponse(too_large(limit), status_code=413)
 
 
 class BodyLimit:

@@ -21,7 +21,7 @@ from kserve.errors import InvalidInput, ModelNotReady
 from kserve.protocol.infer_type import InferInput, InferRequest, RequestedOutput
 
 from nivesh.serving import errors
-from nivesh.serving.body_limit import BodyTooLarge
+from nivesh.serving.body_limit import BodyTooLarge, too_large
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def encode(response: Any) -> tuple[bytes, list[tuple[bytes, bytes]]]:
 def answer_for(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Status, body and headers for a request that raised `exc` (KServe's handlers' answers)."""
     if isinstance(exc, BodyTooLarge):
-        return 413, {"error": f"body: larger than {exc.limit:,} bytes; send fewer rows per request"}, {}
+        return 413, too_large(exc.limit), {}
     found = errors.failure(exc)
     if found is None:
         log.error("inference failed", exc_info=exc)  # a bug: the trace, not the request
