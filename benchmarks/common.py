@@ -67,10 +67,23 @@ def write(args: argparse.Namespace, name: str, summary: dict[str, Any]) -> Path:
     return path
 
 
+def with_children(pids: Sequence[int]) -> list[int]:
+    """The processes and, recursively, the ones they started (a server's log writer)."""
+    found: list[int] = []
+    todo = list(pids)
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            todo.extend(int(c) for c in task.read_text().split())
+    return found
+
+
 def cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU the processes have used so far (/proc/<pid>/stat, fields 14-15)."""
+    """User + system CPU the processes and their children have used so far
+    (/proc/<pid>/stat, fields 14-15)."""
     ticks = 0
-    for pid in pids:
+    for pid in with_children(pids):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")

@@ -3,6 +3,10 @@
 uvicorn reads any body it is sent; KServe then parses it whole. A Content-Length over the
 limit is refused at once; a body without one (chunked, as a proxy may forward HTTP/2) is
 counted as it is read and refused when it crosses the limit.
+
+One guard for every route: the server wraps its whole ASGI chain (the infer lane and KServe's
+app behind it) in `BodyLimit`; `install` gives KServe's FastAPI app the handler that answers
+the guard's exception when it is raised inside one of its routes.
 """
 
 from __future__ import annotations
@@ -58,9 +62,10 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def install(app: Any, limit: int) -> None:
+def install(app: Any) -> None:
+    """Answer BodyTooLarge, raised by the guard's receive inside one of `app`'s routes, 413."""
+
     async def too_large(request: Any, exc: BodyTooLarge) -> JSONResponse:
         return _response(exc.limit)
 
     app.add_exception_handler(BodyTooLarge, too_large)
-    app.add_middleware(BodyLimit, limit=limit)

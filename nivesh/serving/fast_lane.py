@@ -135,10 +135,9 @@ def answer_for(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]
 class FastLane:
     """Pure ASGI: the model's infer route here, the rest to KServe's FastAPI `app`."""
 
-    def __init__(self, app: Any, model: Any, max_body_bytes: int) -> None:
+    def __init__(self, app: Any, model: Any) -> None:
         self.app = app
         self.model = model
-        self.limit = max_body_bytes
         self.path = f"/v2/models/{model.name}/infer"
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -152,7 +151,7 @@ class FastLane:
             await self.app(scope, receive, send)  # KServe's answer to a declared non-JSON type
             return
         try:
-            body = await self._body(receive, headers.get(b"content-length"))
+            body = await _body(receive)  # BodyLimit, around this lane, counts it
             length = None
             if binary is not None:
                 if not binary.isdigit() or int(binary) > len(body):
@@ -179,25 +178,20 @@ class FastLane:
                 [(b"content-type", b"application/json"), *((k.lower().encode(), v.encode()) for k, v in more.items())],
             )
 
-    async def _body(self, receive: Any, declared: bytes | None) -> bytes:
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            raise BodyTooLarge(self.limit)
-        parts, seen, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise ClientGone
-            chunk = message.get("body", b"")
-            seen += len(chunk)
-            if seen > self.limit:
-                raise BodyTooLarge(self.limit)
-            parts.append(chunk)
-            more = message.get("more_body", False)
-        return b"".join(parts)
-
 
 class ClientGone(Exception):
     """The client disconnected before its body arrived."""
+
+
+async def _body(receive: Any) -> bytes:
+    parts, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        parts.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(parts)
 
 
 SKIP = {"content-length", "content-type"}  # ours, for the body sent

@@ -12,13 +12,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 if TYPE_CHECKING:
-    from nivesh.store.predictions import PredictionLogger
+    from nivesh.store.predictions import LogCounts
+
+
+class PredictionLogger(Protocol):
+    """What /metrics reads of a prediction log (the writer process's handle, or a logger)."""
+
+    @property
+    def counts(self) -> LogCounts: ...
+    @property
+    def pending_bytes(self) -> int: ...
+    @property
+    def journal_bytes(self) -> int: ...
+
 
 # Fine around the 200 ms objective, up to a Gemini call or a Prophet fit.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
@@ -35,9 +47,9 @@ OBJECTIVE = Gauge(
 INFO = Gauge("nivesh_model_info", "1 for the model version this server runs", ["model", "component", "version"])
 
 
-# The prediction log (nivesh.store.predictions.PredictionLogger): records by what became of
-# them, and what waits in the spill journal. Every outcome is exported from the start (0),
-# so the drop alert has a series before the first drop.
+# The prediction log (nivesh.store.log_writer, whose child process runs PredictionLogger):
+# records by what became of them, and what waits in the spill journal. Every outcome is
+# exported from the start (0), so the drop alert has a series before the first drop.
 LOG_RECORDS = "nivesh_prediction_log_records"
 LOG_JOURNAL_BYTES = "nivesh_prediction_log_journal_bytes"
 LOG_QUEUE_BYTES = "nivesh_prediction_log_queue_bytes"
@@ -62,7 +74,7 @@ class LoggerCollector:
         journal = GaugeMetricFamily(
             LOG_JOURNAL_BYTES, "Bytes of prediction records in the spill journal", labels=labels
         )
-        journal.add_metric(self.labels, self.logger.journal.bytes)
+        journal.add_metric(self.labels, self.logger.journal_bytes)
         queue = GaugeMetricFamily(LOG_QUEUE_BYTES, "Approximate bytes of prediction records queued", labels=labels)
         queue.add_metric(self.labels, self.logger.pending_bytes)
         yield from (records, journal, queue)

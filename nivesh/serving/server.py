@@ -98,9 +98,9 @@ class ServerConfig:
 
 # The logger's store calls: short, so that a store that hangs spills to the journal quickly.
 LOG_STORE_TIMEOUT_S = 5.0
-# A serving process writes its log ten times a second: the same work as once a second, but in
-# slices; a second's batch at once held requests behind it (p99 76 -> 14 ms at 1,000 req/s,
-# credit-risk predictor, benchmarks/load.py).
+# The log moves ten times a second, from the serving process to its writer and from the writer
+# to the store: the same work as once a second, but in slices; a second's batch at once held
+# requests behind it (p99 76 -> 14 ms at 1,000 req/s, credit-risk predictor, benchmarks/load.py).
 LOG_FLUSH_S = 0.1
 # How long a thread may hold the GIL while another waits (Python's default: 5 ms). The serving
 # loop gives the GIL up at every socket or SQLite call and then waited up to 5 ms behind the
@@ -110,18 +110,24 @@ GIL_SWITCH_S = 0.001
 
 
 def prediction_logger(spec: ModelSpec, component: str, config: ServerConfig) -> Any:
-    """The prediction store logger (its counters on /metrics), or None when
-    NIVESH_PREDICTION_LOG=false. Needs no database to start: the first flush finds out."""
+    """The prediction log (a writer process beside this one; its counters on /metrics), or
+    None when NIVESH_PREDICTION_LOG=false. Needs no database to start: the first flush finds out."""
     from nivesh.serving import metrics
-    from nivesh.store.journal import Journal
-    from nivesh.store.predictions import PredictionLogger, PredictionStore
+    from nivesh.store.log_writer import LogWriterProcess, WriterConfig
 
     if not config.serving.prediction_log:
         return None
-    journal = Journal(config.journal / f"{spec.name}-{component}", config.serving.prediction_journal_max_mb * 2**20)
-    store = PredictionStore(config.store_url, LOG_STORE_TIMEOUT_S)
-    logger = PredictionLogger(
-        store, spec.identifier_fields, config.log_hash_key, journal, spec.text_outputs, flush_s=LOG_FLUSH_S
+    logger = LogWriterProcess(
+        WriterConfig(
+            store_url=config.store_url,
+            store_timeout_s=LOG_STORE_TIMEOUT_S,
+            identifiers=tuple(spec.identifier_fields),
+            text_outputs=spec.text_outputs,
+            key=config.log_hash_key,
+            journal=config.journal / f"{spec.name}-{component}",
+            journal_max_bytes=config.serving.prediction_journal_max_mb * 2**20,
+            flush_s=LOG_FLUSH_S,
+        )
     )
     metrics.watch_logger(logger, spec.name, component)
     return logger
@@ -184,7 +190,7 @@ def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
     _refuse_repository_routes(model_server.app)
     _use_400_for_bad_bodies(model_server.app)
     errors.install(model_server.app)  # a dependency down: 503 with Retry-After
-    body_limit.install(model_server.app, spec.limits.max_body_bytes)
+    body_limit.install(model_server.app)
     model_server.app.add_middleware(JsonByDefault)  # tritonclient's JSON bodies carry no Content-Type
     if spec.feedback is not None:
         from nivesh.serving.feedback_route import add_feedback_route
@@ -193,9 +199,8 @@ def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
         add_feedback_route(model_server.app, spec, config.store_url, config.feedback_token)
     objective_s = spec.latency_objective_ms / 1000
     metrics.publish(model.name, model.component, objective_s, model.served_version)
-    app = metrics.RequestMetrics(
-        FastLane(model_server.app, model, spec.limits.max_body_bytes), model.name, model.component
-    )
+    lanes = body_limit.BodyLimit(FastLane(model_server.app, model), spec.limits.max_body_bytes)
+    app = metrics.RequestMetrics(lanes, model.name, model.component)
     _serve_app(app, config.serving.serve_host)
     grpc_server.install(config.serving.serve_host, model.name, model.component, spec.limits.max_body_bytes)
     # KServe runs its servers under asyncio.run(): with uvloop's policy that loop is uvloop's

@@ -368,6 +368,11 @@ class PredictionLogger:
         """Approximate bytes of the records queued in memory."""
         return max(0, self.added_bytes - self.taken_bytes)
 
+    @property
+    def journal_bytes(self) -> int:
+        """Bytes of batches waiting in the spill journal."""
+        return self.journal.bytes
+
     def log(self, record: PredictionRecord) -> None:
         size = record_bytes(record.inputs) + record_bytes(record.outputs) + 512
         if self.pending_bytes + size > self.max_pending_bytes:

@@ -15,6 +15,7 @@ from kserve.protocol.infer_type import InferOutput, InferRequest, InferResponse
 
 from nivesh.errors import UpstreamUnavailable
 from nivesh.serving import fast_lane
+from nivesh.serving.body_limit import BodyLimit
 
 
 def _body(inputs: list[dict[str, Any]], **extra: Any) -> bytes:
@@ -134,7 +135,7 @@ class _Model:
         return InferResponse(response_id="r", model_name="m", infer_outputs=outputs), {"x-extra": "1"}
 
 
-def _call(app: fast_lane.FastLane, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
+def _call(app: Any, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
     chunks: list[dict[str, Any]] = [
         {"type": "http.request", "body": body[:5], "more_body": True},
@@ -158,7 +159,7 @@ def test_the_lane_answers_its_route_and_passes_the_rest_on() -> None:
     async def kserve_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         passed.append(scope["path"])
 
-    app = fast_lane.FastLane(kserve_app, _Model(), max_body_bytes=200)
+    app = BodyLimit(fast_lane.FastLane(kserve_app, _Model()), 200)  # as the server chains them
     body = _body([{"name": "t", "shape": [1], "datatype": "BYTES", "data": ["hi"]}])
     sent = _call(app, "/v2/models/m/infer", body, [])  # no Content-Type: JSON, as tritonclient sends it
     assert sent[0]["status"] == 200 and (b"x-extra", b"1") in sent[0]["headers"]

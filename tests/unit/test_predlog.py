@@ -98,7 +98,7 @@ def test_a_server_reads_its_environment_once_into_its_config(tmp_path: Path, mon
     assert config.log_hash_key == b"from-the-secret" and config.store_url.endswith("p.db")
     logger = server.prediction_logger(CREDIT_RISK, "predictor", config)
     monkeypatch.setenv("NIVESH_LOG_HASH_KEY", "changed-later")
-    assert logger.key == b"from-the-secret"
+    assert logger.config.key == b"from-the-secret"
     logger.close()
     monkeypatch.setenv("NIVESH_PREDICTION_LOG", "false")
     assert server.prediction_logger(CREDIT_RISK, "predictor", server.ServerConfig.from_env(CREDIT_RISK)) is None

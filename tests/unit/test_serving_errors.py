@@ -55,7 +55,8 @@ def test_a_body_over_the_limit_is_a_413_with_or_without_a_content_length() -> No
     from nivesh.serving import body_limit
 
     app = FastAPI()
-    body_limit.install(app, 1000)
+    body_limit.install(app)
+    app.add_middleware(body_limit.BodyLimit, limit=1000)
 
     @app.post("/infer")
     async def infer(request: Request) -> dict[str, int]:

@@ -1,0 +1,317 @@
+"""The prediction log's writer process: masking and the store's inserts, off the serving process.
+
+Why a process: masking a record (a walk over every value, keyed hashes) and inserting it cost
+about 110 µs of Python per request, on a thread that shares the GIL with the serving loop; a
+credit-risk server doing 1 ms of work per request lost 15 % of its throughput and most of its
+p99 tail to its own log (benchmarks/load.py). Here the serving process only queues each
+record and, ten times a second, pickles the queue into a pipe (about 10 µs a record); a child
+process started with the server runs `PredictionLogger` on the other end: the masking, the
+batches, the journal when the store is down, the replay.
+
+Like KServe's logger agent, but the unmasked records never leave the container: the pipe is
+anonymous, between the server and the child it started, and what reaches a disk or the store
+is masked first. The child reports its counts on its stdout, which the server exports on its
+/metrics as before. The child ignores SIGTERM and SIGINT (a process group's signals): it ends
+when the server closes the pipe, after writing what it holds (to the store, else the journal),
+and a server that dies without closing it closes it all the same.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import logging
+import os
+import pickle
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from nivesh.store.journal import Journal
+from nivesh.store.predictions import (
+    CLOSE_BUDGET_S,
+    LOGGER_NICENESS,
+    LogCounts,
+    PredictionLogger,
+    PredictionRecord,
+    PredictionStore,
+    record_bytes,
+)
+
+log = logging.getLogger(__name__)
+
+_LENGTH = struct.Struct(">I")  # a frame: its length, then a pickled list
+# A pipe this large holds a few batches, so the server's sender rarely waits on the child.
+PIPE_BYTES = 2**20
+# How often the child reports its counts when no records arrive.
+STATUS_S = 0.5
+# How long a child that died is left before the next one starts (a crash loop costs little).
+RESTART_S = 1.0
+
+
+@dataclass(frozen=True)
+class WriterConfig:
+    """What the child needs, sent as the pipe's first frame (the hash key stays off the
+    command line and out of the environment of anything else)."""
+
+    store_url: str
+    store_timeout_s: float
+    identifiers: tuple[str, ...]
+    text_outputs: tuple[str, ...] | None
+    key: bytes
+    journal: Path
+    journal_max_bytes: int
+    flush_s: float
+    max_pending_bytes: int = 64 * 2**20
+    close_budget_s: float = CLOSE_BUDGET_S
+
+
+class LogWriterProcess:
+    """The serving side: `log` is what PredictionLogger's is (a deque append, no lock), and
+    `counts`, `pending_bytes` and `journal_bytes` are the child's, plus what this side lost."""
+
+    def __init__(self, config: WriterConfig) -> None:
+        self.config = config
+        self.pending: collections.deque[tuple[PredictionRecord, int]] = collections.deque()
+        self.added_bytes = 0  # the serving thread's counter; the sender's is taken_bytes
+        self.taken_bytes = 0
+        self.lost = 0  # records this side lost: its queue full, or a child that died holding them
+        self.child_status: dict[str, Any] = {}
+        self.settled = LogCounts()  # what earlier children did, before they were replaced
+        self._sent = 0  # records handed to the current child
+        self._child: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._start_child()
+        self._sender = threading.Thread(target=self._send_loop, name="prediction-log-sender", daemon=True)
+        self._sender.start()
+        atexit.register(self.close)
+
+    # -- what the serving process and its /metrics see
+
+    def log(self, record: PredictionRecord) -> None:
+        size = record_bytes(record.inputs) + record_bytes(record.outputs) + 512
+        if self.added_bytes - self.taken_bytes + size > self.config.max_pending_bytes:
+            self._lose(1, "the queue is full")
+            return
+        self.added_bytes += size
+        self.pending.append((record, size))
+
+    @property
+    def counts(self) -> LogCounts:
+        counts = LogCounts(**self.child_status.get("counts", {}))
+        for outcome, n in self.settled.as_dict().items():
+            setattr(counts, outcome, getattr(counts, outcome) + n)
+        counts.dropped += self.lost
+        return counts
+
+    @property
+    def pending_bytes(self) -> int:
+        return max(0, self.added_bytes - self.taken_bytes) + int(self.child_status.get("pending_bytes", 0))
+
+    @property
+    def journal_bytes(self) -> int:
+        return int(self.child_status.get("journal_bytes", 0))
+
+    def close(self, timeout: float | None = None) -> None:
+        """Hand the queue to the child, close the pipe and wait while it writes (to the store,
+        else the journal); idempotent, and run at interpreter exit."""
+        if self._stop.is_set():
+            return
+        budget = self.config.close_budget_s if timeout is None else timeout
+        self._stop.set()
+        self._sender.join(budget / 4)
+        child = self._child
+        if child is not None:
+            try:
+                if child.stdin:
+                    child.stdin.close()
+                child.wait(budget)
+            except (OSError, subprocess.TimeoutExpired):
+                log.error("prediction log writer did not finish within %.0f s; stopped", budget)
+                child.kill()
+        atexit.unregister(self.close)
+
+    # -- the sender thread
+
+    def _lose(self, n: int, why: str) -> None:
+        self.lost += n
+        if self.lost <= n or self.lost % 1000 < n:
+            log.error("prediction log: %d record(s) lost (%s); %d so far", n, why, self.lost)
+
+    def _start_child(self) -> None:
+        child = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+            start_new_session=True,  # a signal to the server's process group is not the writer's
+        )
+        assert child.stdin is not None and child.stdout is not None
+        _widen(child.stdin)
+        reader = threading.Thread(target=self._read_status, args=(child.stdout,), name="prediction-log-status")
+        reader.daemon = True
+        reader.start()
+        self._child, self._sent, self.child_status = child, 0, {}
+        self._send(pickle.dumps(self.config, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _read_status(self, stdout: IO[bytes]) -> None:
+        for line in stdout:
+            try:
+                self.child_status = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+
+    def _send(self, payload: bytes) -> None:
+        """One frame to the child; OSError when it is gone."""
+        child = self._child
+        if child is None or child.stdin is None:
+            raise BrokenPipeError
+        child.stdin.write(_LENGTH.pack(len(payload)) + payload)
+        child.stdin.flush()
+
+    def _send_loop(self) -> None:
+        while not self._stop.wait(self.config.flush_s):
+            self._send_pending()
+        self._send_pending()
+
+    def _send_pending(self) -> None:
+        if not self.pending:
+            return
+        records: list[PredictionRecord] = []
+        taken = 0
+        while self.pending:
+            record, size = self.pending.popleft()
+            records.append(record)
+            taken += size
+        self.taken_bytes += taken
+        try:
+            payload = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - one unpicklable value must not stop the log
+            payload = pickle.dumps([_picklable(r) for r in records], protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self._send(payload)
+            self._sent += len(records)
+        except OSError:
+            self._restart(unsent=len(records))
+
+    def _restart(self, unsent: int) -> None:
+        """Count what the dead child had not reported settled (stored, spilled or dropped) as
+        lost, with the batch it refused, and start another."""
+        child, code = self._child, None
+        if child is not None:
+            try:
+                code = child.wait(self.config.close_budget_s)  # the pipe is closed: it is ending
+            except subprocess.TimeoutExpired:
+                child.kill()
+        done = LogCounts(**self.child_status.get("counts", {}))
+        for outcome, n in done.as_dict().items():
+            setattr(self.settled, outcome, getattr(self.settled, outcome) + n)
+        settled = done.written + done.spilled + done.dropped
+        self._lose(unsent + max(0, self._sent - settled), "the log writer process stopped")
+        log.error("prediction log writer exited (code %s); starting another", code)
+        if self._stop.wait(RESTART_S):
+            return
+        try:
+            self._start_child()
+        except OSError as exc:
+            log.error("prediction log writer could not start (%s)", type(exc).__name__)
+
+
+def _picklable(record: PredictionRecord) -> PredictionRecord:
+    """The record, or a copy with a marker in place of tensors that cannot cross the pipe:
+    the request happened, so its row is still written."""
+    try:
+        pickle.dumps(record)
+        return record
+    except Exception as exc:  # noqa: BLE001 - whatever a tensor held
+        marker = {"<unloggable>": [type(exc).__name__]}
+        return PredictionRecord(**{**record.__dict__, "inputs": marker, "outputs": None})
+
+
+def _widen(pipe: IO[bytes]) -> None:
+    """A larger pipe buffer where Linux allows it (the default 64 KiB is one batch)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+# -- the child
+
+
+def _read_exactly(fd: int, n: int) -> bytes:
+    chunks: list[bytes] = []
+    while n:
+        chunk = os.read(fd, n)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_frame(fd: int) -> Any:
+    (n,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size))
+    return pickle.loads(_read_exactly(fd, n))  # noqa: S301 - our own parent, over an anonymous pipe
+
+
+def _report(logger: PredictionLogger) -> None:
+    status = {
+        "counts": logger.counts.as_dict(),
+        "pending_bytes": logger.pending_bytes,
+        "journal_bytes": logger.journal.bytes,
+    }
+    sys.stdout.buffer.write(orjson.dumps(status) + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def main() -> None:
+    """Read frames until the server closes the pipe, then write what is held and exit."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    try:
+        os.nice(LOGGER_NICENESS)
+    except OSError:
+        pass
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s prediction-log-writer %(message)s")
+    fd = sys.stdin.fileno()
+    config: WriterConfig = _read_frame(fd)
+    logger = PredictionLogger(
+        PredictionStore(config.store_url, config.store_timeout_s),
+        config.identifiers,
+        config.key,
+        Journal(config.journal, config.journal_max_bytes),
+        config.text_outputs,
+        max_pending_bytes=config.max_pending_bytes,
+        flush_s=config.flush_s,
+    )
+    last = 0.0
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], STATUS_S)
+            if ready:
+                for record in _read_frame(fd):
+                    logger.log(record)
+            if time.monotonic() - last >= STATUS_S:
+                _report(logger)
+                last = time.monotonic()
+    except EOFError:
+        pass
+    finally:
+        logger.close(config.close_budget_s)
+        _report(logger)
+
+
+if __name__ == "__main__":
+    main()
