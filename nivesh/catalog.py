@@ -85,6 +85,11 @@ FREE_TEXT_CHARS = 2000
 
 # The ways a model with stored features can be served (ModelSpec.feature_join).
 FEATURE_JOINS = ("one-process", "transformer", "collocated")
+# The predictor images (nivesh.cluster.images builds one per entry, with what its models need):
+# "tabular": XGBoost, scikit-learn and Feast, no torch or spaCy (a small image, fast cold starts
+# for the loan decision and the fraud score); "language": torch, transformers, ONNX Runtime,
+# spaCy and the Gemini client; "forecast": Prophet.
+PREDICTOR_IMAGES = ("tabular", "language", "forecast")
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class ModelSpec:
     trainer: str
     pipeline: str
     predictor: str
+    # Which predictor image serves it (PREDICTOR_IMAGES): the image carries its libraries.
+    predictor_image: str
     transformer: str | None = None
     # Where a model with stored features reads them in a cluster (nivesh.cluster.k8s renders it):
     # "one-process": the predictor itself, in preprocess (--feature_join=feast): no hop at all;
@@ -147,6 +154,8 @@ class ModelSpec:
             raise ValueError(f"{self.name}: monitored_output {self.monitored_output!r} is not one of {names}")
         if (self.transformer is None) != (self.feature_service is None):
             raise ValueError(f"{self.name}: a transformer reads the FeatureService; give both or neither")
+        if self.predictor_image not in PREDICTOR_IMAGES:
+            raise ValueError(f"{self.name}: predictor_image {self.predictor_image!r} is not one of {PREDICTOR_IMAGES}")
         if self.feature_join not in FEATURE_JOINS:
             raise ValueError(f"{self.name}: feature_join {self.feature_join!r} is not one of {FEATURE_JOINS}")
 
@@ -190,6 +199,7 @@ CREDIT_RISK = ModelSpec(
     trainer="nivesh.training.credit_risk",
     pipeline="pipelines.credit_risk:credit_risk_pipeline",
     predictor="inference_services.credit_risk",
+    predictor_image="tabular",
     transformer="transformers_kserve.credit_risk",
     feature_join="one-process",  # a loan decision on the latency-critical path (benchmarks/load.py)
     entity_key="user_id",
@@ -215,6 +225,7 @@ INTENT_CLASSIFIER = ModelSpec(
     trainer="nivesh.training.intent_classifier",
     pipeline="pipelines.intent_classifier:intent_classifier_pipeline",
     predictor="inference_services.intent_classifier",
+    predictor_image="language",
     reference_rows=2000,
     request_fields=("text",),
     feedback=Feedback("accuracy", "intent", "category", "the intent the user actually meant"),
@@ -239,6 +250,7 @@ ANOMALY_DETECTOR = ModelSpec(
     trainer="nivesh.training.anomaly_detector",
     pipeline="pipelines.anomaly_detector:anomaly_detector_pipeline",
     predictor="inference_services.anomaly_detector",
+    predictor_image="tabular",
     transformer="transformers_kserve.anomaly_detector",
     feature_join="one-process",  # scored on every card transaction
     entity_key="user_id",
@@ -263,6 +275,7 @@ FINANCIAL_NER = ModelSpec(
     trainer="nivesh.training.financial_ner",
     pipeline="pipelines.financial_ner:financial_ner_pipeline",
     predictor="inference_services.financial_ner",
+    predictor_image="language",
     reference_rows=2000,
     request_fields=("text",),
     limits=Limits(max_value_chars=FREE_TEXT_CHARS),
@@ -285,6 +298,7 @@ SPENDING_PREDICTOR = ModelSpec(
     trainer="nivesh.training.spending_predictor",
     pipeline="pipelines.spending_predictor:spending_predictor_pipeline",
     predictor="inference_services.spending_predictor",
+    predictor_image="forecast",
     transformer="transformers_kserve.spending_predictor",
     entity_key="user_id",
     identifier_fields=("user_id",),
@@ -316,6 +330,7 @@ FINANCIAL_ADVISOR = ModelSpec(
     trainer="nivesh.training.financial_advisor",
     pipeline="pipelines.financial_advisor:financial_advisor_pipeline",
     predictor="inference_services.financial_advisor",
+    predictor_image="language",
     transformer="transformers_kserve.financial_advisor",
     entity_key="user_id",
     request_fields=("question",),

@@ -195,6 +195,18 @@ def images_list(
             console.print(f"{image.reference}  {image.requirements_file}  ({image.purpose})")
 
 
+@images_app.command("build")
+def images_build(
+    names: Annotated[list[str] | None, typer.Argument(help="images to build (default: all)")] = None,
+    base: Annotated[str, typer.Option(help="base image (default: python:3.11 slim, else Debian built here)")] = "",
+) -> None:
+    """Build the images with Docker, or with Podman where no Docker engine runs; print their sizes."""
+    from nivesh.cluster import build
+
+    for done in build.build(names or (), base):
+        console.print(f"{done.reference}  {done.size_bytes / 1e6:.0f} MB  (built in {done.seconds:.0f} s)")
+
+
 @images_app.command("lock")
 def images_lock(
     check: Annotated[bool, typer.Option(help="fail if a committed file differs, write nothing")] = False,
@@ -204,6 +216,8 @@ def images_lock(
     from nivesh.settings import PROJECT_ROOT as root
 
     stale = []
+    if not check:
+        console.print(f"substitutes: {image_locks.lock_substitutes(root)}")
     for image in images.IMAGES:
         path = root / image.requirements_file
         text = image_locks.render(image, root)

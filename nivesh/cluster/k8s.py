@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 
 from nivesh.catalog import ModelSpec
-from nivesh.cluster import pods, secrets
-from nivesh.cluster.images import MONITOR_IMAGE, PREDICTOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, TRANSFORMER_IMAGE
+from nivesh.cluster import images, pods, secrets
+from nivesh.cluster.images import MONITOR_IMAGE, RETRAIN_WEBHOOK_IMAGE, TRANSFORMER_IMAGE
 from nivesh.cluster.pods import (
     COLLOCATED_GRPC_PORT,
     COLLOCATED_HTTP_PORT,
@@ -91,7 +91,7 @@ def inference_service(
     http, grpc = (COLLOCATED_HTTP_PORT, COLLOCATED_GRPC_PORT) if collocated else (HTTP_PORT, GRPC_PORT)
     predictor_container = {
         "name": "kserve-container",
-        "image": PREDICTOR_IMAGE,
+        "image": images.predictor(spec).reference,
         "command": ["python", "-m", spec.predictor],
         "args": [
             f"--model_name={spec.name}",

@@ -85,6 +85,29 @@ def _autoencoder(width: int) -> Any:
     )
 
 
+class Autoencoder:
+    """The trained autoencoder's forward pass in NumPy: what scoring runs, in training's
+    calibration and in the predictor alike, so the predictor image carries no torch.
+    `weights` are the torch module's state dict (safetensors keys "<layer>.weight" / ".bias"),
+    Linear layers with ReLU between them."""
+
+    def __init__(self, weights: dict[str, np.ndarray]) -> None:
+        self.weights = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in weights.items()}
+        layers = sorted({int(k.split(".")[0]) for k in weights})
+        self._layers = [(self.weights[f"{i}.weight"].T.copy(), self.weights[f"{i}.bias"]) for i in layers]
+
+    @classmethod
+    def from_torch(cls, module: Any) -> Autoencoder:
+        return cls({k: v.detach().cpu().numpy() for k, v in module.state_dict().items()})
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        for i, (w, b) in enumerate(self._layers):
+            x = x @ w + b
+            if i < len(self._layers) - 1:
+                x = np.maximum(x, 0, out=x)
+        return x
+
+
 def _preprocessor(numeric: list[str], categorical: list[str], beyond: list[str]) -> Any:
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
@@ -171,7 +194,7 @@ class Detector:
         self,
         preprocessor: Any,
         forest: Any,
-        autoencoder: Any,
+        autoencoder: Autoencoder,
         calibration: dict[str, Any],
     ) -> None:
         self.preprocessor = preprocessor
@@ -194,13 +217,10 @@ class Detector:
         return np.asarray(self.preprocessor.transform(widened), dtype=np.float32)
 
     def _raw(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        import torch
-
         # both are -score_samples(x), identical; higher = more anomalous
         small = len(x) <= FlatForest.SMALL
         forest = self._flat.anomaly_scores(x) if small else -self.forest.score_samples(x)
-        with torch.inference_mode():
-            errors = (self.autoencoder(torch.from_numpy(x)).numpy() - x) ** 2
+        errors = (self.autoencoder(x) - x) ** 2
         return forest, errors
 
     def score(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -304,7 +324,6 @@ def fit(frame: pd.DataFrame, numeric: list[str], categorical: list[str], config:
             opt.zero_grad()
             loss.backward()
             opt.step()
-    ae.eval()
     owners = _column_owners(pre, numeric, categorical)
     provisional = {
         "numeric": numeric,
@@ -314,7 +333,7 @@ def fit(frame: pd.DataFrame, numeric: list[str], categorical: list[str], config:
         "frequencies": frequencies,
         "ranges": ranges,
     }
-    det = Detector(pre, forest, ae, provisional)
+    det = Detector(pre, forest, Autoencoder.from_torch(ae), provisional)
     f_raw, errors = det._raw(det._matrix(cal))
     scales = {"forest": _scale(f_raw), "autoencoder": _scale(np.log(errors.mean(axis=1) + 1e-9))}
     det._scales = {k: (v[0], v[1]) for k, v in scales.items()}
@@ -346,12 +365,12 @@ def _column_owners(pre: Any, numeric: list[str], categorical: list[str]) -> list
 
 def save(det: Detector, folder: Path) -> None:
     import skops.io as sio
-    from safetensors.torch import save_file
+    from safetensors.numpy import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
     sio.dump(det.preprocessor, folder / PREPROCESSOR_FILE)
     sio.dump(det.forest, folder / FOREST_FILE)
-    save_file({k: v.contiguous() for k, v in det.autoencoder.state_dict().items()}, str(folder / AUTOENCODER_FILE))
+    save_file(det.autoencoder.weights, str(folder / AUTOENCODER_FILE))
     (folder / CALIBRATION_FILE).write_text(json.dumps(det.calibration))
 
 
@@ -369,17 +388,16 @@ def _load_skops(path: Path, expected: type) -> Any:
 
 
 def load(folder: Path) -> Detector:
-    import torch
-    from safetensors.torch import load_file
+    from safetensors.numpy import load_file
 
-    torch.set_num_threads(1)
     calibration = json.loads((folder / CALIBRATION_FILE).read_text())
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import IsolationForest
 
     pre = _load_skops(folder / PREPROCESSOR_FILE, ColumnTransformer)
     forest = _load_skops(folder / FOREST_FILE, IsolationForest)
-    ae = _autoencoder(len(calibration["column_owners"]))
-    ae.load_state_dict(load_file(str(folder / AUTOENCODER_FILE)))
-    ae.eval()
+    ae = Autoencoder(load_file(str(folder / AUTOENCODER_FILE)))
+    width = len(calibration["column_owners"])
+    if ae._layers[0][0].shape[0] != width or ae._layers[-1][0].shape[1] != width:
+        raise ArtifactIntegrityError(f"{AUTOENCODER_FILE}: its layers do not match the {width} transformed columns")
     return Detector(pre, forest, ae, calibration)

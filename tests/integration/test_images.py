@@ -55,7 +55,6 @@ def _install_and_import(image: images.Image, venv: Path, tmp_path: Path) -> None
     # the caller's environment (package index settings) minus the project's virtualenv
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env["PATH"] = f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"
-    env["NIVESH_COMPILE_BYTECODE"] = "0"  # the images compile everything; here a few imports, once
     install = subprocess.run(
         ["sh", "docker/install-venv.sh", image.requirements_file, str(venv)],
         cwd=PROJECT_ROOT,

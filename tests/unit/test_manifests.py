@@ -214,13 +214,14 @@ def test_emitted_isvc_uses_the_version_storage_and_images(join: str) -> None:
     declares its REST and gRPC ports, and gRPC is on."""
     from dataclasses import replace
 
-    from nivesh.cluster.images import PREDICTOR_IMAGE, TRANSFORMER_IMAGE
+    from nivesh.cluster import images
+    from nivesh.cluster.images import TRANSFORMER_IMAGE
 
     spec = replace(catalog.CREDIT_RISK, feature_join=join)
     body = k8s.inference_service(spec, "s3://bucket/credit-risk/v1.2.0", "v1.2.0", "3")
     containers = body["spec"]["predictor"]["containers"]
     predictor = containers[0]
-    assert predictor["name"] == "kserve-container" and predictor["image"] == PREDICTOR_IMAGE
+    assert predictor["name"] == "kserve-container" and predictor["image"] == images.PREDICTOR_TABULAR.reference
     assert {"name": "STORAGE_URI", "value": "s3://bucket/credit-risk/v1.2.0"} in predictor["env"]
     assert body["metadata"]["labels"]["nivesh.in/model-version"] == "v1.2.0"
     assert body["metadata"]["annotations"]["nivesh.in/feature-join"] == join
