@@ -3,7 +3,8 @@
 # one requirement file, hash-checked (uv refuses a dependency the file does not pin),
 # and the project itself without dependencies. The Dockerfile's build stages run it;
 # tests/integration/test_images.py runs it into throwaway virtualenvs.
-# torch is the CPU build: a local wheel folder when there is one, else PyTorch's CPU index.
+# torch is the CPU build: a local wheel folder when there is one, else PyTorch's CPU index;
+# NIVESH_TORCH=cuda: PyPI's (CUDA) build, as nivesh-component-gpu's set pins it.
 set -eu
 # a CA bundle passed as the build secret `ca` (a TLS-intercepting proxy's), for uv's downloads
 if [ -s /run/secrets/ca ]; then export SSL_CERT_FILE=/run/secrets/ca; fi
@@ -11,7 +12,9 @@ requirements=$1
 venv=${2:-/opt/venv}
 python3 -m venv --without-pip "$venv"  # uv installs into it; pip itself is not needed
 wheels=${TORCH_WHEELS:-/opt/wheels}
-if [ -d "$wheels" ]; then
+if [ "${NIVESH_TORCH:-cpu}" = cuda ]; then
+  set --  # the CUDA build: PyPI's torch, as the set pins it
+elif [ -d "$wheels" ]; then
   set -- --find-links "$wheels"
 else
   set -- --extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match

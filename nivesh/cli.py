@@ -120,6 +120,9 @@ def train(
         str | None, typer.Option(help="hub id or local path; 'packaged' = MiniLM shipped on PyPI (intent)")
     ] = None,
     epochs: Annotated[int | None, typer.Option(help="training epochs (intent-classifier, financial-ner)")] = None,
+    device: Annotated[
+        str | None, typer.Option(help="intent-classifier fine-tuning: auto (CUDA when present), cpu or cuda")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="write the model artifact here")] = None,
     register: Annotated[bool, typer.Option(help="register in MLflow when the gate passes")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print held-out metrics as JSON last")] = False,
@@ -137,7 +140,8 @@ def train(
         "horizon": None if horizon is None else str(horizon),
     }
     options = {k: v for k, v in columns.items() if v is not None}
-    params = {k: v for k, v in {"base_model": base_model, "epochs": epochs}.items() if v is not None}
+    asked = {"base_model": base_model, "epochs": epochs, "device": device}
+    params = {k: v for k, v in asked.items() if v is not None}
     with console.status(f"{model}: preparing data"):
         prepared = steps.prepare(model, ws, data, options, test_data=test_data)
     console.print(f"{len(prepared.train)} training rows, {len(prepared.test)} held out; label {prepared.label!r}")
@@ -220,6 +224,12 @@ def images_lock(
         console.print(f"substitutes: {image_locks.lock_substitutes(root)}")
     for image in images.IMAGES:
         path = root / image.requirements_file
+        if image.own_lock:
+            if check:
+                stale += [f"{image.requirements_file}: {d}" for d in image_locks.drift(image, root)]
+            else:
+                console.print(f"{image.name}: {image_locks.lock_own(image, root)} (resolved with uv)")
+            continue
         text = image_locks.render(image, root)
         if check:
             if not path.is_file() or path.read_text() != text:

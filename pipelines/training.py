@@ -15,7 +15,7 @@ from components.emit_inference_service import emit_inference_service
 from components.evaluate_model import evaluate_model
 from components.prepare_training_data import prepare_training_data
 from components.register_model import register_model
-from components.train_model import train_model
+from components.train_model import train_model, train_model_gpu
 from nivesh.catalog import ModelSpec
 from nivesh.cluster import k8s, secrets
 
@@ -39,6 +39,22 @@ def on_training_nodes(task: dsl.PipelineTask, cpu: str, memory: str) -> dsl.Pipe
     kubernetes.add_node_selector(task, label_key=label, label_value=value)
     kubernetes.add_toleration(task, key=k8s.TRAINING_TAINT_KEY, operator="Exists", effect="NoSchedule")
     return task.set_cpu_request(cpu).set_cpu_limit(cpu).set_memory_request(memory).set_memory_limit(memory)
+
+
+def on_gpu_nodes(task: dsl.PipelineTask, spec: ModelSpec) -> dsl.PipelineTask:
+    """The training step on the GPU pool: the accelerator, its node selector and toleration."""
+    gpu = spec.train_accelerator
+    assert gpu is not None, f"{spec.name} asks for no accelerator"
+    label, value = gpu.node_label
+    kubernetes.add_node_selector(task, label_key=label, label_value=value)
+    kubernetes.add_toleration(task, key=gpu.taint_key, operator="Exists", effect="NoSchedule")
+    task.set_accelerator_type(gpu.resource).set_accelerator_limit(gpu.count)
+    return (
+        task.set_cpu_request(spec.train_cpu)
+        .set_cpu_limit(spec.train_cpu)
+        .set_memory_request(spec.train_memory)
+        .set_memory_limit(spec.train_memory)
+    )
 
 
 def step_resources(*tasks: dsl.PipelineTask) -> None:
@@ -76,10 +92,13 @@ def publish_steps(
     return [registered, emitted, compared]
 
 
-def build(spec: ModelSpec) -> Callable[..., None]:
-    """A KFP pipeline named after the model, with the model's training resources."""
+def build(spec: ModelSpec, gpu: bool = False) -> Callable[..., None]:
+    """A KFP pipeline named after the model, with the model's training resources; with `gpu`,
+    `<model>-gpu`, whose training step runs in the CUDA image on the GPU pool."""
+    name = f"{spec.name}-gpu" if gpu else spec.name
+    where = " (training on a GPU)" if gpu else ""
 
-    @dsl.pipeline(name=spec.name, description=f"Train, evaluate, register and emit the InferenceService: {spec.task}")
+    @dsl.pipeline(name=name, description=f"Train, evaluate, register and emit the InferenceService: {spec.task}{where}")
     def pipeline(
         source: str = "",
         options: str = "",
@@ -90,9 +109,15 @@ def build(spec: ModelSpec) -> Callable[..., None]:
         prepared = prepare_training_data(
             model_name=spec.name, source=source, options=options, test_fraction=test_fraction
         ).set_display_name("prepare" + (" (Feast point-in-time join)" if spec.trains_on_features else ""))
-        trained = train_model(model_name=spec.name, params=params, train_data=prepared.outputs["train_data"])
-        trained.set_display_name(f"train ({spec.framework})")
-        on_training_nodes(trained, spec.train_cpu, spec.train_memory)
+        data = prepared.outputs["train_data"]
+        if gpu:
+            trained = train_model_gpu(model_name=spec.name, params=params, train_data=data, device="cuda")
+            trained.set_display_name(f"train ({spec.framework}, GPU)")
+            on_gpu_nodes(trained, spec)
+        else:
+            trained = train_model(model_name=spec.name, params=params, train_data=data)
+            trained.set_display_name(f"train ({spec.framework})")
+            on_training_nodes(trained, spec.train_cpu, spec.train_memory)
         evaluated = evaluate_model(
             model_name=spec.name,
             model=trained.outputs["model"],

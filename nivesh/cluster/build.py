@@ -93,7 +93,7 @@ def build_argv(tool: str, image: images.Image, base_image: str) -> list[str]:
     bundle = ca_bundle()
     if bundle:
         argv += ["--secret", f"id=ca,src={bundle}"]
-    if tool == "podman" and WHEELS.is_dir():  # Docker's build has no volumes: it downloads torch
+    if tool == "podman" and WHEELS.is_dir() and not image.own_lock:  # Docker's build has no volumes
         argv += ["--volume", f"{WHEELS}:/opt/wheels:ro"]
     return [*argv, "."]
 

@@ -136,8 +136,56 @@ def _direct(image: Image, root: Path) -> tuple[str, ...]:
     return tuple(direct)
 
 
+# What the CUDA build of torch brings that requirements.lock (CPU torch) does not pin.
+CUDA_ONLY = re.compile(r"^(torch|triton|nvidia-.*|cuda-.*)$")
+
+
+def lock_own(image: Image, root: Path) -> Path:
+    """An own-lock image's set: the project's dependencies resolved by uv for Linux x86_64,
+    every package requirements.lock pins held at its version, torch at the lock's version
+    without its +cpu label (PyPI's build is the CUDA one)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    entries = locked_entries((root / LOCK).read_text())
+    pins = [f"{n}=={_version(e)}" for n, e in entries.items() if not CUDA_ONLY.match(n)]
+    torch = _version(entries["torch"]).split("+")[0]
+    uv = Path(sys.executable).with_name("uv")
+    with tempfile.TemporaryDirectory() as tmp:
+        constraints, override = Path(tmp) / "constraints.txt", Path(tmp) / "override.txt"
+        constraints.write_text("\n".join(pins) + "\n")
+        override.write_text(f"torch=={torch}\n")
+        target = ["--python-platform", "x86_64-manylinux_2_28", "--python-version", "3.11", "--generate-hashes"]
+        pinned = ["-c", str(constraints), "--override", str(override), "--no-header"]
+        subprocess.run(
+            [str(uv), "pip", "compile", "-q", *target, *pinned, "pyproject.toml", "-o", image.requirements_file],
+            check=True,
+            timeout=600,
+            cwd=root,
+        )
+    out = root / image.requirements_file
+    how = "Resolved by `nivesh images lock` (uv; requirements.lock's versions, CUDA torch); do not edit."
+    head = f"# {image.name}: {image.purpose}.\n# {how}\n"
+    out.write_text(head + out.read_text())
+    return out
+
+
+def drift(image: Image, root: Path) -> list[str]:
+    """An own-lock set's packages whose version differs from requirements.lock's (offline)."""
+    locked = locked_entries((root / LOCK).read_text())
+    own = locked_entries((root / image.requirements_file).read_text())
+    return sorted(
+        f"{n}=={_version(e)} (lock: {_version(locked[n])})"
+        for n, e in own.items()
+        if n in locked and not CUDA_ONLY.match(n) and _version(e) != _version(locked[n])
+    )
+
+
 def render(image: Image, root: Path) -> str:
     """The requirement file's text for one image."""
+    if image.own_lock:
+        raise NiveshError(f"{image.name} is resolved on its own (lock_own), not cut from {LOCK}")
     entries = locked_entries((root / LOCK).read_text())
     wanted = closure(_direct(image, root))
     if image.substitutes:

@@ -43,6 +43,9 @@ class Image:
     # (locked package, what the image installs instead): the same version of the same code,
     # built without what the image does not use (xgboost-cpu: no CUDA collective library)
     substitutes: tuple[tuple[str, str], ...] = ()
+    # resolved on its own by `nivesh images lock` (uv, pinned to requirements.lock's versions
+    # for every package the lock has) because it carries what the lock cannot: CUDA torch
+    own_lock: bool = False
 
     @property
     def reference(self) -> str:
@@ -66,6 +69,14 @@ COMPONENT = Image(
     (),
     ("nivesh.cli", *(f"components.{c}" for c in ("train_model", "evaluate_model", "register_model")), "mlflow.server"),
 )
+COMPONENT_GPU = Image(
+    "nivesh-component-gpu",
+    "KFP training steps on a GPU node (the CUDA build of torch; the GPU pipelines' train step)",
+    (),
+    ("nivesh.cli", "components.train_model", "torch", "transformers"),
+    own_lock=True,
+)
+
 _SERVING = (*_BASE, *_STORE, "kserve", "prometheus-client")
 _NOT_IN_A_PREDICTOR = ("kfp", "mlflow", "mlflow-skinny", "evidently", "onnxscript", "google-cloud-aiplatform")
 
@@ -165,10 +176,11 @@ RETRAIN_WEBHOOK = Image(
     ("torch", "mlflow", "kserve", "feast", "evidently"),
     port=RETRAIN_PORT,
 )
-IMAGES = (COMPONENT, *PREDICTORS.values(), TRANSFORMER, MONITOR, RETRAIN_WEBHOOK)
+IMAGES = (COMPONENT, COMPONENT_GPU, *PREDICTORS.values(), TRANSFORMER, MONITOR, RETRAIN_WEBHOOK)
 assert set(PREDICTORS) == set(catalog.PREDICTOR_IMAGES), "an image per ModelSpec.predictor_image"
 
 COMPONENT_IMAGE = COMPONENT.reference
+COMPONENT_GPU_IMAGE = COMPONENT_GPU.reference
 TRANSFORMER_IMAGE = TRANSFORMER.reference
 MONITOR_IMAGE = MONITOR.reference
 RETRAIN_WEBHOOK_IMAGE = RETRAIN_WEBHOOK.reference

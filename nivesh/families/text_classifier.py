@@ -79,6 +79,9 @@ class TrainConfig:
     seed: int = 13
     head: str = "fine-tune"  # or "linear": frozen encoder + character n-grams (nivesh.families.text_linear)
     C: float = 8.0  # the linear head's inverse regularisation
+    # where fine-tuning runs (DEVICES): "auto" is CUDA when there is one; the artifact is the
+    # same either way (ONNX int8, exported on the CPU, for CPU serving)
+    device: str = "auto"
 
     @classmethod
     def from_params(cls, params: dict[str, Any] | None) -> TrainConfig:
@@ -87,6 +90,33 @@ class TrainConfig:
         if unknown:
             raise NiveshError(f"unknown training parameters {sorted(unknown)}; known: {sorted(known)}")
         return cls(**(params or {}))
+
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def pick_device(name: str) -> Any:
+    """The torch device to fine-tune on, chosen once; a CUDA request without CUDA is an error
+    that says what to pass instead, not a silent fall back to hours on the CPU."""
+    import torch
+
+    if name not in DEVICES:
+        raise NiveshError(f"device {name!r}: expected one of {', '.join(DEVICES)}")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise NiveshError("device cuda: this machine has no CUDA device torch can use; use --device auto or cpu")
+    return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
+
+
+def _autocast(device: Any) -> Any:
+    """bf16 autocast on a GPU that supports it (the same accuracy at about half the step
+    time, measured on an H200); full precision elsewhere."""
+    import contextlib
+
+    import torch
+
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def mean_pool(states: Any, attention_mask: Any) -> Any:
@@ -165,6 +195,7 @@ def train(
     from transformers import AutoModel, AutoTokenizer
 
     started = time.monotonic()
+    device = pick_device(config.device)
     torch.manual_seed(config.seed)
     base = resolve_base_model(config.base_model)
     index = {n: i for i, n in enumerate(names)}
@@ -172,7 +203,7 @@ def train(
     texts = [str(t) for t in texts]
     fit_idx, cal_idx = _split_calibration(texts, y, config.calibration_fraction, config.seed)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = mean_pool_classifier(AutoModel.from_pretrained(base), len(names), config.dropout)
+    model = mean_pool_classifier(AutoModel.from_pretrained(base), len(names), config.dropout).to(device)
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     enc = tokenizer(texts, truncation=True, max_length=config.max_length, padding="max_length", return_tensors="pt")
     ids, mask, target = enc["input_ids"], enc["attention_mask"], torch.tensor(y)
@@ -190,7 +221,9 @@ def train(
         for start in range(0, len(order), config.batch_size):
             batch = order[start : start + config.batch_size]
             width = int(mask[batch].sum(dim=1).max())  # trim padding: most queries are short
-            loss = loss_fn(model(ids[batch, :width], mask[batch, :width]), target[batch])
+            with _autocast(device):
+                logits = model(ids[batch, :width].to(device), mask[batch, :width].to(device))
+                loss = loss_fn(logits.float(), target[batch].to(device))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -200,7 +233,7 @@ def train(
         history.append({"epoch": epoch + 1, "loss": total / len(fit_idx)})
         if progress:
             progress(f"epoch {epoch + 1}/{config.epochs}: loss {total / len(fit_idx):.4f}")
-    model.eval()
+    model.to("cpu").eval()  # calibration and the ONNX export run where serving does
     logits = _torch_logits(model, ids[cal_idx], mask[cal_idx])
     temperature = fit_temperature(logits, y[cal_idx])
     return Trained(model, tokenizer, names, temperature, config, base, time.monotonic() - started, history)

@@ -17,11 +17,20 @@ from nivesh.settings import PROJECT_ROOT, Workspace
 
 COMPILED_DIR = PROJECT_ROOT / "pipelines" / "compiled"
 # Each model's pipeline is named in the catalogue; these run beside them.
-PIPELINES: dict[str, str] = {spec.name: spec.pipeline for spec in catalog.MODELS.values()} | {
-    "spending-batch": "pipelines.spending_batch:spending_batch_pipeline",
-    "all-models": "pipelines.all_models:all_models_pipeline",
-    "financial-advisor-tuning": "pipelines.advisor_tuning:advisor_tuning_pipeline",
-}
+PIPELINES: dict[str, str] = (
+    {spec.name: spec.pipeline for spec in catalog.MODELS.values()}
+    | {
+        # `<model>-gpu` beside each model that asks for an accelerator (module:<attr>_gpu_pipeline)
+        f"{spec.name}-gpu": spec.pipeline.removesuffix("_pipeline") + "_gpu_pipeline"
+        for spec in catalog.MODELS.values()
+        if spec.train_accelerator is not None
+    }
+    | {
+        "spending-batch": "pipelines.spending_batch:spending_batch_pipeline",
+        "all-models": "pipelines.all_models:all_models_pipeline",
+        "financial-advisor-tuning": "pipelines.advisor_tuning:advisor_tuning_pipeline",
+    }
+)
 
 
 def load(name: str) -> Callable[..., Any]:

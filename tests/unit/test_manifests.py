@@ -448,15 +448,22 @@ def test_every_pipeline_task_is_bounded_and_placed_with_kfp_kubernetes(name: str
             assert field in resources, (name, executor, field)
         placed = k8s_execs.get(executor, {})
         if executor in HEAVY_EXECUTORS:
-            label, value = k8s.TRAINING_NODE_LABEL
+            gpu = _accelerator(name) if executor == "exec-train-model" else None  # the GPU pool instead
+            label, value = gpu.node_label if gpu else k8s.TRAINING_NODE_LABEL
             assert placed["nodeSelector"]["labels"] == {label: value}, (name, executor)
-            assert placed["tolerations"][0]["key"] == k8s.TRAINING_TAINT_KEY
+            assert placed["tolerations"][0]["key"] == (gpu.taint_key if gpu else k8s.TRAINING_TAINT_KEY)
         used = {s["secretName"] for s in placed.get("secretAsEnv", []) + placed.get("secretAsVolume", [])}
         assert used <= known, (name, executor, used)
         if executor.startswith(("exec-register-model", "exec-emit-inference-service", "exec-compare-with-production")):
             assert secrets.MLFLOW.name in used, (name, executor)
     if name != "spending-batch":
         assert "exec-train-model" in ir["deploymentSpec"]["executors"]
+
+
+def _accelerator(pipeline: str) -> catalog.Accelerator | None:
+    """What a `<model>-gpu` pipeline's training step asks for (None for every other pipeline)."""
+    spec = catalog.MODELS.get(pipeline.removesuffix("-gpu"))
+    return spec.train_accelerator if pipeline.endswith("-gpu") and spec else None
 
 
 def test_storage_uri_is_one_a_storage_initializer_can_fetch(monkeypatch) -> None:
