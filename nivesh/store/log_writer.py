@@ -44,12 +44,13 @@ from nivesh.store.predictions import (
     PredictionLogger,
     PredictionRecord,
     PredictionStore,
-    record_bytes,
+    record_size,
+    report_loss,
 )
 
 log = logging.getLogger(__name__)
 
-_LENGTH = struct.Struct(">I")  # a frame: its length, then a pickled list
+_LENGTH = struct.Struct(">I")  # a frame: its length, then a pickled list of (record, size)
 # A pipe this large holds a few batches, so the server's sender rarely waits on the child.
 PIPE_BYTES = 2**20
 # How often the child reports its counts when no records arrive.
@@ -98,7 +99,7 @@ class LogWriterProcess:
     # -- what the serving process and its /metrics see
 
     def log(self, record: PredictionRecord) -> None:
-        size = record_bytes(record.inputs) + record_bytes(record.outputs) + 512
+        size = record_size(record)
         if self.added_bytes - self.taken_bytes + size > self.config.max_pending_bytes:
             self._lose(1, "the queue is full")
             return
@@ -107,9 +108,7 @@ class LogWriterProcess:
 
     @property
     def counts(self) -> LogCounts:
-        counts = LogCounts(**self.child_status.get("counts", {}))
-        for outcome, n in self.settled.as_dict().items():
-            setattr(counts, outcome, getattr(counts, outcome) + n)
+        counts = LogCounts(**self.child_status.get("counts", {})).plus(self.settled)
         counts.dropped += self.lost
         return counts
 
@@ -144,8 +143,7 @@ class LogWriterProcess:
 
     def _lose(self, n: int, why: str) -> None:
         self.lost += n
-        if self.lost <= n or self.lost % 1000 < n:
-            log.error("prediction log: %d record(s) lost (%s); %d so far", n, why, self.lost)
+        report_loss(self.lost, n, why)
 
     def _start_child(self) -> None:
         child = subprocess.Popen(
@@ -186,17 +184,15 @@ class LogWriterProcess:
     def _send_pending(self) -> None:
         if not self.pending:
             return
-        records: list[PredictionRecord] = []
-        taken = 0
+        # (record, its size): the child bounds its queue with the size measured here
+        records: list[tuple[PredictionRecord, int]] = []
         while self.pending:
-            record, size = self.pending.popleft()
-            records.append(record)
-            taken += size
-        self.taken_bytes += taken
+            records.append(self.pending.popleft())
+        self.taken_bytes += sum(size for _, size in records)
         try:
             payload = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # noqa: BLE001 - one unpicklable value must not stop the log
-            payload = pickle.dumps([_picklable(r) for r in records], protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps([(_picklable(r), n) for r, n in records], protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self._send(payload)
             self._sent += len(records)
@@ -213,8 +209,7 @@ class LogWriterProcess:
             except subprocess.TimeoutExpired:
                 child.kill()
         done = LogCounts(**self.child_status.get("counts", {}))
-        for outcome, n in done.as_dict().items():
-            setattr(self.settled, outcome, getattr(self.settled, outcome) + n)
+        self.settled = self.settled.plus(done)
         settled = done.written + done.spilled + done.dropped
         self._lose(unsent + max(0, self._sent - settled), "the log writer process stopped")
         log.error("prediction log writer exited (code %s); starting another", code)
@@ -301,8 +296,8 @@ def main() -> None:
         while True:
             ready, _, _ = select.select([fd], [], [], STATUS_S)
             if ready:
-                for record in _read_frame(fd):
-                    logger.log(record)
+                for record, size in _read_frame(fd):
+                    logger.log(record, size)
             if time.monotonic() - last >= STATUS_S:
                 _report(logger)
                 last = time.monotonic()

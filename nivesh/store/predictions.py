@@ -353,6 +353,21 @@ class LogCounts:
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
 
+    def plus(self, other: LogCounts) -> LogCounts:
+        """Both tallies together (a writer process's counts and its predecessors')."""
+        return LogCounts(**{k: v + getattr(other, k) for k, v in self.as_dict().items()})
+
+
+def record_size(record: PredictionRecord) -> int:
+    """What a queued record costs in memory, roughly (the queues' bound in bytes)."""
+    return record_bytes(record.inputs) + record_bytes(record.outputs) + 512
+
+
+def report_loss(total: int, n: int, why: str) -> None:
+    """Log lost records: the first loss, then about once per thousand (an alert counts them all)."""
+    if total <= n or total % 1000 < n:
+        log.error("prediction log: %d record(s) lost (%s); %d so far", n, why, total)
+
 
 # Between two batches of one flush, the serving loop's turn.
 BATCH_PAUSE_S = 0.002
@@ -421,8 +436,9 @@ class PredictionLogger:
         """Bytes of batches waiting in the spill journal."""
         return self.journal.bytes
 
-    def log(self, record: PredictionRecord) -> None:
-        size = record_bytes(record.inputs) + record_bytes(record.outputs) + 512
+    def log(self, record: PredictionRecord, size: int | None = None) -> None:
+        """Queue a record; `size` is record_size(record) where the caller measured it already."""
+        size = record_size(record) if size is None else size
         if self.pending_bytes + size > self.max_pending_bytes:
             self._dropped(1, "the queue is full")
             return
@@ -442,8 +458,7 @@ class PredictionLogger:
 
     def _dropped(self, n: int, why: str) -> None:
         self.counts.dropped += n
-        if self.counts.dropped <= n or self.counts.dropped % 1000 < n:
-            log.error("prediction log: %d record(s) lost (%s); %d so far", n, why, self.counts.dropped)
+        report_loss(self.counts.dropped, n, why)
 
     def _row(self, record: PredictionRecord) -> dict[str, Any]:
         """The record's row; one that cannot be made (whatever the request held) is still a
