@@ -113,7 +113,10 @@ def size(tool: str, reference: str) -> int:
 def build(names: Sequence[str] = (), base_image: str = "", tool: str = "") -> list[Built]:
     """Build the named images (default: all), in the catalogue's order; returns what was built."""
     tool = tool or engine()
-    chosen = [images.get(n) for n in names] if names else list(images.IMAGES)
+    try:
+        chosen = [images.get(n) for n in names] if names else list(images.IMAGES)
+    except KeyError as e:
+        raise NiveshError(str(e.args[0])) from e
     base_image = base_image or base(tool)
     built = []
     for image in chosen:

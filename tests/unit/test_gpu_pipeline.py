@@ -42,3 +42,13 @@ def test_the_gpu_pipeline_asks_for_the_accelerator_and_the_cpu_one_does_not(tmp_
     assert executor["image"] == COMPONENT_IMAGE and "accelerator" not in executor["resources"]
     assert "device" not in task["inputs"]["parameters"]  # the component's default: auto
     assert gpu.taint_key not in str(k8s)
+
+
+def test_building_an_unknown_image_is_a_one_line_error_naming_the_known_ones() -> None:
+    import pytest
+
+    from nivesh.cluster import build
+    from nivesh.errors import NiveshError
+
+    with pytest.raises(NiveshError, match="unknown image 'nope; rm -rf /'; known: nivesh-component"):
+        build.build(["nope; rm -rf /"], tool="podman")
