@@ -5,12 +5,15 @@
 # tests/integration/test_images.py runs it into throwaway virtualenvs.
 # torch is the CPU build: a local wheel folder when there is one, else PyTorch's CPU index;
 # NIVESH_TORCH=cuda: PyPI's (CUDA) build, as nivesh-component-gpu's set pins it.
+# NIVESH_STEP=deps installs only the requirement file, NIVESH_STEP=project only the project (the
+# Dockerfile runs them as two layers, so that a change to the code reinstalls no dependency);
+# unset, both.
 set -eu
+step=${NIVESH_STEP:-all}
 # a CA bundle passed as the build secret `ca` (a TLS-intercepting proxy's), for uv's downloads
 if [ -s /run/secrets/ca ]; then export SSL_CERT_FILE=/run/secrets/ca; fi
 requirements=$1
 venv=${2:-/opt/venv}
-python3 -m venv --without-pip "$venv"  # uv installs into it; pip itself is not needed
 wheels=${TORCH_WHEELS:-/opt/wheels}
 if [ "${NIVESH_TORCH:-cpu}" = cuda ]; then
   set --  # the CUDA build: PyPI's torch, as the set pins it
@@ -19,7 +22,11 @@ elif [ -d "$wheels" ]; then
 else
   set -- --extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match
 fi
-uv pip install -q --python "$venv/bin/python" --require-hashes "$@" -r "$requirements"
+if [ "$step" != project ]; then
+  python3 -m venv --without-pip "$venv"  # uv installs into it; pip itself is not needed
+  uv pip install -q --python "$venv/bin/python" --require-hashes "$@" -r "$requirements"
+fi
+[ "$step" = deps ] && exit 0
 uv pip install -q --python "$venv/bin/python" --no-deps "$@" .
 # Bytecode for what the image runs, written at build time by importing it: the pod's root
 # filesystem is read-only, so a container could never cache its own .pyc and would compile

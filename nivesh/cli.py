@@ -250,8 +250,11 @@ def pipeline_run(
     params: Annotated[str, typer.Option(help='training parameters as JSON, e.g. {"epochs": 3}')] = "",
     manifest_dir: Annotated[Path | None, typer.Option(help="also write the InferenceService here")] = None,
     verbose: Annotated[bool, typer.Option(help="stream kfp.local's task logs here")] = False,
+    runner: Annotated[
+        str, typer.Option(help="subprocess: steps here; containers: each in its image (Docker or Podman)")
+    ] = "subprocess",
 ) -> None:
-    """Run the pipeline end to end on this machine (kfp.local SubprocessRunner)."""
+    """Run the pipeline end to end on this machine (kfp.local)."""
     from nivesh import registry
     from nivesh.training import runs
 
@@ -266,11 +269,13 @@ def pipeline_run(
     arguments = runs.accepted(
         name, {"source": source, "options": options, "params": params, "manifest_dir": str(target.resolve())}
     )
+    if runner not in runs.RUNNERS:
+        raise NiveshError(f"--runner {runner}: choose one of {', '.join(runs.RUNNERS)}")
     if verbose:
-        runs.run_local(name, ws, **arguments)
+        runs.run_local(name, ws, runner, **arguments)
     else:
-        with console.status(f"running pipeline {name} locally (kfp.local); task logs: {log}"):
-            runs.run_local_logged(name, ws, log, arguments)
+        with console.status(f"running pipeline {name} locally (kfp.local, {runner}); task logs: {log}"):
+            runs.run_local_logged(name, ws, log, arguments, runner=runner)
     if name not in catalog.MODELS:
         console.print(f"{name}: finished in {time.monotonic() - started:.0f}s; outputs under {ws.path('kfp', 'root')}")
         return

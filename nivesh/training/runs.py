@@ -92,28 +92,56 @@ def submit(name: str, host: str, run_name: str, experiment: str, arguments: dict
         pool.shutdown(wait=False)
 
 
-def run_local(name: str, ws: Workspace, **arguments: Any) -> None:
-    """Run the whole pipeline with kfp.local's SubprocessRunner in this environment."""
+RUNNERS = ("subprocess", "containers")
+
+
+def images_of(name: str) -> list[str]:
+    """The images the pipeline's steps run in (its compiled executors)."""
+    pipeline: Any = load(name)
+    executors = pipeline.pipeline_spec.deployment_spec["executors"]
+    return sorted({e["container"]["image"] for e in executors.values()})
+
+
+def run_local(name: str, ws: Workspace, runner: str = "subprocess", **arguments: Any) -> None:
+    """Run the whole pipeline on this machine with kfp.local: every step in this environment
+    (SubprocessRunner), or each in its component image (`containers`: DockerRunner over
+    Docker's or Podman's API, nivesh.training.containers)."""
     from kfp import local
 
+    if runner not in RUNNERS:
+        raise NiveshError(f"runner {runner!r}: choose one of {', '.join(RUNNERS)}")
     os.environ.setdefault("NIVESH_HOME", str(ws.home))
     os.environ.setdefault("NIVESH_FEATURE_REPO", str(ws.feature_repo))
-    local.init(
-        runner=local.SubprocessRunner(use_venv=False),
-        pipeline_root=str(ws.path("kfp", "root")),
-        raise_on_error=True,
-    )
-    load(name)(**arguments)  # kfp.local runs it here and raises if a task fails
+    root = str(ws.path("kfp", "root"))
+    if runner == "subprocess":
+        local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=root, raise_on_error=True)
+        load(name)(**arguments)  # kfp.local runs it here and raises if a task fails
+        return
+    from nivesh.training import containers
+
+    folders = [Path(v) for k, v in arguments.items() if k == "manifest_dir" and v]
+    with containers.engine_api() as docker_host:
+        os.environ["DOCKER_HOST"] = docker_host  # what kfp's docker.from_env() reads
+        containers.require_images(images_of(name), docker_host)
+        local.init(runner=containers.runner(ws, folders), pipeline_root=root, raise_on_error=True)
+        load(name)(**arguments)
 
 
-def run_local_logged(name: str, ws: Workspace, log: Path, arguments: dict[str, str], timeout_s: float = 3600) -> None:
+def run_local_logged(
+    name: str,
+    ws: Workspace,
+    log: Path,
+    arguments: dict[str, str],
+    timeout_s: float = 3600,
+    runner: str = "subprocess",
+) -> None:
     """run_local in a child process whose (very verbose) output goes to `log`;
     on failure the error names the failed task and quotes the log's tail."""
     env = {**os.environ, "NIVESH_HOME": str(ws.home), "NIVESH_FEATURE_REPO": str(ws.feature_repo)}
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         result = subprocess.run(
-            [sys.executable, "-m", "nivesh.training.runs", name, json.dumps(arguments)],
+            [sys.executable, "-m", "nivesh.training.runs", name, json.dumps(arguments), runner],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -127,4 +155,4 @@ def run_local_logged(name: str, ws: Workspace, log: Path, arguments: dict[str, s
 
 
 if __name__ == "__main__":
-    run_local(sys.argv[1], Workspace(), **json.loads(sys.argv[2]))
+    run_local(sys.argv[1], Workspace(), sys.argv[3] if len(sys.argv) > 3 else "subprocess", **json.loads(sys.argv[2]))
