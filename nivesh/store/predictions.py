@@ -198,6 +198,15 @@ def _flat(values: Any) -> tuple[list[Any], bool] | None:
     (and whether it holds strings); None when it needs the general walk."""
     if type(values) is not list:
         return None
+    if len(values) == 1:  # one row, the usual request: decided without building a set
+        v, kind = values[0], type(values[0])
+        if kind is float:
+            return (values[:], False) if math.isfinite(v) else None
+        if kind is int:
+            return (values[:], False) if -_BIGGEST_LOGGED_INT < v < _BIGGEST_LOGGED_INT else None
+        if kind is str:
+            return (values[:], True) if _plain(v) else None
+        return None
     kinds = set(map(type, values))
     if kinds <= {float}:
         return (list(values), False) if all(map(math.isfinite, values)) else None

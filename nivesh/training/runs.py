@@ -120,11 +120,18 @@ def run_local(name: str, ws: Workspace, runner: str = "subprocess", **arguments:
     from nivesh.training import containers
 
     folders = [Path(v) for k, v in arguments.items() if k == "manifest_dir" and v]
+    saved = os.environ.get("DOCKER_HOST")
     with containers.engine_api() as docker_host:
         os.environ["DOCKER_HOST"] = docker_host  # what kfp's docker.from_env() reads
-        containers.require_images(images_of(name), docker_host)
-        local.init(runner=containers.runner(ws, folders), pipeline_root=root, raise_on_error=True)
-        load(name)(**arguments)
+        try:
+            containers.require_images(images_of(name), docker_host)
+            local.init(runner=containers.runner(ws, folders), pipeline_root=root, raise_on_error=True)
+            load(name)(**arguments)
+        finally:
+            if saved is None:
+                os.environ.pop("DOCKER_HOST", None)
+            else:
+                os.environ["DOCKER_HOST"] = saved
 
 
 def run_local_logged(
