@@ -269,8 +269,7 @@ def pipeline_run(
     arguments = runs.accepted(
         name, {"source": source, "options": options, "params": params, "manifest_dir": str(target.resolve())}
     )
-    if runner not in runs.RUNNERS:
-        raise NiveshError(f"--runner {runner}: choose one of {', '.join(runs.RUNNERS)}")
+    runs.check_runner(runner)  # here, not in the child process that runs the pipeline
     if verbose:
         runs.run_local(name, ws, runner, **arguments)
     else:

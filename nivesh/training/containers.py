@@ -21,19 +21,19 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from nivesh.cluster import build
+from nivesh.cluster import build, images, secrets
 from nivesh.errors import NiveshError
 from nivesh.settings import Workspace
 
 SOCKET_WAIT_S = 30
 # what a step reads from its environment in a cluster (Secrets, the pod spec): passed on where set
 PASSED_ENV = (
-    "MLFLOW_TRACKING_URI",
-    "NIVESH_ARTIFACTS_DESTINATION",
+    *(
+        env
+        for s in (secrets.MLFLOW, secrets.REDIS, secrets.PREDICTION_STORE, secrets.LOG_HASH)
+        for env in s.key_to_env.values()
+    ),
     "NIVESH_STORAGE_URI_PREFIX",
-    "NIVESH_REDIS_URL",
-    "NIVESH_PREDICTION_STORE_URL",
-    "NIVESH_LOG_HASH_KEY",
 )
 
 
@@ -112,5 +112,5 @@ def require_images(references: list[str], docker_host: str) -> None:
         client.close()
     missing = [r for r in references if r not in have]
     if missing:
-        names = " ".join(r.rsplit("/", 1)[-1].split(":")[0] for r in missing)
+        names = " ".join(i.name for i in images.IMAGES if i.reference in missing)
         raise NiveshError(f"image(s) not built here: {', '.join(missing)}; run `nivesh images build {names}`")

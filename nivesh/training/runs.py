@@ -95,6 +95,11 @@ def submit(name: str, host: str, run_name: str, experiment: str, arguments: dict
 RUNNERS = ("subprocess", "containers")
 
 
+def check_runner(runner: str) -> None:
+    if runner not in RUNNERS:
+        raise NiveshError(f"runner {runner!r}: choose one of {', '.join(RUNNERS)}")
+
+
 def images_of(name: str) -> list[str]:
     """The images the pipeline's steps run in (its compiled executors)."""
     pipeline: Any = load(name)
@@ -108,8 +113,7 @@ def run_local(name: str, ws: Workspace, runner: str = "subprocess", **arguments:
     Docker's or Podman's API, nivesh.training.containers)."""
     from kfp import local
 
-    if runner not in RUNNERS:
-        raise NiveshError(f"runner {runner!r}: choose one of {', '.join(RUNNERS)}")
+    check_runner(runner)
     os.environ.setdefault("NIVESH_HOME", str(ws.home))
     os.environ.setdefault("NIVESH_FEATURE_REPO", str(ws.feature_repo))
     root = str(ws.path("kfp", "root"))
