@@ -28,6 +28,7 @@ from nivesh.serving import errors, v2
 from nivesh.serving.batching import MicroBatcher
 from nivesh.serving.logged import LoggedModel
 from nivesh.settings import ServingSettings
+from nivesh.store.tables import TRANSFORMER
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ class FeatureJoin:
 
 
 class FeastTransformer(LoggedModel, kserve.Model):
-    component = "transformer"
+    component = TRANSFORMER
 
     def __init__(self, name: str, join: FeatureJoin, settings: ServingSettings, prediction_logger: Any = None) -> None:
         super().__init__(name)

@@ -9,6 +9,7 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from nivesh.serving import errors
 from nivesh.store.predictions import PredictionLogger, PredictionRecord, new_id
+from nivesh.store.tables import PREDICTOR
 
 # A request's attribute a model's preprocess may set: the inputs its log row holds instead of
 # the request's own (a predictor that joins features logs what the model was given).
@@ -27,7 +28,7 @@ class LoggedModel:
     """Wraps __call__: one record per request, whatever the outcome (400s included)."""
 
     name: str
-    component: str = "predictor"
+    component: str = PREDICTOR
     prediction_logger: PredictionLogger | None = None
     served_version: str = ""
 

@@ -9,7 +9,6 @@ version that served it.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -21,6 +20,8 @@ from nivesh.catalog import ModelSpec
 from nivesh.serving import server, v2
 from nivesh.serving.logged import LOGGED_INPUTS, LoggedModel, named_tensors
 from nivesh.settings import ServingSettings
+from nivesh.store.predictions import new_id
+from nivesh.store.tables import PREDICTOR
 
 if TYPE_CHECKING:  # Feast is imported only by a predictor started with --feature_join=feast
     from nivesh.serving.feast_transformer import FeatureJoin
@@ -31,7 +32,7 @@ JOIN_HELP = "feast: read the model's stored features from Feast in this process 
 
 
 class ArtifactPredictor(LoggedModel, kserve.Model):
-    component = "predictor"
+    component = PREDICTOR
     spec: ClassVar[ModelSpec]
 
     def __init__(
@@ -98,7 +99,7 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
 
     def respond(self, request: InferRequest, outputs: list[Any], **parameters: Any) -> InferResponse:
         response = InferResponse(
-            response_id=request.id or str(uuid.uuid4()),
+            response_id=request.id or new_id(),
             model_name=self.name,
             model_version=self.served_version,
             infer_outputs=outputs,

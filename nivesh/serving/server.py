@@ -32,6 +32,12 @@ DEFAULT_FLAGS = {
 }
 
 
+# prometheus_client's multiprocess mode (two names for one directory), and the prefix of the
+# temporary directory feast.metrics makes for it when it is imported where neither is set.
+MULTIPROCESS_DIR_VARS = ("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROCESS_DIR")
+FEAST_METRICS_DIR_PREFIX = "feast_metrics_"
+
+
 def prepare_argv(predictor_timeout_s: int | None = None) -> None:
     """Transformers pass their model's predictor timeout (the catalogue's). Also pins
     OpenMP to one thread per server process before numpy/xgboost load: idle OpenMP
@@ -42,7 +48,12 @@ def prepare_argv(predictor_timeout_s: int | None = None) -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # prometheus_client picks its value class at import; importing feast first (feast.metrics)
     # sets PROMETHEUS_MULTIPROC_DIR and every counter then writes an mmap'd file under a lock.
-    # One process per server here: plain in-memory values.
+    # One process per server here: plain in-memory values. A parent that imported Feast (the
+    # CLI, a benchmark) passes its temporary directory down too: not ours to write to (Feast
+    # removes it when that parent exits), and about 3 % of a credit-risk predictor's throughput.
+    for name in MULTIPROCESS_DIR_VARS:
+        if Path(os.environ.get(name, "")).name.startswith(FEAST_METRICS_DIR_PREFIX):
+            del os.environ[name]
     import prometheus_client  # noqa: F401
 
     flags = dict(DEFAULT_FLAGS)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from nivesh.catalog import ModelSpec
 from nivesh.errors import NiveshError
-from nivesh.store.tables import engine_for, model_feedback, model_predictions
+from nivesh.store.tables import PREDICTOR, engine_for, model_feedback, model_predictions
 
 MAX_ROWS = 1000  # labels per post
 
@@ -69,7 +69,10 @@ class FeedbackStore:
         ]
         t, p = model_feedback, model_predictions
         with self.engine.begin() as conn:
-            logged = sa.select(p.c.id).where(p.c.model == model, p.c.request_id == request_id).limit(1)
+            # the predictor's row (every logged request has one): the log's unique key answers it
+            logged = sa.select(p.c.id).where(
+                p.c.model == model, p.c.component == PREDICTOR, p.c.request_id == request_id
+            )
             if conn.execute(logged).first() is None:
                 raise UnknownRequest(f"id: no logged prediction of {model} has this id (send the response's id)")
             again = AlreadyLabelled(f"id: this request's labels were recorded already ({model})")

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from nivesh.pii import scrub
 from nivesh.store.journal import Journal
-from nivesh.store.tables import engine_for, model_predictions
+from nivesh.store.tables import PREDICTOR, engine_for, model_predictions
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,19 @@ RESPONSE_TYPE = "org.kubeflow.serving.inference.response"
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A request id for a request that came without one: a UUIDv7 (RFC 9562), the time in
+    milliseconds first, then 74 random bits. Ids made in time order go into the log's
+    request-id indexes at their right-hand end; random UUIDv4s dirtied pages all over both
+    indexes, and the writer spent 75 instead of 54 µs a row on a 200,000-row SQLite log
+    (a throwaway replay of benchmarks/load.py's records)."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")  # 80 bits: 12 + 62 used
+    value = (ms & _MS_MASK) << 80 | 0x7 << 76 | (rand >> 68) << 64 | 0b10 << 62 | (rand & _LOW_62)
+    return str(uuid.UUID(int=value))
+
+
+_MS_MASK = (1 << 48) - 1
+_LOW_62 = (1 << 62) - 1
 
 
 @dataclass
@@ -269,7 +281,7 @@ class PredictionStore:
         model: str,
         since: datetime,
         until: datetime | None = None,
-        component: str = "predictor",
+        component: str = PREDICTOR,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         t = model_predictions

@@ -66,12 +66,16 @@ def engine_for(url: str, timeout_s: float = 30.0) -> sa.Engine:
     return engine
 
 
+# What logged a row (`component`): the model's predictor, or the Feast transformer in front of it.
+PREDICTOR = "predictor"
+TRANSFORMER = "transformer"
+
 metadata = sa.MetaData()
 model_predictions = sa.Table(
     "model_predictions",
     metadata,
     id_column(),
-    sa.Column("request_id", sa.String(64), nullable=False, index=True),
+    sa.Column("request_id", sa.String(64), nullable=False),
     sa.Column("model", sa.String(64), nullable=False),
     sa.Column("version", sa.String(32), nullable=False),
     sa.Column("component", sa.String(16), nullable=False),  # predictor | transformer

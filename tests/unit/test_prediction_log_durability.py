@@ -42,7 +42,7 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(tmp_path: Pat
     url = f"sqlite:///{tmp_path / 'p.db'}"
     assert schema.current(url) is None
     assert schema.upgrade(url) == schema.head() == schema.upgrade(url)  # idempotent
-    with pytest.raises(NiveshError, match="--revision: unknown revision; known: head, 0001, 0002"):
+    with pytest.raises(NiveshError, match="--revision: unknown revision; known: head, 0001, 0002, 0003"):
         schema.upgrade(url, "nope'; DROP TABLE x")  # a one-line error from `nivesh db upgrade`
     with engine_for(url).connect() as conn:
         assert compare_metadata(schema.context(conn), metadata) == []

@@ -1,4 +1,5 @@
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,26 @@ from nivesh.store.predictions import (
     PredictionStore,
     mask,
     mask_text,
+    new_id,
     pseudonym,
     rows_to_frame,
     storable,
 )
 
 KEY = b"k"
+
+
+def test_request_ids_are_uuid7_in_time_order_and_unique(monkeypatch) -> None:
+    """Made in time order, so the log's request-id index takes them at its end (RFC 9562)."""
+    ids = [new_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    parsed = [uuid.UUID(i) for i in ids]
+    assert {(u.version, u.variant) for u in parsed} == {(7, uuid.RFC_4122)}
+    assert abs((parsed[0].int >> 80) - time.time_ns() // 1_000_000) < 5_000  # the time, in ms
+    monkeypatch.setattr(time, "time_ns", lambda: 1_800_000_000_000 * 1_000_000)
+    earlier = new_id()
+    monkeypatch.setattr(time, "time_ns", lambda: 1_800_000_000_001 * 1_000_000)
+    assert all(earlier < new_id() for _ in range(100))  # a millisecond later sorts after, as text too
 
 
 def _store(tmp_path: Path) -> PredictionStore:
