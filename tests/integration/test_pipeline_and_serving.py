@@ -101,7 +101,9 @@ def test_unload_and_load_are_refused_and_the_model_keeps_answering(workspace, se
     assert infer(served, body).status_code == 200
 
 
-def test_feedback_takes_the_back_ends_token_and_labels_a_logged_request_once(workspace, served: Served) -> None:
+def test_feedback_takes_the_back_ends_token_and_labels_a_logged_request_once(workspace, either: Served) -> None:
+    """In both forms: feedback finds the predictor's log row (the transformer passes its id on)."""
+    served = either
     response = infer(served, traffic.v2_body(traffic.sample_applications(workspace, 2, seed=9))).json()
     url, body = f"{served.endpoint}/v2/models/{NAME}/feedback", {"id": response["id"], "labels": [1, 0]}
     headers = auth.local_headers(workspace, FEEDBACK_TOKEN)
