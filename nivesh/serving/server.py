@@ -9,13 +9,13 @@ imports kserve. Every server speaks the Open Inference Protocol over REST (--htt
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nivesh.errors import NiveshError
+from nivesh.heap import freeze_startup_heap
 from nivesh.settings import LogSettings, ServingSettings, StoreSettings, Workspace
 
 if TYPE_CHECKING:
@@ -119,17 +119,6 @@ LOG_FLUSH_S = 0.1
 # log writer each time: a one-process credit-risk server (Feast read + log) had p99 107 ms at
 # 1 ms 16 ms, and 5 % more throughput (benchmarks/load.py).
 GIL_SWITCH_S = 0.001
-
-
-def freeze_startup_heap() -> None:
-    """Move what start-up built (KServe, Feast, pandas, pyarrow, the model: about 400,000
-    objects) out of the cyclic collector's reach. Each full collection walked all of it, about
-    100-200 ms with the loop stopped, and the log's queued records, which live long enough to
-    reach the oldest generation, set one off every few seconds under load: a one-process
-    credit-risk server's p99 was 115 ms with the log and 17 ms without (benchmarks/load.py).
-    Those objects live as long as the process; new ones are still collected as before."""
-    gc.collect()
-    gc.freeze()
 
 
 def prediction_logger(spec: ModelSpec, component: str, config: ServerConfig) -> Any:

@@ -38,6 +38,7 @@ from typing import IO, Any
 
 import orjson
 
+from nivesh.heap import freeze_startup_heap
 from nivesh.store.journal import Journal
 from nivesh.store.predictions import (
     CLOSE_BUDGET_S,
@@ -298,6 +299,7 @@ def main() -> None:
         max_pending_bytes=config.max_pending_bytes,
         flush_s=config.flush_s,
     )
+    freeze_startup_heap()
     last = 0.0
     try:
         while True:
