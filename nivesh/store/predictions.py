@@ -207,7 +207,7 @@ def _plain(text: Any) -> bool:
 
 # Scalars `storable` keeps whatever their value: a missing feature (None) stays on the fast path.
 _KEPT = frozenset({bool, type(None)})
-_NUMBERS = frozenset({float, int, bool, type(None)})
+_NUMBERS = _KEPT | {float, int}
 
 
 def _number_ok(v: Any) -> bool:
