@@ -1,11 +1,15 @@
 """Load benchmark with wrk, every setup beside the baseline in one run on this machine:
 
 - baseline: the same XGBoost booster served by Seldon MLServer (v2, bare model, no log)
-- a_predictor: our credit-risk predictor alone (the transformer's tensors in), request logged
+- a_predictor: our credit-risk predictor alone (the transformer's tensors in), request logged,
+  with the catalogue's serving processes (ModelSpec.workers, KServe's --workers)
 - a_predictor_no_log: the same with NIVESH_PREDICTION_LOG=false (what the log costs)
-- b_transformer_feast_predictor: user_id + loan in, Feast in the transformer, two processes
-- c_one_process: user_id + loan in, the predictor reads Feast itself (--feature_join=feast)
+- a_predictor_1_worker: a_predictor in one serving process
+- b_transformer_feast_predictor: user_id + loan in, Feast in the transformer, two hops
+- c_one_process: user_id + loan in, the predictor reads Feast itself (--feature_join=feast),
+  with the catalogue's serving processes
 - c_one_process_no_log: the same without the log
+- c_one_process_1_worker: c in one serving process
 - c_one_process_grpc: c over gRPC (a Python grpc.aio generator: wrk has no gRPC)
 
 Each setup runs `--runs` times, the rounds interleaved; the table shows the median and the
@@ -262,20 +266,27 @@ def main() -> None:
     logs = ws.path("logs")
     started: list[processes.Process] = []
     try:
-        two = serve(NAME, ws, feature_join="transformer")
+        workers = CREDIT_RISK.workers
+        two = serve(NAME, ws, feature_join="transformer", workers=workers)
         started += two.processes
-        one = serve(NAME, ws, feature_join="one-process")
+        one = serve(NAME, ws, feature_join="one-process", workers=workers)
         started += one.processes
-        bare = start_predictor(CREDIT_RISK, model_dir, processes.free_port(), logs, env=NO_LOG)
-        started.append(bare)
-        one_bare = start_predictor(CREDIT_RISK, model_dir, processes.free_port(), logs, env=NO_LOG, feature_join=True)
-        started.append(one_bare)
+
+        def predictor(env: dict[str, str] | None, feature_join: bool, count: int = workers) -> processes.Process:
+            port = processes.free_port()
+            started.append(start_predictor(CREDIT_RISK, model_dir, port, logs, env, feature_join, count))
+            return started[-1]
+
+        bare, one_bare = predictor(NO_LOG, False), predictor(NO_LOG, True)
+        single, one_single = predictor(None, False, 1), predictor(None, True, 1)
         setups: dict[str, tuple[str, str, list[int]]] = {
             "a_predictor": (two.predictor.url, "predictor", [two.predictor.popen.pid]),
             "a_predictor_no_log": (bare.url, "predictor", [bare.popen.pid]),
+            "a_predictor_1_worker": (single.url, "predictor", [single.popen.pid]),
             "b_transformer_feast_predictor": (two.endpoint, "client", [p.popen.pid for p in two.processes]),
             "c_one_process": (one.endpoint, "client", [one.predictor.popen.pid]),
             "c_one_process_no_log": (one_bare.url, "client", [one_bare.popen.pid]),
+            "c_one_process_1_worker": (one_single.url, "client", [one_single.popen.pid]),
         }
         if not args.smoke:
             baseline = mlserver(model_dir, args.out)
@@ -297,6 +308,7 @@ def main() -> None:
     summary: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores",
+        "workers": f"{CREDIT_RISK.workers} serving processes (ModelSpec.workers) unless the row says 1",
         "wrk": measure.describe(applications) + f", {args.runs} run(s) per setup, rounds interleaved",
         "results": results,
         "slo_p95_under_200ms": results["c_one_process"]["p95_ms"] < 200,

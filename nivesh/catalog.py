@@ -163,8 +163,14 @@ class ModelSpec:
     # Rows of training data kept in the artifact as the drift monitor's reference (at most).
     reference_rows: int = 5000
     limits: Limits = field(default_factory=Limits)
+    # Serving processes in each predictor pod of a cluster (KServe's --workers, done by
+    # nivesh.serving.workers; the pod's CPU scales with it). One process saturates one core on
+    # a latency-critical model (benchmarks/load.py); local launchers start one unless asked.
+    workers: int = 1
 
     def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ValueError(f"{self.name}: workers must be 1 or more, not {self.workers}")
         names = [o.name for o in self.outputs]
         if self.monitored_output not in names:
             raise ValueError(f"{self.name}: monitored_output {self.monitored_output!r} is not one of {names}")
@@ -218,6 +224,7 @@ CREDIT_RISK = ModelSpec(
     predictor_image="tabular",
     transformer="transformers_kserve.credit_risk",
     feature_join="one-process",  # a loan decision on the latency-critical path (benchmarks/load.py)
+    workers=2,  # 1.5x the requests a second of one process on two cores (benchmarks/RESULTS.md)
     entity_key="user_id",
     request_fields=("loan_intent", "loan_amnt", "loan_int_rate"),
     identifier_fields=("user_id", "account_number", "pan"),
@@ -271,6 +278,7 @@ ANOMALY_DETECTOR = ModelSpec(
     predictor_image="tabular",
     transformer="transformers_kserve.anomaly_detector",
     feature_join="one-process",  # scored on every card transaction
+    workers=2,
     entity_key="user_id",
     request_fields=("amount", "merchant_category", "hour", "channel"),
     identifier_fields=("user_id", "account_number", "card_number"),

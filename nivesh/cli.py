@@ -429,6 +429,9 @@ def serve(
         str | None,
         typer.Option(help="where stored features are read: one-process | transformer (default: the catalogue's)"),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="serving processes for the predictor, on its ports (KServe's --workers)")
+    ] = 1,
 ) -> None:
     """Start the model's servers on loopback (REST and gRPC) and keep them running until Ctrl-C."""
     from nivesh.catalog import FEATURE_JOINS
@@ -436,7 +439,9 @@ def serve(
 
     if feature_join is not None and feature_join not in FEATURE_JOINS:
         raise typer.BadParameter(f"one of {', '.join(FEATURE_JOINS)}", param_hint="--feature-join")
-    served = start(model, _workspace(), version, predictor_port or None, transformer_port or None, feature_join)
+    served = start(
+        model, _workspace(), version, predictor_port or None, transformer_port or None, feature_join, workers
+    )
     _print_endpoints(served)
     try:
         while True:

@@ -101,6 +101,10 @@ class ServingSettings(BaseSettings):
     # The feedback route's bearer token (a mounted Secret, nivesh.cluster.secrets.FEEDBACK_TOKEN);
     # none on loopback = the workspace's own token file.
     feedback_token_file: Path | None = Field(default=None, validation_alias=AliasChoices(FEEDBACK_TOKEN.env))
+    # Set by a server started with --workers N in each of its N worker processes
+    # (nivesh.serving.workers): which one this is, and how many share the ports.
+    serve_worker: int | None = None
+    serve_workers: int = Field(default=1, ge=1)
 
 
 class LogSettings(BaseSettings):

@@ -89,6 +89,7 @@ def inference_service(
     collocated = spec.feature_join == "collocated" and spec.transformer is not None
     one_process = spec.feature_join == "one-process" and spec.transformer is not None
     http, grpc = (COLLOCATED_HTTP_PORT, COLLOCATED_GRPC_PORT) if collocated else (HTTP_PORT, GRPC_PORT)
+    n = spec.workers
     predictor_container = {
         "name": "kserve-container",
         "image": images.predictor(spec).reference,
@@ -99,6 +100,7 @@ def inference_service(
             f"--http_port={http}",
             f"--grpc_port={grpc}",
             *(["--feature_join=feast"] if one_process else []),
+            *([f"--workers={spec.workers}"] if spec.workers > 1 else []),
         ],
         "env": [
             {"name": "STORAGE_URI", "value": storage_uri},
@@ -108,7 +110,8 @@ def inference_service(
         ],
         # collocated: the transformer container beside it holds the pod's public ports
         **({} if collocated else {"ports": serving_ports()}),
-        "resources": _resources("500m", "512Mi", "1", "1Gi"),
+        # per serving process (--workers): its model, its log writer, a core when busy
+        "resources": _resources(f"{500 * n}m", f"{512 * n}Mi", str(n), f"{n}Gi"),
         "securityContext": SECURITY_CONTEXT,
         "readinessProbe": {"httpGet": {"path": f"/v2/models/{spec.name}/ready", "port": http}},
         **mounts,

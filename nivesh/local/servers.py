@@ -44,10 +44,11 @@ def start_predictor(
     logs: Path,
     env: dict[str, str] | None = None,
     feature_join: bool = False,
+    workers: int = 1,
 ) -> processes.Process:
     """The model's KServe predictor on `folder` (a verified artifact) at 127.0.0.1:port (REST)
     and a free port (gRPC); with `feature_join`, it reads the model's stored features itself
-    (one process, no transformer)."""
+    (one process, no transformer); `workers` serving processes share those ports."""
     grpc_port = processes.free_port()
     return processes.start(
         f"{spec.name} predictor",
@@ -60,6 +61,7 @@ def start_predictor(
             f"--http_port={port}",
             f"--grpc_port={grpc_port}",
             *(["--feature_join=feast"] if feature_join else []),
+            *([f"--workers={workers}"] if workers > 1 else []),
         ],
         f"http://127.0.0.1:{port}",
         f"/v2/models/{spec.name}/ready",
@@ -103,11 +105,13 @@ def serve(
     predictor_port: int | None = None,
     transformer_port: int | None = None,
     feature_join: str | None = None,
+    workers: int = 1,
 ) -> Served:
     """The model as its catalogue entry serves it (or as `feature_join` says): the predictor
     and, for a model with stored features, either its transformer in front (a transformer of
     its own, or collocated: on one machine both are two processes) or nothing more, the
-    predictor reading the features itself ("one-process")."""
+    predictor reading the features itself ("one-process"); `workers` serving processes for
+    the predictor (a laptop serves every model: one each unless asked, ModelSpec.workers)."""
     from nivesh.settings import StoreSettings
     from nivesh.store import schema
 
@@ -118,7 +122,7 @@ def serve(
     pport = predictor_port or processes.free_port()
     logs = ws.path("logs")
     one_process = (feature_join or spec.feature_join) == "one-process" and spec.transformer is not None
-    predictor = start_predictor(spec, folder, pport, logs, feature_join=one_process)
+    predictor = start_predictor(spec, folder, pport, logs, feature_join=one_process, workers=workers)
     transformer = None
     if spec.transformer and not one_process:
         try:

@@ -10,11 +10,14 @@ prometheus_client registry, which KServe serves).
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, values
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 if TYPE_CHECKING:
@@ -38,13 +41,20 @@ LABELS = ("model", "component", "route")
 
 REQUESTS = Counter("nivesh_http_requests", "HTTP requests served, by status code", [*LABELS, "code"])
 LATENCY = Histogram("nivesh_http_request_duration_seconds", "Whole HTTP request latency", LABELS, buckets=BUCKETS)
+# With --workers (nivesh.serving.workers), every worker sets these: one series, not one a worker.
 OBJECTIVE = Gauge(
     "nivesh_latency_objective_seconds",
     "The model's p95 latency objective (nivesh.catalog); the latency alert compares with it",
     ["model", "component"],
+    multiprocess_mode="livemax",
 )
 
-INFO = Gauge("nivesh_model_info", "1 for the model version this server runs", ["model", "component", "version"])
+INFO = Gauge(
+    "nivesh_model_info",
+    "1 for the model version this server runs",
+    ["model", "component", "version"],
+    multiprocess_mode="livemax",
+)
 
 
 # The prediction log (nivesh.store.log_writer, whose child process runs PredictionLogger):
@@ -56,6 +66,12 @@ LOG_QUEUE_BYTES = "nivesh_prediction_log_queue_bytes"
 LOG_SERIES = (LOG_RECORDS, LOG_JOURNAL_BYTES, LOG_QUEUE_BYTES)
 
 
+LOG_RECORDS_HELP = "Prediction log records by outcome: written, spilled to the journal, replayed from it, dropped"
+LOG_JOURNAL_HELP = "Bytes of prediction records in the spill journal"
+LOG_QUEUE_HELP = "Approximate bytes of prediction records queued"
+LOG_LABELS = ("model", "component")
+
+
 class LoggerCollector:
     """Reads the logger's counts at scrape time (the logger itself knows nothing of Prometheus)."""
 
@@ -63,34 +79,105 @@ class LoggerCollector:
         self.logger, self.labels = logger, [model, component]
 
     def collect(self) -> Iterator[Metric]:
-        records = CounterMetricFamily(
-            LOG_RECORDS,
-            "Prediction log records by outcome: written, spilled to the journal, replayed from it, dropped",
-            labels=["model", "component", "outcome"],
-        )
+        records = CounterMetricFamily(LOG_RECORDS, LOG_RECORDS_HELP, labels=[*LOG_LABELS, "outcome"])
         for outcome, n in self.logger.counts.as_dict().items():
             records.add_metric([*self.labels, outcome], n)
-        labels = ["model", "component"]
-        journal = GaugeMetricFamily(
-            LOG_JOURNAL_BYTES, "Bytes of prediction records in the spill journal", labels=labels
-        )
+        journal = GaugeMetricFamily(LOG_JOURNAL_BYTES, LOG_JOURNAL_HELP, labels=LOG_LABELS)
         journal.add_metric(self.labels, self.logger.journal_bytes)
-        queue = GaugeMetricFamily(LOG_QUEUE_BYTES, "Approximate bytes of prediction records queued", labels=labels)
+        queue = GaugeMetricFamily(LOG_QUEUE_BYTES, LOG_QUEUE_HELP, labels=LOG_LABELS)
         queue.add_metric(self.labels, self.logger.pending_bytes)
         yield from (records, journal, queue)
 
 
+class LoggerMirror:
+    """With --workers: a scrape reaches one worker, and a collector reads one process. Each
+    worker copies its logger's counts into multiprocess-mode metrics (summed over workers at
+    scrape) every MIRROR_S and before each scrape it answers."""
+
+    def __init__(self, logger: PredictionLogger, model: str, component: str) -> None:
+        self.logger, self.labels = logger, (model, component)
+        self.copied: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def sync(self) -> None:
+        with self.lock:
+            for outcome, n in self.logger.counts.as_dict().items():
+                delta = n - self.copied.get(outcome, 0)
+                _mirrored().records.labels(*self.labels, outcome).inc(max(delta, 0))
+                self.copied[outcome] = n
+            _mirrored().journal.labels(*self.labels).set(self.logger.journal_bytes)
+            _mirrored().queue.labels(*self.labels).set(self.logger.pending_bytes)
+
+    def run(self) -> None:
+        while True:
+            time.sleep(MIRROR_S)
+            self.sync()
+
+
+MIRROR_S = 1.0
+
+
+@dataclass(frozen=True)
+class _Mirrored:
+    records: Counter
+    journal: Gauge
+    queue: Gauge
+
+
+@functools.cache
+def _mirrored() -> _Mirrored:
+    """Made on first use: in one process the collector exports these names."""
+    return _Mirrored(
+        Counter(LOG_RECORDS, LOG_RECORDS_HELP, [*LOG_LABELS, "outcome"]),
+        Gauge(LOG_JOURNAL_BYTES, LOG_JOURNAL_HELP, LOG_LABELS, multiprocess_mode="livesum"),
+        Gauge(LOG_QUEUE_BYTES, LOG_QUEUE_HELP, LOG_LABELS, multiprocess_mode="livesum"),
+    )
+
+
+def multiprocess() -> bool:
+    """prometheus_client's multiprocess mode (a server's workers), as it decided at import."""
+    return values.ValueClass is not values.MutexValue
+
+
 _WATCHED: dict[tuple[str, str], LoggerCollector] = {}
+_MIRRORS: dict[tuple[str, str], LoggerMirror] = {}
 
 
 def watch_logger(logger: PredictionLogger, model: str, component: str) -> None:
     """Export the logger's counts on this process's /metrics (a new logger for the same
     model and component replaces the old one's series)."""
+    if multiprocess():
+        mirror = LoggerMirror(logger, model, component)
+        _MIRRORS[(model, component)] = mirror
+        for outcome in logger.counts.as_dict():
+            _mirrored().records.labels(model, component, outcome)  # every outcome from 0
+        threading.Thread(target=mirror.run, name="prediction-log-metrics", daemon=True).start()
+        return
     old = _WATCHED.pop((model, component), None)
     if old is not None:
         REGISTRY.unregister(old)
     _WATCHED[(model, component)] = LoggerCollector(logger, model, component)
     REGISTRY.register(_WATCHED[(model, component)])
+
+
+def serve_all_workers(app: Any) -> None:
+    """In multiprocess mode, /metrics answers for every worker of the server (KServe's own
+    route renders this process's registry). Added before KServe's routes, so it matches first."""
+    if not multiprocess():
+        return
+    from fastapi import Response
+    from prometheus_client import CollectorRegistry, exposition
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    async def all_workers(request: Any) -> Response:
+        for mirror in _MIRRORS.values():
+            mirror.sync()
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        encoder, content_type = exposition.choose_encoder(request.headers.get("accept"))
+        return Response(content=encoder(registry), headers={"content-type": content_type})
+
+    app.add_route("/metrics", all_workers, methods=["GET"], include_in_schema=False)  # a plain Starlette route
 
 
 def route(path: str) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from nivesh.errors import NiveshError
 from nivesh.heap import freeze_startup_heap
+from nivesh.serving.workers import MULTIPROCESS_DIR_VARS
 from nivesh.settings import LogSettings, ServingSettings, StoreSettings, Workspace
 
 if TYPE_CHECKING:
@@ -32,9 +33,8 @@ DEFAULT_FLAGS = {
 }
 
 
-# prometheus_client's multiprocess mode (two names for one directory), and the prefix of the
-# temporary directory feast.metrics makes for it when it is imported where neither is set.
-MULTIPROCESS_DIR_VARS = ("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROCESS_DIR")
+# The prefix of the temporary directory feast.metrics makes for prometheus_client's
+# multiprocess mode when it is imported where neither of its names is set.
 FEAST_METRICS_DIR_PREFIX = "feast_metrics_"
 
 
@@ -44,11 +44,15 @@ def prepare_argv(predictor_timeout_s: int | None = None) -> None:
     workers spin on the other cores and starve the transformer and the client."""
     import os
 
+    from nivesh.serving import workers
+
+    workers.supervise_if_asked()  # with --workers N: this process only supervises, and exits here
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # prometheus_client picks its value class at import; importing feast first (feast.metrics)
     # sets PROMETHEUS_MULTIPROC_DIR and every counter then writes an mmap'd file under a lock.
-    # One process per server here: plain in-memory values. A parent that imported Feast (the
+    # One process per server: plain in-memory values (with --workers N, the supervisor's own
+    # folder: workers.py). A parent that imported Feast (the
     # CLI, a benchmark) passes its temporary directory down too: not ours to write to (Feast
     # removes it when that parent exits), and about 3 % of a credit-risk predictor's throughput.
     for name in MULTIPROCESS_DIR_VARS:
@@ -137,7 +141,8 @@ def prediction_logger(spec: ModelSpec, component: str, config: ServerConfig) -> 
             text_outputs=spec.text_outputs,
             key=config.log_hash_key,
             journal=config.journal / f"{spec.name}-{component}",
-            journal_max_bytes=config.serving.prediction_journal_max_mb * 2**20,
+            # the workers of one server share its journal folder, and its bound
+            journal_max_bytes=config.serving.prediction_journal_max_mb * 2**20 // config.serving.serve_workers,
             flush_s=LOG_FLUSH_S,
         )
     )
@@ -213,7 +218,8 @@ def start(model: Any, spec: ModelSpec, config: ServerConfig) -> None:
     metrics.publish(model.name, model.component, objective_s, model.served_version)
     lanes = body_limit.BodyLimit(FastLane(model_server.app, model), spec.limits.max_body_bytes)
     app = metrics.RequestMetrics(lanes, model.name, model.component)
-    _serve_app(app, config.serving.serve_host)
+    metrics.serve_all_workers(model_server.app)
+    _serve_app(app, config.serving.serve_host, config.serving.serve_worker is not None)
     grpc_server.install(config.serving.serve_host, model.name, model.component, spec.limits.max_body_bytes)
     # KServe runs its servers under asyncio.run(): with uvloop's policy that loop is uvloop's
     # (its setup first asks for a current loop, which uvloop's policy does not create).
@@ -242,11 +248,14 @@ def _configure_logging(per_request: bool) -> None:
     route_warnings_to_logging()
 
 
-def _serve_app(app: Any, host: str) -> None:
+def _serve_app(app: Any, host: str, shared_port: bool) -> None:
     """What uvicorn serves: `app` (our ASGI chain in front of KServe's FastAPI app, which
     KServe still builds and registers its routes on), bound to `host`: KServe 0.21's REST
-    server hard-codes 0.0.0.0 and its own app in the uvicorn config, read when it starts."""
+    server hard-codes 0.0.0.0 and its own app in the uvicorn config, read when it starts.
+    One of several workers (`shared_port`) listens on a socket its siblings share."""
     from kserve.protocol.rest import server as rest
+
+    from nivesh.serving import workers
 
     original = rest.RESTServer.__init__
 
@@ -254,5 +263,13 @@ def _serve_app(app: Any, host: str) -> None:
         original(self, *args, **kwargs)
         self.config.host = host
         self.config.app = app
+        if shared_port:
+            sock = workers.listening_socket(host, self.config.port, self.config.backlog)
+            serve = self._server.serve
+
+            async def serve_shared(sockets: Any = None) -> None:
+                await serve(sockets=[sock])
+
+            self._server.serve = serve_shared
 
     rest.RESTServer.__init__ = init

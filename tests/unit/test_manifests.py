@@ -566,3 +566,20 @@ def test_egress_is_denied_but_for_dns_and_what_each_workload_uses() -> None:
             if block and block["cidr"] == "0.0.0.0/0":
                 assert rule["ports"] == [{"protocol": "TCP", "port": 443}]
                 assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"} <= set(block["except"])
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_predictor_asks_for_its_serving_processes_and_a_core_each(workers: int) -> None:
+    """ModelSpec.workers is KServe's --workers in the container, and the pod's CPU scales with
+    it (a worker saturates a core under load); one worker renders no flag at all."""
+    from dataclasses import replace
+
+    spec = replace(catalog.CREDIT_RISK, workers=workers)
+    predictor = k8s.inference_service(spec, "s3://bucket/credit-risk/v1.2.0", "v1.2.0")["spec"]["predictor"]
+    container = predictor["containers"][0]
+    flags = [a for a in container["args"] if a.startswith("--workers")]
+    assert flags == ([] if workers == 1 else [f"--workers={workers}"])
+    assert container["resources"]["limits"]["cpu"] == str(workers)
+    assert container["resources"]["requests"]["cpu"] == f"{500 * workers}m"
+    with pytest.raises(ValueError, match="workers must be 1 or more"):
+        replace(catalog.CREDIT_RISK, workers=0)

@@ -188,20 +188,20 @@ def test_hostile_values_are_stored_as_markers_and_the_logger_goes_on(tmp_path: P
 def test_a_server_drops_a_parent_feasts_metrics_dir_and_keeps_one_set_on_purpose(monkeypatch, tmp_path: Path) -> None:
     """A parent that imported Feast hands down its temporary multiprocess directory: a server
     with it would write every metric to mmap'd files Feast deletes when that parent exits."""
-    from nivesh.serving import server
+    from nivesh.serving import server, workers
 
     monkeypatch.setattr("sys.argv", ["predictor"])
     for name in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY"):  # prepare_argv sets them: restored after
         monkeypatch.delenv(name, raising=False)
     feasts = str(tmp_path / f"{server.FEAST_METRICS_DIR_PREFIX}abc123")
-    for name in server.MULTIPROCESS_DIR_VARS:
+    for name in workers.MULTIPROCESS_DIR_VARS:
         monkeypatch.setenv(name, feasts)
     server.prepare_argv()
-    assert not any(name in os.environ for name in server.MULTIPROCESS_DIR_VARS)
-    for name in server.MULTIPROCESS_DIR_VARS:
+    assert not any(name in os.environ for name in workers.MULTIPROCESS_DIR_VARS)
+    for name in workers.MULTIPROCESS_DIR_VARS:
         monkeypatch.setenv(name, str(tmp_path / "metrics"))  # an operator's choice (several workers)
     server.prepare_argv()
-    assert all(os.environ[name] == str(tmp_path / "metrics") for name in server.MULTIPROCESS_DIR_VARS)
+    assert all(os.environ[name] == str(tmp_path / "metrics") for name in workers.MULTIPROCESS_DIR_VARS)
 
 
 # What a request's tensors may hold: a model's names or hostile ones, numbers of every kind
