@@ -34,6 +34,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from nivesh.cluster.pods import TERMINATION_GRACE_S
+
 log = logging.getLogger(__name__)
 
 # Set by the supervisor in each worker's environment (ServingSettings reads them).
@@ -44,8 +46,8 @@ WORKERS_ENV = "NIVESH_SERVE_WORKERS"
 MULTIPROCESS_DIR_VARS = ("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROCESS_DIR")
 METRICS_DIR_PREFIX = "nivesh-metrics-"
 # How long the workers have to finish after SIGTERM (each drains requests and writes its
-# prediction log) before they are killed; inside the pod's termination grace period.
-STOP_BUDGET_S = 40.0
+# prediction log) before they are killed: just inside the pod's termination grace period.
+STOP_BUDGET_S = TERMINATION_GRACE_S - 5.0
 _PR_SET_PDEATHSIG = 1
 POLL_S = 0.2  # how often the supervisor looks at its workers
 

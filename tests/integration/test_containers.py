@@ -250,6 +250,7 @@ def stack(
         [
             *("python", "-m", CREDIT_RISK.predictor),
             *(f"--model_name={CREDIT_RISK.name}", "--model_dir=/mnt/models", *ports(p_port, p_grpc)),
+            f"--workers={CREDIT_RISK.workers}",  # as the pod runs it: a supervisor and its workers
         ],
         serving,
         (f"{model_dir}:/mnt/models:ro", secret),
