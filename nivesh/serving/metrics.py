@@ -109,7 +109,8 @@ class LoggerMirror:
             _mirrored().queue.labels(*self.labels).set(self.logger.pending_bytes)
 
     def run(self) -> None:
-        while True:
+        """Until a newer logger for the same model and component replaces this one."""
+        while _MIRRORS.get(self.labels) is self:
             time.sleep(MIRROR_S)
             self.sync()
 

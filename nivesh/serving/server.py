@@ -51,10 +51,10 @@ def prepare_argv(predictor_timeout_s: int | None = None) -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # prometheus_client picks its value class at import; importing feast first (feast.metrics)
     # sets PROMETHEUS_MULTIPROC_DIR and every counter then writes an mmap'd file under a lock.
-    # One process per server: plain in-memory values (with --workers N, the supervisor's own
-    # folder: workers.py). A parent that imported Feast (the
-    # CLI, a benchmark) passes its temporary directory down too: not ours to write to (Feast
-    # removes it when that parent exits), and about 3 % of a credit-risk predictor's throughput.
+    # One process per server: plain in-memory values (with --workers N, the folder its
+    # supervisor made: workers.py). A parent that imported Feast (the CLI, a benchmark) passes
+    # its temporary directory down too: not ours to write to (Feast removes it when that parent
+    # exits), and about 3 % of a credit-risk predictor's throughput.
     for name in MULTIPROCESS_DIR_VARS:
         if Path(os.environ.get(name, "")).name.startswith(FEAST_METRICS_DIR_PREFIX):
             del os.environ[name]
