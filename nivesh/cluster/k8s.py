@@ -100,7 +100,7 @@ def inference_service(
             f"--http_port={http}",
             f"--grpc_port={grpc}",
             *(["--feature_join=feast"] if one_process else []),
-            *([f"--workers={spec.workers}"] if spec.workers > 1 else []),
+            *([f"--workers={n}"] if n > 1 else []),
         ],
         "env": [
             {"name": "STORAGE_URI", "value": storage_uri},

@@ -86,10 +86,13 @@ def _die_with_supervisor() -> None:
         pass
 
 
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     """A worker's REST socket: the same port as its siblings (SO_REUSEPORT)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
@@ -101,8 +104,7 @@ def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
 def _check_free(host: str, port: int, what: str) -> None:
     """Bind without SO_REUSEPORT: fails while anything listens there, a server started with
     --workers included (whose workers would otherwise share the port silently)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
