@@ -26,6 +26,13 @@ def test_missing_data_file_says_how_to_fix(tmp_path) -> None:
     assert "Invalid value for '--data'" in said and "does not exist" in said
 
 
+@pytest.mark.parametrize("value", ["0", "two"])
+def test_serve_refuses_a_worker_count_that_is_not_one_or_more_before_starting_anything(value: str) -> None:
+    out = _nivesh("serve", "credit-risk", "--workers", value)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "Invalid value for '--workers'" in " ".join(out.stderr.replace("│", " ").split())
+
+
 def test_help_lists_the_commands() -> None:
     out = _nivesh("--help")
     for command in (
