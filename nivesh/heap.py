@@ -11,9 +11,19 @@ from __future__ import annotations
 
 import gc
 
+# Young collections after this many more container allocations than frees (CPython's default
+# is 700). A request or a log record is a few dozen containers freed by reference counting;
+# at 700, queued log records were caught alive, promoted and walked again by the older
+# generations' collections. Measured on a credit-risk predictor with its log, 10,000 requests
+# in one process: 15.0 µs of collection per request and 450 collections (the longest 14.2 ms)
+# at 700; 1.0 µs, 5 collections, the longest 2.8 ms, at this value. Cyclic garbage waits a
+# little longer: at most this many objects' worth.
+YOUNG_THRESHOLD = 20_000
+
 
 def freeze_startup_heap() -> None:
-    """Collect once, then leave what survived (the start-up heap) to reference counting.
+    """Collect once, leave what survived (the start-up heap) to reference counting, and run
+    young collections less often (YOUNG_THRESHOLD).
 
     Measured: a one-process credit-risk server's p99 was 115 ms with the log and 17 ms without
     (each full collection stopped its loop for 100-200 ms). In the log writer's code, replaying
@@ -21,3 +31,5 @@ def freeze_startup_heap() -> None:
     that heap and 3 µs without it, masking 29 and 14 µs."""
     gc.collect()
     gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)

@@ -21,7 +21,11 @@ def named_tensors(obj: Any) -> dict[str, Any]:
     tensors = getattr(obj, "inputs", None) if isinstance(obj, InferRequest) else getattr(obj, "outputs", None)
     if tensors is None:
         return obj if isinstance(obj, dict) else {}
-    return {t.name: (t.data.tolist() if hasattr(t.data, "tolist") else t.data) for t in tensors}
+    out: dict[str, Any] = {}
+    for t in tensors:  # on every logged request: a JSON body's lists are taken as they are
+        data = t.data
+        out[t.name] = data if type(data) is list else (data.tolist() if hasattr(data, "tolist") else data)
+    return out
 
 
 class LoggedModel:

@@ -114,9 +114,10 @@ class ServerConfig:
 
 # The logger's store calls: short, so that a store that hangs spills to the journal quickly.
 LOG_STORE_TIMEOUT_S = 5.0
-# The log moves ten times a second, from the serving process to its writer and from the writer
-# to the store: the same work as once a second, but in slices; a second's batch at once held
-# requests behind it (p99 76 -> 14 ms at 1,000 req/s, credit-risk predictor, benchmarks/load.py).
+# The serving process sends its log queue to the writer process ten times a second: pickling
+# a batch holds the GIL, and a second's batch at once held requests behind it (p99 76 -> 14 ms
+# at 1,000 req/s, credit-risk predictor, benchmarks/load.py). The writer process writes to the
+# store at its own pace (nivesh.store.log_writer.STORE_FLUSH_S).
 LOG_FLUSH_S = 0.1
 # How long a thread may hold the GIL while another waits (Python's default: 5 ms). The serving
 # loop gives the GIL up at every socket or SQLite call and then waited up to 5 ms behind the

@@ -34,6 +34,7 @@ def test_request_ids_are_uuid7_in_time_order_and_unique(monkeypatch) -> None:
     assert len(set(ids)) == len(ids)
     parsed = [uuid.UUID(i) for i in ids]
     assert {(u.version, u.variant) for u in parsed} == {(7, uuid.RFC_4122)}
+    assert [str(u) for u in parsed] == ids  # the canonical form: lower-case hex, 8-4-4-4-12
     assert abs((parsed[0].int >> 80) - time.time_ns() // 1_000_000) < 5_000  # the time, in ms
     monkeypatch.setattr(time, "time_ns", lambda: 1_800_000_000_000 * 1_000_000)
     earlier = new_id()
