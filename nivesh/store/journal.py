@@ -18,12 +18,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from nivesh.store.tables import JsonText
+
 log = logging.getLogger(__name__)
 
 SUFFIX = ".jsonl"
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, JsonText):  # kept as the JSON it holds: replayed, it is stored the same
+        return orjson.loads(value.text)
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     raise TypeError(type(value).__name__)

@@ -10,6 +10,7 @@ WAL on one machine, PostgreSQL in a cluster. Changes here are also an Alembic mi
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -39,9 +40,19 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+@dataclass(frozen=True, slots=True)
+class JsonText:
+    """A JSON column's value encoded already: the log writer stores a response's tensors as
+    the serving process encoded them when they would be stored unchanged (nivesh.store.predictions)."""
+
+    text: str
+
+
 def to_json(obj: Any) -> str:
     """JSON columns through orjson (several times the standard library's speed on the logger
     thread); what orjson refuses (an integer beyond 64 bits) through the standard library."""
+    if type(obj) is JsonText:
+        return obj.text
     try:
         return orjson.dumps(obj).decode()
     except TypeError:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from nivesh.store import schema
-from nivesh.store.predictions import PredictionRecord, PredictionStore
+from nivesh.store.predictions import PredictionRecord, PredictionStore, to_wire
+from nivesh.store.tables import JsonText
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +32,15 @@ def test_prediction_store_on_postgres(pg_dsn: str) -> None:
     assert len(rows) == 1
     assert rows[0]["inputs"]["user_id"][0].startswith("anon_")
     assert rows[0]["inputs"]["note"] == ["a/c XXXXXXXX9012"]
+    # as the log writer gets it from a server: a response's JSON stored as it came (JSONB here)
+    outputs = {"probability": [0.3], "decision": ["approve"], "reason_codes": ['[{"feature":"x"}]']}
+    wired = PredictionRecord("credit-risk", "v1.0.0", "predictor", {"user_id": ["U2"]}, dict(outputs), 200, 1.0, "w")
+    to_wire(wired)
+    row = wired.row({"user_id"}, b"k", ())
+    assert isinstance(row["outputs"], JsonText)
+    store.write([row])
+    stored = {r["request_id"]: r for r in store.window("credit-risk", datetime.now(UTC) - timedelta(minutes=5))}
+    assert stored["w"]["outputs"] == outputs and stored["w"]["inputs"]["user_id"][0].startswith("anon_")
 
 
 def test_mlflow_registry_on_postgres(pg_dsn: str, tmp_path, small_credit_data, monkeypatch) -> None:

@@ -16,7 +16,7 @@ from alembic.autogenerate import compare_metadata
 from nivesh.errors import NiveshError
 from nivesh.store import schema
 from nivesh.store.journal import Journal
-from nivesh.store.predictions import PredictionLogger, PredictionRecord, PredictionStore
+from nivesh.store.predictions import PredictionLogger, PredictionRecord, PredictionStore, to_wire
 from nivesh.store.tables import engine_for, metadata
 
 
@@ -78,9 +78,10 @@ def test_a_store_outage_spills_to_the_journal_and_replays_each_record_once(tmp_p
     """The store has no table yet (down, or its migration job has not run): records go to the
     journal; once the store takes writes they are replayed, each once."""
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    logger = _logger(url, tmp_path / "journal")
+    logger = _logger(url, tmp_path / "journal", text_outputs=())
     for i in range(40):
-        logger.log(_record(i))
+        record = _record(i)
+        logger.log(record, to_wire(record) if i % 2 else None)  # as the serving process sends them, or not
     _until(lambda: logger.counts.spilled == 40)
     assert len(logger.journal) >= 1 and logger.journal.bytes > 0
     schema.upgrade(url)  # the store is back
@@ -89,6 +90,8 @@ def test_a_store_outage_spills_to_the_journal_and_replays_each_record_once(tmp_p
     _until(lambda: logger.counts.replayed == 40 and logger.counts.written == 10)
     logger.close()
     assert sorted(_ids(url)) == sorted(f"r{i}" for i in range(50))
+    with engine_for(url).connect() as conn:
+        assert set(conn.execute(sa.text("SELECT outputs FROM model_predictions")).scalars()) == {'{"p":[0.5]}'}
     assert logger.journal.bytes == 0 and not len(logger.journal) and logger.counts.dropped == 0
 
 

@@ -1,5 +1,7 @@
+import copy
 import json
 import os
+import pickle
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -22,8 +24,10 @@ from nivesh.store.predictions import (
     pseudonym,
     rows_to_frame,
     storable,
+    to_wire,
 )
 from nivesh.store.predictions import _mask as general_mask
+from nivesh.store.tables import to_json
 
 KEY = b"k"
 
@@ -230,6 +234,27 @@ def test_the_fast_mask_stores_exactly_what_the_general_walk_stores(tensors: dict
     ids = {"user_id", "pan"}
     expected = general_mask(storable(tensors), ids, KEY, None)
     assert json.dumps(mask(tensors, ids, KEY)) == json.dumps(expected)  # 1, 1.0 and true differ
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TENSORS, st.one_of(st.none(), _TENSORS), st.sampled_from([None, (), ("loan_intent", "")]))
+def test_tensors_sent_to_the_writer_as_json_are_stored_as_the_objects_would_be(
+    inputs: dict[str, Any], outputs: dict[str, Any] | None, text_outputs: tuple[str, ...] | None
+) -> None:
+    """The serving process sends tensors to the log writer as orjson's JSON where that says
+    everything, and the writer stores a response's JSON as it came where storable() would
+    change nothing: whatever a request holds, the stored row is the one the objects make."""
+
+    def stored(record: PredictionRecord) -> tuple[str, str]:
+        row = record.row(["user_id", "pan"], KEY, text_outputs)
+        return to_json(row["inputs"]), to_json(row["outputs"])
+
+    def record() -> PredictionRecord:
+        return PredictionRecord("m", "v1", "predictor", copy.deepcopy(inputs), copy.deepcopy(outputs), 200, 1.0, "r")
+
+    wired = record()
+    assert to_wire(wired) > 0
+    assert stored(pickle.loads(pickle.dumps(wired))) == stored(record())
 
 
 def test_a_value_the_store_cannot_bind_drops_that_row_and_keeps_the_batch(tmp_path: Path) -> None:
