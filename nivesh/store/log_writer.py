@@ -5,9 +5,9 @@ about 110 µs of Python per request, on a thread that shares the GIL with the se
 credit-risk server doing 1 ms of work per request lost 15 % of its throughput and most of its
 p99 tail to its own log (benchmarks/load.py). Here the serving process only queues each
 record, its tensors encoded as JSON (`to_wire`), and ten times a second pickles the queue into
-a pipe (under a microsecond a record); a child
-process started with the server runs `PredictionLogger` on the other end: the masking, the
-batches, the journal when the store is down, the replay.
+a pipe (under a microsecond a record); a child process started with the server runs
+`PredictionLogger` on the other end: the masking, the batches, the journal when the store is
+down, the replay.
 
 Like KServe's logger agent, but the unmasked records never leave the container: the pipe is
 anonymous, between the server and the child it started, and what reaches a disk or the store
@@ -53,7 +53,6 @@ from nivesh.store.predictions import (
 )
 
 log = logging.getLogger(__name__)
-_X = os.environ.get("NIVESH_X", "")
 
 # A frame: its length, then a pickled list of (the record's fields in order, its size), the
 # tensors as JSON bytes where they can be (to_wire). Plain tuples pickle in half the time of the
@@ -116,8 +115,6 @@ class LogWriterProcess:
     # -- what the serving process and its /metrics see
 
     def log(self, record: PredictionRecord) -> None:
-        if _X == "nosend":
-            return
         size = to_wire(record)
         if self.added_bytes - self.taken_bytes + size > self.config.max_pending_bytes:
             self._lose(1, "the queue is full")
@@ -317,10 +314,7 @@ def main() -> None:
         while True:
             ready, _, _ = select.select([fd], [], [], STATUS_S)
             if ready:
-                frame = _read_frame(fd)
-                if _X == "discard":
-                    continue
-                for fields, size in frame:
+                for fields, size in _read_frame(fd):
                     logger.log(PredictionRecord(*fields), size)
             if time.monotonic() - last >= STATUS_S:
                 _report(logger)
