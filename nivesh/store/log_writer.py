@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,12 +55,13 @@ from nivesh.store.predictions import (
 
 log = logging.getLogger(__name__)
 
-# A frame: its length, then a pickled list of (the record's fields in order, its size), the
-# tensors as JSON bytes where they can be (to_wire). Plain tuples pickle in half the time of the
-# dataclass, on the serving process's GIL.
+# A frame: its length, then a pickled list of (a record as `_wire` makes it, its size).
 _LENGTH = struct.Struct(">I")
 _FIELDS = tuple(f.name for f in dataclasses.fields(PredictionRecord))
 _as_tuple = operator.attrgetter(*_FIELDS)
+_INPUTS, _OUTPUTS, _CREATED_AT = (_FIELDS.index(name) for name in ("inputs", "outputs", "created_at"))
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 # A pipe this large holds a few batches, so the server's sender rarely waits on the child.
 PIPE_BYTES = 2**20
 # How often the child reports its counts when no records arrive.
@@ -98,7 +100,7 @@ class LogWriterProcess:
 
     def __init__(self, config: WriterConfig) -> None:
         self.config = config
-        self.pending: collections.deque[tuple[PredictionRecord, int]] = collections.deque()
+        self.pending: collections.deque[tuple[tuple[Any, ...], int]] = collections.deque()
         self.added_bytes = 0  # the serving thread's counter; the sender's is taken_bytes
         self.taken_bytes = 0
         self.lost = 0  # records this side lost: its queue full, or a child that died holding them
@@ -120,7 +122,7 @@ class LogWriterProcess:
             self._lose(1, "the queue is full")
             return
         self.added_bytes += size
-        self.pending.append((record, size))
+        self.pending.append((_wire(record), size))
 
     @property
     def counts(self) -> LogCounts:
@@ -201,14 +203,14 @@ class LogWriterProcess:
         if not self.pending:
             return
         # (record, its size): the child bounds its queue with the size measured here
-        records: list[tuple[PredictionRecord, int]] = []
+        records: list[tuple[tuple[Any, ...], int]] = []
         while self.pending:
             records.append(self.pending.popleft())
         self.taken_bytes += sum(size for _, size in records)
         try:
-            payload = pickle.dumps([(_as_tuple(r), n) for r, n in records], protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # noqa: BLE001 - one unpicklable value must not stop the log
-            safe = [(_as_tuple(_picklable(r)), n) for r, n in records]
+            safe = [(_picklable(fields), n) for fields, n in records]
             payload = pickle.dumps(safe, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self._send(payload)
@@ -238,15 +240,34 @@ class LogWriterProcess:
             log.error("prediction log writer could not start (%s)", type(exc).__name__)
 
 
-def _picklable(record: PredictionRecord) -> PredictionRecord:
-    """The record, or a copy with a marker in place of tensors that cannot cross the pipe:
-    the request happened, so its row is still written."""
+def _wire(record: PredictionRecord) -> tuple[Any, ...]:
+    """The record as it crosses the pipe: its fields in order (a plain tuple pickles in half
+    the dataclass's time), the tensors as to_wire left them, and created_at as microseconds
+    since the epoch. Pickling a datetime took 0.5 µs on a warm cache and 2-4 µs on the sender
+    thread's cold one, where the rest of a record took under one."""
+    at = record.created_at
+    micros = ((at if at.tzinfo else at.replace(tzinfo=UTC)) - _EPOCH) // _MICROSECOND  # naive: UTC
+    fields = _as_tuple(record)
+    return (*fields[:_CREATED_AT], micros, *fields[_CREATED_AT + 1 :])
+
+
+def _unwire(fields: tuple[Any, ...]) -> PredictionRecord:
+    """The record `_wire` sent, created_at in UTC."""
+    values = list(fields)
+    values[_CREATED_AT] = _EPOCH + values[_CREATED_AT] * _MICROSECOND
+    return PredictionRecord(*values)
+
+
+def _picklable(fields: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A record on the wire, or a copy with a marker in place of tensors that cannot cross the
+    pipe: the request happened, so its row is still written."""
     try:
-        pickle.dumps(record)
-        return record
+        pickle.dumps(fields)
+        return fields
     except Exception as exc:  # noqa: BLE001 - whatever a tensor held
-        marker = {"<unloggable>": [type(exc).__name__]}
-        return PredictionRecord(**{**record.__dict__, "inputs": marker, "outputs": None})
+        values = list(fields)
+        values[_INPUTS], values[_OUTPUTS] = {"<unloggable>": [type(exc).__name__]}, None
+        return tuple(values)
 
 
 def _widen(pipe: IO[bytes]) -> None:
@@ -315,7 +336,7 @@ def main() -> None:
             ready, _, _ = select.select([fd], [], [], STATUS_S)
             if ready:
                 for fields, size in _read_frame(fd):
-                    logger.log(PredictionRecord(*fields), size)
+                    logger.log(_unwire(fields), size)
             if time.monotonic() - last >= STATUS_S:
                 _report(logger)
                 last = time.monotonic()

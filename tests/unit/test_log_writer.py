@@ -6,17 +6,21 @@ not stop the writer before the server has handed it everything."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nivesh.store import schema
-from nivesh.store.log_writer import LogWriterProcess, WriterConfig
+from nivesh.store.log_writer import LogWriterProcess, WriterConfig, _unwire, _wire
 from nivesh.store.predictions import PredictionRecord, PredictionStore
 from nivesh.store.tables import engine_for
 
@@ -94,7 +98,7 @@ def test_a_process_group_sigterm_leaves_the_writer_to_finish(tmp_path: Path) -> 
 
 SERVER_DIES = """
 import os, sys, time
-from nivesh.store.log_writer import LogWriterProcess, WriterConfig
+from nivesh.store.log_writer import LogWriterProcess, WriterConfig, _unwire, _wire
 from nivesh.store.predictions import PredictionRecord
 from pathlib import Path
 url, journal = sys.argv[1], Path(sys.argv[2])
@@ -113,3 +117,27 @@ def test_a_server_killed_without_closing_still_gets_its_records_written(tmp_path
     )
     _until(lambda: len(_rows(config.store_url)) == 120)
     assert PredictionStore(config.store_url).count() == 120
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(timezones=st.one_of(st.none(), st.timezones())))
+def test_a_record_crosses_the_pipe_with_its_time_to_the_microsecond(at: datetime) -> None:
+    """created_at crosses as microseconds since the epoch (a datetime was most of a record's
+    pickling); a naive time is taken as UTC, as the store takes it."""
+    record = _record(1)
+    record.created_at = at
+    back = _unwire(pickle.loads(pickle.dumps(_wire(record))))
+    assert back.created_at == (at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC))
+    assert back.created_at.tzinfo is UTC and back.request_id == "r1" and back.inputs == record.inputs
+
+
+def test_a_record_whose_tensors_cannot_cross_the_pipe_is_stored_with_a_marker(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    writer = LogWriterProcess(config)
+    odd = PredictionRecord("credit-risk", "v1", "predictor", {"x": [lambda: 0]}, None, 200, 1.0, "odd")
+    writer.log(odd)  # neither JSON nor picklable
+    writer.log(_record(1))  # its batch-mate is stored as it is
+    _until(lambda: writer.counts.written == 2)
+    writer.close()
+    stored = dict(_rows(config.store_url))
+    assert '"<unloggable>":["AttributeError"]' in stored["odd"] and "anon_" in stored["r1"]
