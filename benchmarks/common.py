@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,7 @@ def wrk(
     script = str(HERE / "wrk_report.lua")
     base = ["wrk", "-t1", f"-c{connections}", "--timeout", "5s", "-s", script, url]
     subprocess.run([*base[:1], f"-d{warmup_s}s", *base[1:]], env=env, capture_output=True, check=True, timeout=60)
+    settle(pids)  # the warm-up's log rows written before the measured run, not during it
     cpu_before = cpu_seconds(pids)
     out = subprocess.run(
         [*base[:1], f"-d{duration}s", *base[1:]],
@@ -126,8 +128,28 @@ def wrk(
         raise SystemExit(f"{label}: {stats['errors']} errors, {stats['non2xx']} non-2xx answers")
     stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
     if pids:
+        settle(pids)  # what the run left queued (its log rows) is its cost, not the next run's
         stats["cpu_ms_per_request"] = (cpu_seconds(pids) - cpu_before) * 1000 / max(stats["requests"], 1)
     return stats
+
+
+# A server is settled when its processes use less than this share of one core, read over SETTLE_S.
+IDLE_SHARE = 0.05
+SETTLE_S = 0.25
+
+
+def settle(pids: Sequence[int], limit_s: float = 15.0) -> None:
+    """Wait until the processes (and their log writers) are idle, at most `limit_s`. A writer
+    at a lower priority may still be writing a run's rows after the run: without the wait its
+    CPU fell into the next setup's run, and out of this one's CPU per request."""
+    deadline = time.monotonic() + limit_s
+    last = cpu_seconds(pids)
+    while time.monotonic() < deadline:
+        time.sleep(SETTLE_S)
+        now = cpu_seconds(pids)
+        if now - last < IDLE_SHARE * SETTLE_S:
+            return
+        last = now
 
 
 @dataclass(frozen=True)
