@@ -15,8 +15,8 @@
 Each setup runs `--runs` times, the rounds interleaved, each round starting one setup later
 (no setup always follows the same one); the table shows the median and the spread, and the CPU
 the server's processes spent per request (/proc ticks), counted until they are idle again: a log
-writer still writing a run's rows after it is charged to that run, not to the next. The log's cost is given both as
-throughput lost and as its share of the CPU a request (`log_cost`).
+writer still writing a run's rows after it is charged to that run, not to the next. The log's
+cost is given both as throughput lost and as its share of the CPU a request (`log_cost`).
 
     .venv/bin/python benchmarks/load.py [--duration 20] [--connections 8] [--runs 3]
 
