@@ -106,9 +106,8 @@ def _outputs(
     if outputs is None:
         return None
     scrubbed = None if text_outputs is None else set(text_outputs)
-    if type(outputs) is bytes:
-        if scrubbed is not None and not scrubbed and _stored_as_is(outputs):
-            return JsonText(outputs.decode())  # what storable() would keep, byte for byte
+    if type(outputs) is bytes and scrubbed is not None and not scrubbed and _stored_as_is(outputs):
+        return JsonText(outputs.decode())  # what storable() would keep, byte for byte
     tensors: dict[str, Any] = _decoded(outputs)
     if scrubbed is None:
         return dict(mask(tensors, ids, key))
@@ -443,9 +442,14 @@ def record_bytes(obj: Any) -> int:
     """What a record's tensors cost in memory, roughly: from their JSON length (orjson, a
     microsecond on the serving thread), or by walking them when orjson cannot encode them."""
     try:
-        return 64 + MEMORY_PER_JSON_BYTE * len(orjson.dumps(obj, option=_JSON_OPTIONS))
+        return _objects_bytes(len(orjson.dumps(obj, option=_JSON_OPTIONS)))
     except TypeError:
         return approx_bytes(obj)
+
+
+def _objects_bytes(json_length: int) -> int:
+    """What tensors whose JSON is `json_length` bytes long cost as Python objects, roughly."""
+    return 64 + MEMORY_PER_JSON_BYTE * json_length
 
 
 _JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
@@ -503,7 +507,7 @@ def wire_tensors(tensors: Any) -> tuple[Any, int]:
     except TypeError:
         return tensors, record_bytes(tensors)
     if b"null" in data:
-        return tensors, 64 + MEMORY_PER_JSON_BYTE * len(data)
+        return tensors, _objects_bytes(len(data))
     return data, 64 + len(data)
 
 

@@ -98,7 +98,7 @@ def test_a_process_group_sigterm_leaves_the_writer_to_finish(tmp_path: Path) -> 
 
 SERVER_DIES = """
 import os, sys, time
-from nivesh.store.log_writer import LogWriterProcess, WriterConfig, _unwire, _wire
+from nivesh.store.log_writer import LogWriterProcess, WriterConfig
 from nivesh.store.predictions import PredictionRecord
 from pathlib import Path
 url, journal = sys.argv[1], Path(sys.argv[2])
