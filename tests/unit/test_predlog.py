@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nivesh.store import schema
+from nivesh.store import predictions, schema
 from nivesh.store.journal import Journal
 from nivesh.store.predictions import (
     PredictionLogger,
@@ -27,7 +28,7 @@ from nivesh.store.predictions import (
     to_wire,
 )
 from nivesh.store.predictions import _mask as general_mask
-from nivesh.store.tables import to_json
+from nivesh.store.tables import JsonText, to_json
 
 KEY = b"k"
 
@@ -211,12 +212,19 @@ def test_a_server_drops_a_parent_feasts_metrics_dir_and_keeps_one_set_on_purpose
 
 # What a request's tensors may hold: a model's names or hostile ones, numbers of every kind
 # (NaN, infinities, 400-digit integers, booleans, missing), plain or hostile text, nesting.
+_FULL_WIDTH_RENT = "\uff32\uff25\uff2e\uff34"  # NFKC reads it as RENT
 _SCALARS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(10**30), max_value=10**30),
     st.booleans(),
     st.none(),
-    st.sampled_from(["RENT", "N", "4111111111111111", "AAAPL1234C", "ok\x00", "\ud800", "₹500", "x" * 10_001]),
+    st.sampled_from(
+        # masked or cleaned: a card, a PAN, full-width letters (NFKC), a name, an e-mail; escaped in JSON
+        [
+            *("RENT", "N", "4111111111111111", "AAAPL1234C", "ok\x00", "\ud800", "₹500", "x" * 10_001),
+            *(_FULL_WIDTH_RENT, "my name is Ravi", "a@okaxis", 'say "hi"', "back\\slash", "ऋण", "user_id", "x" * 600),
+        ]
+    ),
     st.text(max_size=8),
 )
 _TENSORS = st.dictionaries(
@@ -255,6 +263,43 @@ def test_tensors_sent_to_the_writer_as_json_are_stored_as_the_objects_would_be(
     wired = record()
     assert to_wire(wired) > 0
     assert stored(pickle.loads(pickle.dumps(wired))) == stored(record())
+
+
+def test_plain_tensors_are_stored_as_the_json_they_came_in_and_masked_ones_are_not() -> None:
+    """The usual credit-risk row needs no masking: its JSON is stored as it crossed the pipe
+    (decoding and walking it was half the writer's time). Anything masking would change takes
+    the walk: an identifier anywhere, a card number, full-width letters, an escaped character."""
+
+    def row_inputs(inputs: dict[str, Any], ids: tuple[str, ...] = ("user_id", "pan")) -> Any:
+        record = PredictionRecord("m", "v1", "predictor", inputs, {"decision": ["approve"]}, 200, 1.0, "r")
+        to_wire(record)
+        return record.row(ids, KEY, ())["inputs"]
+
+    plain = {"loan_intent": ["EDUCATION"], "loan_amnt": [12000.5], "person_age": [31], "ok": [True]}
+    assert row_inputs(plain) == JsonText(orjson.dumps(plain).decode())
+    assert row_inputs(plain) == JsonText(orjson.dumps(plain).decode())  # its strings remembered
+    for masked in (
+        {"user_id": ["U1"], "loan_amnt": [1.0]},
+        {"note": ["card 4111 1111 1111 1111"]},
+        {"loan_intent": [_FULL_WIDTH_RENT]},
+        {"note": ['he said "pan"']},
+        {"account_number": [12345]},
+    ):
+        ids = ("user_id", "pan", "account_number")
+        assert row_inputs(masked, ids) == mask(copy.deepcopy(masked), set(ids), KEY)
+        assert not isinstance(row_inputs(masked, ids), JsonText)
+
+
+def test_the_remembered_clean_strings_start_over_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flood of new strings cannot grow the writer's memory: the set is bounded, and a string
+    seen before the reset is checked again after it."""
+    monkeypatch.setattr(predictions, "MASK_CACHE_SIZE", 8)
+    monkeypatch.setattr(predictions, "_UNMASKED", set())
+    for i in range(50):
+        assert predictions._masks_to_itself(orjson.dumps({f"t{i}": [f"v{i}"]}).decode(), {"user_id"})
+        assert len(predictions._UNMASKED) <= 8
+    assert not predictions._masks_to_itself(orjson.dumps({"t": ["AAAPL1234C"]}).decode(), set())
+    assert "AAAPL1234C" not in predictions._UNMASKED
 
 
 def test_a_value_the_store_cannot_bind_drops_that_row_and_keeps_the_batch(tmp_path: Path) -> None:
