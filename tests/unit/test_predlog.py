@@ -1,4 +1,6 @@
 import copy
+import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -54,6 +56,15 @@ def _store(tmp_path: Path) -> PredictionStore:
 
 def _logger(store: PredictionStore, tmp_path: Path, key: bytes = KEY, **kw: Any) -> PredictionLogger:
     return PredictionLogger(store, ["user_id"], key, Journal(tmp_path / "journal", 2**20), flush_s=0.05, **kw)
+
+
+def test_a_pseudonym_is_the_keyed_hmac_of_the_value_whatever_key_came_before() -> None:
+    """The HMAC state is made once per key: the pseudonyms stay the ones already stored (the
+    feedback join), and two keys never share a state."""
+    for key in (KEY, b"another key", KEY):
+        for value in ("U1", 12345, "ऋण", 1.5):
+            expected = hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()[:16]
+            assert pseudonym(value, key) == "anon_" + expected
 
 
 def test_identifiers_are_pseudonymised_consistently() -> None:
