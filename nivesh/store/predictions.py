@@ -87,7 +87,7 @@ class PredictionRecord:
             "ce_specversion": "1.0",
             "namespace": self.namespace,
             "endpoint": self.endpoint,
-            "inputs": _inputs(self.inputs, ids, key),
+            "inputs": _as_they_came(self.inputs, ids) or mask(_decoded(self.inputs), ids, key),
             "outputs": _outputs(self.outputs, ids, key, text_outputs),
             "status_code": self.status_code,
             "latency_ms": self.latency_ms,
@@ -100,14 +100,15 @@ def _decoded(tensors: Any) -> Any:
     return orjson.loads(tensors) if type(tensors) is bytes else tensors
 
 
-def _inputs(inputs: dict[str, Any] | bytes, ids: set[str], key: bytes) -> Any:
-    """The request's tensors masked: as the JSON they came in where masking would change
-    nothing (decoding and walking them was half the log writer's time a credit-risk row)."""
-    if type(inputs) is bytes and _stored_as_is(inputs):
-        text = inputs.decode()
-        if _masks_to_itself(text, ids):
+def _as_they_came(tensors: Any, ids: set[str], masked: bool = True) -> JsonText | None:
+    """Tensors as the JSON they crossed the pipe in (wire_tensors), where storable() and, when
+    `masked`, the mask would change nothing; else None. Decoding and walking a credit-risk
+    row's inputs was half the log writer's time."""
+    if type(tensors) is bytes and _stored_as_is(tensors):
+        text = tensors.decode()
+        if not masked or _masks_to_itself(text, ids):
             return JsonText(text)
-    return mask(_decoded(inputs), ids, key)
+    return None
 
 
 def _outputs(
@@ -116,10 +117,9 @@ def _outputs(
     if outputs is None:
         return None
     scrubbed = None if text_outputs is None else set(text_outputs)
-    if type(outputs) is bytes and _stored_as_is(outputs):
-        text = outputs.decode()
-        if scrubbed == set() or _masks_to_itself(text, ids):
-            return JsonText(text)  # what storable(), and the mask where it runs, would keep
+    stored = _as_they_came(outputs, ids, masked=scrubbed != set())
+    if stored is not None:
+        return stored
     tensors: dict[str, Any] = _decoded(outputs)
     if scrubbed is None:
         return dict(mask(tensors, ids, key))
