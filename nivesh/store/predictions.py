@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import pandas as pd
@@ -87,7 +87,7 @@ class PredictionRecord:
             "ce_specversion": "1.0",
             "namespace": self.namespace,
             "endpoint": self.endpoint,
-            "inputs": _as_they_came(self.inputs, ids) or mask(_decoded(self.inputs), ids, key),
+            "inputs": _as_they_came(self.inputs, ids, key) or mask(_decoded(self.inputs), ids, key),
             "outputs": _outputs(self.outputs, ids, key, text_outputs),
             "status_code": self.status_code,
             "latency_ms": self.latency_ms,
@@ -95,19 +95,27 @@ class PredictionRecord:
         }
 
 
+# How _as_they_came treats tensors: masked whole, only checked that masking changes nothing, or as they are.
+Masked = Literal["all", "text", "none"]
+
+
 def _decoded(tensors: Any) -> Any:
     """Tensors as objects, whichever form they crossed the pipe in (wire_tensors)."""
     return orjson.loads(tensors) if type(tensors) is bytes else tensors
 
 
-def _as_they_came(tensors: Any, ids: set[str], masked: bool = True) -> JsonText | None:
-    """Tensors as the JSON they crossed the pipe in (wire_tensors), where storable() and, when
-    `masked`, the mask would change nothing; else None. Decoding and walking a credit-risk
-    row's inputs was half the log writer's time."""
+def _as_they_came(tensors: Any, ids: set[str], key: bytes, masked: Masked = "all") -> JsonText | None:
+    """Tensors as the JSON they crossed the pipe in (wire_tensors), masked in the text, where
+    storable() would change nothing; else None (the walk). `masked`: "all" masks them whole,
+    "text" only checks that masking would change nothing (no identifier pseudonymised),
+    "none" not at all. Decoding and walking a credit-risk row was half the log writer's time."""
     if type(tensors) is bytes and _stored_as_is(tensors):
         text = tensors.decode()
-        if not masked or _masks_to_itself(text, ids):
+        if masked == "none":
             return JsonText(text)
+        done = _masked_json(text, ids, key, pseudonymise=masked == "all")
+        if done is not None:
+            return JsonText(done)
     return None
 
 
@@ -117,7 +125,7 @@ def _outputs(
     if outputs is None:
         return None
     scrubbed = None if text_outputs is None else set(text_outputs)
-    stored = _as_they_came(outputs, ids, masked=scrubbed != set())
+    stored = _as_they_came(outputs, ids, key, "all" if scrubbed is None else "text" if scrubbed else "none")
     if stored is not None:
         return stored
     tensors: dict[str, Any] = _decoded(outputs)
@@ -141,20 +149,71 @@ def _stored_as_is(data: bytes) -> bool:
     )
 
 
+def _masked_json(text: str, identifiers: set[str], key: bytes, pseudonymise: bool) -> str | None:
+    """JSON from wire_tensors masked as `mask` would mask its objects, in the text; None where
+    that takes the walk: an escape, a string mask_text changes, an identifier that is not a
+    list of strings (or any identifier, unless `pseudonymise`). The usual row's strings were
+    all seen before: one set lookup in C, no decode; an identifier's strings, the one-process
+    server's `"user_id":["U1"]`, are pseudonymised in place (9 instead of 17 µs a row, timeit)."""
+    if "\\" in text:
+        return None
+    pieces = text.split('"')  # with no escapes, every string's content lies at an odd index
+    strings = pieces[1::2]
+    named = identifiers.intersection(strings)
+    if not named:
+        return text if _clean(strings) else None
+    at = _identifier_values(pieces, named) if pseudonymise else None
+    if at is None:
+        return None
+    values = [pieces[i] for i in at]
+    for i in at:
+        pieces[i] = ""  # the ids are pseudonymised, not scrubbed: only the rest must be clean
+    if not _clean(pieces[1::2]):
+        return None
+    for i, value in zip(at, values, strict=True):
+        pieces[i] = pseudonym(value, key)
+    return '"'.join(pieces)
+
+
+def _identifier_values(pieces: list[str], named: set[str]) -> list[int] | None:
+    """Where the strings listed under identifier keys lie in JSON split on quotes; None when an
+    identifier key holds anything but a list of strings. A string followed by a piece opening
+    with ':' is a key; the same name as a value is an ordinary string."""
+    at: list[int] = []
+    for name in named:
+        i = 0
+        while True:
+            try:
+                i = pieces.index(name, i + 1)
+            except ValueError:
+                break
+            if i % 2 == 0:
+                return None  # the name outside a string (a number or literal): never from orjson
+            after = pieces[i + 1]
+            if not after.startswith(":"):
+                continue
+            if after != ":[":
+                return None  # a number, a nested list or an object under an identifier
+            i += 2  # the list's first string
+            while True:
+                at.append(i)
+                after = pieces[i + 1]
+                if after == ",":
+                    i += 2
+                elif after.startswith("]"):
+                    break
+                else:
+                    return None  # a number or null beside the strings
+    return at
+
+
 # Strings seen to mask to themselves (names, categories, decisions), up to MASK_CACHE_SIZE.
 _UNMASKED: set[str] = set()
 
 
-def _masks_to_itself(text: str, identifiers: set[str]) -> bool:
-    """Whether `mask` leaves JSON from wire_tensors as it is: no escapes, no string that names
-    an identifier, and every string (names too: a false "no" only costs the general walk)
-    one that mask_text keeps. The usual row's strings were all seen before: one set lookup
-    in C instead of a decode and a walk."""
-    if "\\" in text:
-        return False
-    strings = text.split('"')[1::2]  # with no escapes, every other piece is a string's content
-    if not identifiers.isdisjoint(strings):
-        return False
+def _clean(strings: list[str]) -> bool:
+    """Whether mask_text leaves every one of `strings` as it is (names too: a false "no" only
+    costs the walk), remembering the ones it checked."""
     if _UNMASKED.issuperset(strings):
         return True
     for string in strings:

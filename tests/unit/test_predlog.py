@@ -240,7 +240,12 @@ _SCALARS = st.one_of(
 )
 _TENSORS = st.dictionaries(
     st.one_of(st.sampled_from(["user_id", "loan_amnt", "pan", "loan_intent"]), st.text(max_size=4)),
-    st.one_of(st.lists(_SCALARS, max_size=3), st.lists(st.lists(_SCALARS, max_size=2), max_size=2), _SCALARS),
+    st.one_of(
+        st.lists(_SCALARS, max_size=3),
+        st.lists(st.text(max_size=6), min_size=1, max_size=3),  # an id's strings, pseudonymised in the text
+        st.lists(st.lists(_SCALARS, max_size=2), max_size=2),
+        _SCALARS,
+    ),
     max_size=5,
 )
 
@@ -277,11 +282,13 @@ def test_tensors_sent_to_the_writer_as_json_are_stored_as_the_objects_would_be(
 
 
 def test_plain_tensors_are_stored_as_the_json_they_came_in_and_masked_ones_are_not() -> None:
-    """The usual credit-risk row needs no masking: its JSON is stored as it crossed the pipe
-    (decoding and walking it was half the writer's time). Anything masking would change takes
-    the walk: an identifier anywhere, a card number, full-width letters, an escaped character."""
+    """The usual credit-risk row needs no masking beyond its user id: its JSON is stored as it
+    crossed the pipe, the id's string pseudonymised in the text (decoding and walking it was
+    half the writer's time). Anything else masking would change takes the walk: a card
+    number, full-width letters, an escaped character, an identifier that is not a string."""
+    ids = ("user_id", "pan", "account_number")
 
-    def row_inputs(inputs: dict[str, Any], ids: tuple[str, ...] = ("user_id", "pan")) -> Any:
+    def row_inputs(inputs: dict[str, Any]) -> Any:
         record = PredictionRecord("m", "v1", "predictor", inputs, {"decision": ["approve"]}, 200, 1.0, "r")
         to_wire(record)
         return record.row(ids, KEY, ())["inputs"]
@@ -289,16 +296,27 @@ def test_plain_tensors_are_stored_as_the_json_they_came_in_and_masked_ones_are_n
     plain = {"loan_intent": ["EDUCATION"], "loan_amnt": [12000.5], "person_age": [31], "ok": [True]}
     assert row_inputs(plain) == JsonText(orjson.dumps(plain).decode())
     assert row_inputs(plain) == JsonText(orjson.dumps(plain).decode())  # its strings remembered
-    for masked in (
-        {"user_id": ["U1"], "loan_amnt": [1.0]},
+    for in_text in (
+        {"loan_amnt": [1.0], "user_id": ["U1"]},
+        {"user_id": ["U1", "U2"], "pan": ["AAAPL1234C"], "note": ["user_id"]},
+        {"x": [{"user_id": ["U1"]}], "y": {"a": "user_id"}},
+    ):
+        masked = mask(copy.deepcopy(in_text), set(ids), KEY)
+        assert "anon_" in str(masked) and "U1" not in str(masked)
+        assert row_inputs(in_text) == JsonText(orjson.dumps(masked).decode())
+    walks: tuple[dict[str, Any], ...] = (
         {"note": ["card 4111 1111 1111 1111"]},
-        {"loan_intent": [_FULL_WIDTH_RENT]},
+        {"loan_intent": [_FULL_WIDTH_RENT], "user_id": ["U1"]},
         {"note": ['he said "pan"']},
         {"account_number": [12345]},
-    ):
-        ids = ("user_id", "pan", "account_number")
-        assert row_inputs(masked, ids) == mask(copy.deepcopy(masked), set(ids), KEY)
-        assert not isinstance(row_inputs(masked, ids), JsonText)
+        {"user_id": ["U1", 7]},
+        {"user_id": "U1"},
+        {"user_id": [["U1"]]},
+        {"user_id": []},
+    )
+    for walked in walks:
+        assert row_inputs(walked) == mask(copy.deepcopy(walked), set(ids), KEY)
+        assert not isinstance(row_inputs(walked), JsonText)
 
 
 def test_the_remembered_clean_strings_start_over_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -307,10 +325,22 @@ def test_the_remembered_clean_strings_start_over_when_full(monkeypatch: pytest.M
     monkeypatch.setattr(predictions, "MASK_CACHE_SIZE", 8)
     monkeypatch.setattr(predictions, "_UNMASKED", set())
     for i in range(50):
-        assert predictions._masks_to_itself(orjson.dumps({f"t{i}": [f"v{i}"]}).decode(), {"user_id"})
+        assert predictions._clean([f"t{i}", f"v{i}"])
         assert len(predictions._UNMASKED) <= 8
-    assert not predictions._masks_to_itself(orjson.dumps({"t": ["AAAPL1234C"]}).decode(), set())
+    assert not predictions._clean(["t", "AAAPL1234C"])
     assert "AAAPL1234C" not in predictions._UNMASKED
+
+
+def test_the_ids_pseudonymised_in_the_text_are_not_remembered_as_clean_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The set of clean strings holds a model's names and categories; an id is pseudonymised,
+    never scrubbed, so a flood of new users neither checks nor remembers each raw id."""
+    monkeypatch.setattr(predictions, "_UNMASKED", set())
+    for user in ("U1", "U2"):
+        inputs = {"user_id": [user], "loan_intent": ["EDUCATION"]}
+        record = PredictionRecord("m", "v1", "predictor", inputs, None, 200, 1.0)
+        to_wire(record)
+        assert isinstance(record.row(["user_id"], KEY)["inputs"], JsonText)
+    assert "EDUCATION" in predictions._UNMASKED and not {"U1", "U2"} & predictions._UNMASKED
 
 
 def test_a_value_the_store_cannot_bind_drops_that_row_and_keeps_the_batch(tmp_path: Path) -> None:
