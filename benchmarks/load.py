@@ -16,7 +16,9 @@ Each setup runs `--runs` times, the rounds interleaved, each round starting one 
 (no setup always follows the same one); the table shows the median and the spread, and the CPU
 the server's processes spent per request (/proc ticks), counted until they are idle again: a log
 writer still writing a run's rows after it is charged to that run, not to the next. The log's
-cost is given both as throughput lost and as its share of the CPU a request (`log_cost`).
+cost is given both as throughput lost and as its share of the CPU a request (`log_cost`), each
+the median of the rounds' own figures: in every round a logged server and its log-off twin run
+back to back, the log-off one first in odd rounds.
 
     .venv/bin/python benchmarks/load.py [--duration 20] [--connections 8] [--runs 3]
 
@@ -208,15 +210,27 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def log_cost(logged: dict[str, Any], unlogged: dict[str, Any]) -> dict[str, float]:
-    """What the log costs: the throughput lost (median req/s of each setup) and the share of
-    the server's CPU a request that is the log's (median CPU ms a request of each). With every
-    core busy the two agree; the CPU share also holds when the machine's speed drifts between
-    rounds, as this host's does by 20 % and more."""
-    return {
-        "throughput": 1 - logged["rps"] / unlogged["rps"],
-        "cpu": 1 - unlogged["cpu_ms_per_request"] / logged["cpu_ms_per_request"],
-    }
+# The log's cost is read off twins, the same server with the log on and off. The host's speed
+# drifts by 20-30 % between rounds, more than the effect measured: each round runs a pair back
+# to back, in alternating order, and the cost is the median of the rounds' own ratios.
+TWINS = {"a_predictor": "a_predictor_no_log", "c_one_process": "c_one_process_no_log"}
+
+
+def round_order(names: list[str], k: int) -> list[str]:
+    """Round k's setups: rotated by k, so that no setup always follows the same one, with each
+    logged server and its log-off twin together, the log-off one first in odd rounds."""
+    units = [[name, TWINS[name]] if name in TWINS else [name] for name in names if name not in TWINS.values()]
+    shift = k % len(units)
+    return [name for unit in units[shift:] + units[:shift] for name in (unit[::-1] if k % 2 else unit)]
+
+
+def log_cost(logged: list[dict[str, Any]], unlogged: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the log costs, round by round: the throughput lost, and the share of the server's
+    CPU a request that is the log's; each the median over the rounds. With every core busy the
+    two agree."""
+    throughput = [1 - a["rps"] / b["rps"] for a, b in zip(logged, unlogged, strict=True)]
+    cpu = [1 - b["cpu_ms_per_request"] / a["cpu_ms_per_request"] for a, b in zip(logged, unlogged, strict=True)]
+    return {"throughput": median(throughput), "cpu": median(cpu), "rounds": {"throughput": throughput, "cpu": cpu}}
 
 
 def bodies_for(ws: Workspace, model_dir: Path, applications: int) -> dict[str, list[dict[str, Any]]]:
@@ -311,9 +325,9 @@ def main() -> None:
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in setups}
         assert one.grpc_endpoint
         runs["c_one_process_grpc"] = []
-        order = list(setups.items())
         for k in range(args.runs):  # rounds interleaved: a slow minute of the machine hits every setup
-            for name, (url, kind, pids) in order[k:] + order[:k]:  # each round starts one later
+            for name in round_order(list(setups), k):
+                url, kind, pids = setups[name]
                 runs[name].append(measure(url + infer, bodies[kind], name, pids))
             grpc_pids = [one.predictor.popen.pid]
             runs["c_one_process_grpc"].append(
@@ -329,8 +343,8 @@ def main() -> None:
         "wrk": measure.describe(applications) + f", {args.runs} run(s) per setup, rounds interleaved",
         "results": results,
         "slo_p95_under_200ms": results["c_one_process"]["p95_ms"] < 200,
-        "log_cost_predictor": log_cost(results["a_predictor"], results["a_predictor_no_log"]),
-        "log_cost_one_process": log_cost(results["c_one_process"], results["c_one_process_no_log"]),
+        "log_cost_predictor": log_cost(runs["a_predictor"], runs["a_predictor_no_log"]),
+        "log_cost_one_process": log_cost(runs["c_one_process"], runs["c_one_process_no_log"]),
     }
     if "baseline_mlserver" in results:
         base = results["baseline_mlserver"]
