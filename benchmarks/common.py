@@ -9,7 +9,9 @@ mean nothing and say so in the result.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
+import math
 import os
 import subprocess
 import time
@@ -90,6 +92,97 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+@dataclass(frozen=True)
+class Target:
+    """A server as wrk loads it: its URL, the bodies sent in turn (folder/<label>.jsonl for the
+    Lua script), and its processes, whose CPU a request is counted when given."""
+
+    url: str
+    bodies: list[dict[str, Any]]
+    label: str
+    pids: Sequence[int] = ()
+
+
+def _command(target: Target, connections: int, folder: Path) -> tuple[list[str], dict[str, str]]:
+    """wrk's command line without its duration (-t1, bodies in turn), and its environment."""
+    folder.mkdir(parents=True, exist_ok=True)
+    body_file = folder / f"{target.label}.jsonl"
+    body_file.write_text("\n".join(json.dumps(b, separators=(",", ":")) for b in target.bodies) + "\n")
+    script = str(HERE / "wrk_report.lua")
+    env = {**os.environ, "WRK_BODY_FILE": str(body_file)}
+    return ["wrk", "-t1", f"-c{connections}", "--timeout", "5s", "-s", script, target.url], env
+
+
+def _warm_up(target: Target, command: list[str], env: dict[str, str], seconds: int) -> None:
+    """A few requests that must succeed, then `seconds` of load, then the server left to settle."""
+    for body in target.bodies[:5]:
+        httpx.post(target.url, json=body, timeout=10).raise_for_status()
+    subprocess.run([*command[:1], f"-d{seconds}s", *command[1:]], env=env, capture_output=True, check=True, timeout=60)
+    settle(target.pids)  # the warm-up's log rows written before the measured run, not during it
+
+
+def _slice(target: Target, command: list[str], env: dict[str, str], seconds: int) -> dict[str, Any]:
+    """One measured wrk run: its counts, its latency histogram, and with pids the CPU the
+    server spent, counted until it is idle again (what the run left queued, its log rows, is
+    its cost, not the next run's)."""
+    cpu_before = cpu_seconds(target.pids) if target.pids else 0.0
+    out = subprocess.run(
+        [*command[:1], f"-d{seconds}s", *command[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    )
+    stats: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    if stats["errors"] or stats["non2xx"]:
+        raise SystemExit(f"{target.label}: {stats['errors']} errors, {stats['non2xx']} non-2xx answers")
+    flat = stats["histogram"]
+    if percentile(list(zip(flat[::2], flat[1::2], strict=True)), 99) != round(stats["p99_ms"] * 1000):
+        raise SystemExit(f"{target.label}: the histogram wrk_report.lua printed does not give wrk's own p99")
+    if target.pids:
+        settle(target.pids)
+        stats["cpu_s"] = cpu_seconds(target.pids) - cpu_before
+    return stats
+
+
+def percentile(histogram: Sequence[tuple[int, int]], p: float) -> int:
+    """wrk's own percentile (stats_percentile) of a histogram of (latency µs, count) pairs in
+    ascending order: the first value at which the running count reaches the rank."""
+    rank = math.floor(p / 100 * sum(c for _, c in histogram) + 0.5 + 0.5)  # C's round(p / 100 * n + 0.5)
+    total = 0
+    for value, count in histogram:
+        total += count
+        if total >= rank:
+            return value
+    return 0
+
+
+def pooled(slices: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Runs of one server as one: the requests over the time they took, and the percentiles
+    of their latencies together (each run's histogram, exact to the microsecond)."""
+    counts: collections.Counter[int] = collections.Counter()
+    for s in slices:
+        flat = s["histogram"]
+        counts.update(dict(zip(flat[::2], flat[1::2], strict=True)))
+    histogram = sorted(counts.items())
+    requests = sum(s["requests"] for s in slices)
+    out: dict[str, Any] = {
+        "requests": requests,
+        "duration_us": sum(s["duration_us"] for s in slices),
+        "errors": 0,
+        "non2xx": 0,
+        **{f"p{p}_ms": percentile(histogram, p) / 1000 for p in (50, 95, 99)},
+        "max_ms": max(s["max_ms"] for s in slices),
+    }
+    out["rps"] = requests / (out["duration_us"] / 1e6)
+    if all("cpu_s" in s for s in slices):
+        out["cpu_ms_per_request"] = sum(s["cpu_s"] for s in slices) * 1000 / max(requests, 1)
+    if len(slices) > 1:
+        out["slices"] = [{"rps": s["requests"] / (s["duration_us"] / 1e6)} for s in slices]
+    return out
+
+
 def wrk(
     url: str,
     bodies: list[dict[str, Any]],
@@ -101,36 +194,31 @@ def wrk(
     pids: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Warm up, then measure with wrk (-t1, bodies in turn); a run with any error or non-2xx
-    answer is refused. The bodies go to folder/<label>.jsonl for the Lua script. With `pids`
-    (the server's processes), also the CPU they spent per request in the measured run, which
-    does not depend on how much of the machine the load generator took."""
-    folder.mkdir(parents=True, exist_ok=True)
-    body_file = folder / f"{label}.jsonl"
-    body_file.write_text("\n".join(json.dumps(b, separators=(",", ":")) for b in bodies) + "\n")
-    for body in bodies[:5]:
-        httpx.post(url, json=body, timeout=10).raise_for_status()
-    env = {**os.environ, "WRK_BODY_FILE": str(body_file)}
-    script = str(HERE / "wrk_report.lua")
-    base = ["wrk", "-t1", f"-c{connections}", "--timeout", "5s", "-s", script, url]
-    subprocess.run([*base[:1], f"-d{warmup_s}s", *base[1:]], env=env, capture_output=True, check=True, timeout=60)
-    settle(pids)  # the warm-up's log rows written before the measured run, not during it
-    cpu_before = cpu_seconds(pids)
-    out = subprocess.run(
-        [*base[:1], f"-d{duration}s", *base[1:]],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=duration + 60,
-    )
-    stats = json.loads(out.stdout.strip().splitlines()[-1])
-    if stats["errors"] or stats["non2xx"]:
-        raise SystemExit(f"{label}: {stats['errors']} errors, {stats['non2xx']} non-2xx answers")
-    stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
-    if pids:
-        settle(pids)  # what the run left queued (its log rows) is its cost, not the next run's
-        stats["cpu_ms_per_request"] = (cpu_seconds(pids) - cpu_before) * 1000 / max(stats["requests"], 1)
-    return stats
+    answer is refused. With `pids` (the server's processes), also the CPU they spent per
+    request in the measured run, which does not depend on how much of the machine the load
+    generator took."""
+    target = Target(url, bodies, label, pids)
+    command, env = _command(target, connections, folder)
+    _warm_up(target, command, env, warmup_s)
+    return pooled([_slice(target, command, env, duration)])
+
+
+def alternating(
+    first: Target, second: Target, duration: int, slices: int, connections: int, folder: Path, warmup_s: int = 3
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two servers measured in turns, `duration` seconds each in `slices` runs, in the order
+    ABBA ABBA...: a change of the host's speed within the minute meets both alike, where two
+    runs back to back each met its own (this host drifts by 10-20 % from one 20 s run to the
+    next, more than a log's cost). Each server's figures are its runs pooled."""
+    seconds = max(1, duration // slices)
+    prepared = [(t, *_command(t, connections, folder)) for t in (first, second)]
+    for target, command, env in prepared:
+        _warm_up(target, command, env, warmup_s)
+    runs: list[list[dict[str, Any]]] = [[], []]
+    for k in range(slices):
+        for i in (0, 1) if k % 2 == 0 else (1, 0):
+            runs[i].append(_slice(*prepared[i], seconds))
+    return pooled(runs[0]), pooled(runs[1])
 
 
 # A server is settled when its processes use less than this share of one core, read over SETTLE_S.
@@ -163,6 +251,9 @@ class Wrk:
 
     def __call__(self, url: str, bodies: list[dict[str, Any]], label: str, pids: Sequence[int] = ()) -> dict[str, Any]:
         return wrk(url, bodies, self.duration, self.connections, label, self.folder, self.warmup_s, pids)
+
+    def alternating(self, first: Target, second: Target, slices: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        return alternating(first, second, self.duration, slices, self.connections, self.folder, self.warmup_s)
 
     def describe(self, bodies: int) -> str:
         return f"-t1 -c{self.connections} -d{self.duration}s after a {self.warmup_s} s warm-up, {bodies} bodies in turn"

@@ -17,8 +17,9 @@ Each setup runs `--runs` times, the rounds interleaved, each round starting one 
 the server's processes spent per request (/proc ticks), counted until they are idle again: a log
 writer still writing a run's rows after it is charged to that run, not to the next. The log's
 cost is given both as throughput lost and as its share of the CPU a request (`log_cost`), each
-the median of the rounds' own figures: in every round a logged server and its log-off twin run
-back to back, the log-off one first in odd rounds.
+the median of the rounds' own figures: in every round a logged server and its log-off twin take
+turns, `duration` seconds each in TWIN_SLICES runs (ABBA ...), the log-off one first in odd
+rounds, and each one's runs are pooled (requests over time, latencies' histograms together).
 
     .venv/bin/python benchmarks/load.py [--duration 20] [--connections 8] [--runs 3]
 
@@ -211,17 +212,22 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # The log's cost is read off twins, the same server with the log on and off. The host's speed
-# drifts by 20-30 % between rounds, more than the effect measured: each round runs a pair back
-# to back, in alternating order, and the cost is the median of the rounds' own ratios.
+# drifts by 20-30 % between rounds and by 10-20 % from one 20 s run to the next, more than the
+# effect measured: in each round the twins take turns in short runs (common.alternating), and the
+# cost is the median of the rounds' own ratios.
 TWINS = {"a_predictor": "a_predictor_no_log", "c_one_process": "c_one_process_no_log"}
+# Each twin's `duration` in this many runs, alternating: 5 s runs at the default 20 s. Stop 33's
+# twins, run whole one after the other, differed by -10 to +24 % from round to round.
+TWIN_SLICES = 4
 
 
-def round_order(names: list[str], k: int) -> list[str]:
-    """Round k's setups: rotated by k, so that no setup always follows the same one, with each
-    logged server and its log-off twin together, the log-off one first in odd rounds."""
+def round_order(names: list[str], k: int) -> list[list[str]]:
+    """Round k's setups, in units measured together: rotated by k, so that no setup always
+    follows the same one, each logged server with its log-off twin, the log-off one first in
+    odd rounds."""
     units = [[name, TWINS[name]] if name in TWINS else [name] for name in names if name not in TWINS.values()]
     shift = k % len(units)
-    return [name for unit in units[shift:] + units[:shift] for name in (unit[::-1] if k % 2 else unit)]
+    return [unit[::-1] if k % 2 else unit for unit in units[shift:] + units[:shift]]
 
 
 def log_cost(logged: list[dict[str, Any]], unlogged: list[dict[str, Any]]) -> dict[str, Any]:
@@ -286,6 +292,7 @@ def main() -> None:
         raise SystemExit("wrk not found: sudo apt-get install wrk")
     if args.smoke:  # seconds: a small workspace, one-second runs, no MLServer to install
         args.duration, args.connections, args.runs = 1, 2, 1
+    slices = 2 if args.smoke else TWIN_SLICES
     applications = 50 if args.smoke else APPLICATIONS
     ws = workspace(args.out / "ws", 300 if args.smoke else 3000)
     version = registry.resolve(ws, NAME)
@@ -326,9 +333,14 @@ def main() -> None:
         assert one.grpc_endpoint
         runs["c_one_process_grpc"] = []
         for k in range(args.runs):  # rounds interleaved: a slow minute of the machine hits every setup
-            for name in round_order(list(setups), k):
-                url, kind, pids = setups[name]
-                runs[name].append(measure(url + infer, bodies[kind], name, pids))
+            for unit in round_order(list(setups), k):
+                targets = [common.Target(setups[n][0] + infer, bodies[setups[n][1]], n, setups[n][2]) for n in unit]
+                if len(targets) == 1:
+                    t = targets[0]
+                    runs[t.label].append(measure(t.url, t.bodies, t.label, t.pids))
+                else:
+                    for t, result in zip(targets, measure.alternating(*targets, slices), strict=True):
+                        runs[t.label].append(result)
             grpc_pids = [one.predictor.popen.pid]
             runs["c_one_process_grpc"].append(
                 grpc_load(one.grpc_endpoint, bodies["client"], args.connections, args.duration, grpc_pids)
@@ -340,7 +352,8 @@ def main() -> None:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores",
         "workers": f"{CREDIT_RISK.workers} serving processes (ModelSpec.workers) unless the row says 1",
-        "wrk": measure.describe(applications) + f", {args.runs} run(s) per setup, rounds interleaved",
+        "wrk": measure.describe(applications)
+        + f", {args.runs} run(s) per setup, rounds interleaved; the twins in {slices} alternating runs each",
         "results": results,
         "slo_p95_under_200ms": results["c_one_process"]["p95_ms"] < 200,
         "log_cost_predictor": log_cost(runs["a_predictor"], runs["a_predictor_no_log"]),

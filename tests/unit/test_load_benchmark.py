@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -21,18 +23,23 @@ def load() -> ModuleType:
     return module
 
 
+@pytest.fixture(scope="module")
+def common(load: ModuleType) -> ModuleType:
+    return load.common  # type: ignore[no-any-return]
+
+
 NAMES = ["baseline_mlserver", "a_predictor", "a_predictor_no_log", "b", "c_one_process", "c_one_process_no_log", "c1"]
 
 
 def test_each_round_runs_every_setup_once_with_the_twins_together_in_alternating_order(load: ModuleType) -> None:
     firsts = set()
     for k in range(6):
-        order = load.round_order(NAMES, k)
+        units = load.round_order(NAMES, k)
+        order = [name for unit in units for name in unit]
         assert sorted(order) == sorted(NAMES)
         firsts.add(order[0])
         for logged, unlogged in load.TWINS.items():
-            i, j = order.index(logged), order.index(unlogged)
-            assert abs(i - j) == 1 and (i < j) == (k % 2 == 0)
+            assert [logged, unlogged][:: -1 if k % 2 else 1] in units
     assert len(firsts) == 5  # rotated: each unit leads a round in turn
 
 
@@ -43,3 +50,36 @@ def test_the_log_cost_is_the_median_of_the_rounds_own_ratios(load: ModuleType) -
     cost = load.log_cost(logged, unlogged)  # the medians' ratio would say 2.6 %
     assert cost["throughput"] == pytest.approx(1 - 1120 / 1130) and cost["cpu"] == pytest.approx(1 - 1120 / 1130)
     assert cost["rounds"]["throughput"] == pytest.approx([1 - 1000 / 1150, 1 - 1400 / 1410, 1 - 1120 / 1130])
+
+
+def test_the_twins_take_turns_abba_and_each_ones_runs_are_pooled(
+    common: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Four 5 s runs each, in the order ABBA ABBA, so that a drift meets both alike; the
+    histograms pooled give the percentiles of all the requests, as one run would."""
+    order: list[str] = []
+    rps = {"a": iter([1000, 900, 1100, 1000]), "b": iter([1100, 1000, 1200, 1100])}
+
+    def one_run(target: Any, command: list[str], env: dict[str, str], seconds: int) -> dict[str, Any]:
+        order.append(target.label)
+        n = next(rps[target.label]) * seconds
+        latency = 2000 if target.label == "a" else 3000
+        return {"requests": n, "duration_us": seconds * 10**6, "max_ms": 9.0, "histogram": [latency, n - 10, 9000, 10]}
+
+    monkeypatch.setattr(common, "_warm_up", lambda *args: None)
+    monkeypatch.setattr(common, "_slice", one_run)
+    a, b = common.alternating(common.Target("u", [], "a"), common.Target("u", [], "b"), 20, 4, 8, tmp_path)
+    assert "".join(order) == "abbaabba"
+    assert a["requests"] == 5 * 4000 and a["rps"] == pytest.approx(1000)
+    assert b["rps"] == pytest.approx(1100) and [s["rps"] for s in b["slices"]] == [1100, 1000, 1200, 1100]
+    assert (a["p50_ms"], a["p99_ms"], b["p50_ms"]) == (2.0, 2.0, 3.0)
+
+
+@pytest.mark.parametrize("p", [50, 95, 99, 99.9])
+def test_percentiles_of_a_histogram_are_wrks_own(common: ModuleType, p: float) -> None:
+    """wrk's stats_percentile: rank = round(p / 100 * n + 0.5), the first value the running
+    count reaches it at (a p99 off by one bucket would move the table's tail figures)."""
+    histogram = [(100 + i, 1 + i % 3) for i in range(997)]
+    values = sorted(v for v, c in histogram for _ in range(c))
+    rank = int(p / 100 * len(values) + 1)  # C's round(x + 0.5) of a positive x
+    assert common.percentile(histogram, p) == values[rank - 1]
