@@ -4,6 +4,7 @@
 - a_predictor: our credit-risk predictor alone (the transformer's tensors in), request logged,
   with the catalogue's serving processes (ModelSpec.workers, KServe's --workers)
 - a_predictor_no_log: the same with NIVESH_PREDICTION_LOG=false (what the log costs)
+- a_predictor_again: a second a_predictor, the control (what the benchmark resolves)
 - a_predictor_1_worker: a_predictor in one serving process
 - b_transformer_feast_predictor: user_id + loan in, Feast in the transformer, two hops
 - c_one_process: user_id + loan in, the predictor reads Feast itself (--feature_join=feast),
@@ -20,6 +21,7 @@ cost is given both as throughput lost and as its share of the CPU a request (`lo
 the median of the rounds' own figures: in every round a logged server and its log-off twin take
 turns, `duration` seconds each in TWIN_SLICES runs (ABBA ...), the log-off one first in odd
 rounds, and each one's runs are pooled (requests over time, latencies' histograms together).
+`identical_predictors` gives the same figures for a_predictor against a_predictor_again.
 
     .venv/bin/python benchmarks/load.py [--duration 20] [--connections 8] [--runs 3]
 
@@ -211,21 +213,26 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-# The log's cost is read off twins, the same server with the log on and off. The host's speed
-# drifts by 20-30 % between rounds and by 10-20 % from one 20 s run to the next, more than the
-# effect measured: in each round the twins take turns in short runs (common.alternating), and the
-# cost is the median of the rounds' own ratios.
-TWINS = {"a_predictor": "a_predictor_no_log", "c_one_process": "c_one_process_no_log"}
-# Each twin's `duration` in this many runs, alternating: 5 s runs at the default 20 s. Stop 33's
-# twins, run whole one after the other, differed by -10 to +24 % from round to round.
-TWIN_SLICES = 4
+# The log's cost is read off twins, the same server with the log on and off, measured in turns
+# (common.alternating) in each round; the cost is the median of the rounds' own ratios. The host's
+# speed drifts by 20-30 % between rounds and by 10-20 % from one 20 s run to the next, more than
+# the effect measured. The predictor's unit holds a control, a second logged predictor: what it
+# differs by from the first is what the benchmark cannot resolve.
+TURNS = (("a_predictor", "a_predictor_no_log", "a_predictor_again"), ("c_one_process", "c_one_process_no_log"))
+# Each twin's `duration` in this many runs: 2 s turns at the default 20 s. In 5 s turns (4 a
+# round), stop 34's twins still differed by -9 to +13 % from round to round; in 2 s turns,
+# identical predictors differed by 0.4-1.3 %.
+TWIN_SLICES = 10
 
 
 def round_order(names: list[str], k: int) -> list[list[str]]:
-    """Round k's setups, in units measured together: rotated by k, so that no setup always
-    follows the same one, each logged server with its log-off twin, the log-off one first in
-    odd rounds."""
-    units = [[name, TWINS[name]] if name in TWINS else [name] for name in names if name not in TWINS.values()]
+    """Round k's setups, in units measured in turns: rotated by k, so that no setup always
+    follows the same one, each logged server with its log-off twin (and control), the order
+    within a unit reversed in odd rounds."""
+    grouped = {name for unit in TURNS for name in unit}
+    units = [list(unit) for unit in TURNS if unit[0] in names]
+    units += [[name] for name in names if name not in grouped]
+    units.sort(key=lambda unit: names.index(unit[0]))
     shift = k % len(units)
     return [unit[::-1] if k % 2 else unit for unit in units[shift:] + units[:shift]]
 
@@ -233,7 +240,7 @@ def round_order(names: list[str], k: int) -> list[list[str]]:
 def log_cost(logged: list[dict[str, Any]], unlogged: list[dict[str, Any]]) -> dict[str, Any]:
     """What the log costs, round by round: the throughput lost, and the share of the server's
     CPU a request that is the log's; each the median over the rounds. With every core busy the
-    two agree."""
+    two agree. Of two identical servers, the same figures say what the benchmark resolves."""
     throughput = [1 - a["rps"] / b["rps"] for a, b in zip(logged, unlogged, strict=True)]
     cpu = [1 - b["cpu_ms_per_request"] / a["cpu_ms_per_request"] for a, b in zip(logged, unlogged, strict=True)]
     return {"throughput": median(throughput), "cpu": median(cpu), "rounds": {"throughput": throughput, "cpu": cpu}}
@@ -314,11 +321,12 @@ def main() -> None:
             started.append(start_predictor(CREDIT_RISK, model_dir, port, logs, env, feature_join, count))
             return started[-1]
 
-        bare, one_bare = predictor(NO_LOG, False), predictor(NO_LOG, True)
+        bare, one_bare, again = predictor(NO_LOG, False), predictor(NO_LOG, True), predictor(None, False)
         single, one_single = predictor(None, False, 1), predictor(None, True, 1)
         setups: dict[str, tuple[str, str, list[int]]] = {
             "a_predictor": (two.predictor.url, "predictor", [two.predictor.popen.pid]),
             "a_predictor_no_log": (bare.url, "predictor", [bare.popen.pid]),
+            "a_predictor_again": (again.url, "predictor", [again.popen.pid]),
             "a_predictor_1_worker": (single.url, "predictor", [single.popen.pid]),
             "b_transformer_feast_predictor": (two.endpoint, "client", [p.popen.pid for p in two.processes]),
             "c_one_process": (one.endpoint, "client", [one.predictor.popen.pid]),
@@ -339,7 +347,7 @@ def main() -> None:
                     t = targets[0]
                     runs[t.label].append(measure(t.url, t.bodies, t.label, t.pids))
                 else:
-                    for t, result in zip(targets, measure.alternating(*targets, slices), strict=True):
+                    for t, result in zip(targets, measure.alternating(targets, slices), strict=True):
                         runs[t.label].append(result)
             grpc_pids = [one.predictor.popen.pid]
             runs["c_one_process_grpc"].append(
@@ -358,6 +366,7 @@ def main() -> None:
         "slo_p95_under_200ms": results["c_one_process"]["p95_ms"] < 200,
         "log_cost_predictor": log_cost(runs["a_predictor"], runs["a_predictor_no_log"]),
         "log_cost_one_process": log_cost(runs["c_one_process"], runs["c_one_process_no_log"]),
+        "identical_predictors": log_cost(runs["a_predictor"], runs["a_predictor_again"]),
     }
     if "baseline_mlserver" in results:
         base = results["baseline_mlserver"]

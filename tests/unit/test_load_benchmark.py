@@ -25,10 +25,19 @@ def load() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def common(load: ModuleType) -> ModuleType:
-    return load.common  # type: ignore[no-any-return]
+    return load.common
 
 
-NAMES = ["baseline_mlserver", "a_predictor", "a_predictor_no_log", "b", "c_one_process", "c_one_process_no_log", "c1"]
+NAMES = [
+    "baseline_mlserver",
+    "a_predictor",
+    "a_predictor_no_log",
+    "a_predictor_again",
+    "b",
+    "c_one_process",
+    "c_one_process_no_log",
+    "c1",
+]
 
 
 def test_each_round_runs_every_setup_once_with_the_twins_together_in_alternating_order(load: ModuleType) -> None:
@@ -38,8 +47,8 @@ def test_each_round_runs_every_setup_once_with_the_twins_together_in_alternating
         order = [name for unit in units for name in unit]
         assert sorted(order) == sorted(NAMES)
         firsts.add(order[0])
-        for logged, unlogged in load.TWINS.items():
-            assert [logged, unlogged][:: -1 if k % 2 else 1] in units
+        for unit in load.TURNS:
+            assert list(unit)[:: -1 if k % 2 else 1] in units
     assert len(firsts) == 5  # rotated: each unit leads a round in turn
 
 
@@ -68,7 +77,7 @@ def test_the_twins_take_turns_abba_and_each_ones_runs_are_pooled(
 
     monkeypatch.setattr(common, "_warm_up", lambda *args: None)
     monkeypatch.setattr(common, "_slice", one_run)
-    a, b = common.alternating(common.Target("u", [], "a"), common.Target("u", [], "b"), 20, 4, 8, tmp_path)
+    a, b = common.alternating([common.Target("u", [], "a"), common.Target("u", [], "b")], 20, 4, 8, tmp_path)
     assert "".join(order) == "abbaabba"
     assert a["requests"] == 5 * 4000 and a["rps"] == pytest.approx(1000)
     assert b["rps"] == pytest.approx(1100) and [s["rps"] for s in b["slices"]] == [1100, 1000, 1200, 1100]
@@ -83,3 +92,18 @@ def test_percentiles_of_a_histogram_are_wrks_own(common: ModuleType, p: float) -
     values = sorted(v for v, c in histogram for _ in range(c))
     rank = int(p / 100 * len(values) + 1)  # C's round(x + 0.5) of a positive x
     assert common.percentile(histogram, p) == values[rank - 1]
+
+
+def test_three_servers_take_turns_abc_cba(common: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A logged server, its log-off twin and its control: each pair meets the same minutes."""
+    order: list[str] = []
+
+    def one_run(target: Any, command: list[str], env: dict[str, str], seconds: int) -> dict[str, Any]:
+        order.append(target.label)
+        return {"requests": 100, "duration_us": 10**6, "max_ms": 1.0, "histogram": [1000, 100]}
+
+    monkeypatch.setattr(common, "_warm_up", lambda *args: None)
+    monkeypatch.setattr(common, "_slice", one_run)
+    targets = [common.Target("u", [], label) for label in "abc"]
+    results = common.alternating(targets, 20, 10, 8, tmp_path)
+    assert "".join(order) == "abccba" * 5 and [r["requests"] for r in results] == [1000] * 3
