@@ -19,9 +19,10 @@ the server's processes spent per request (/proc ticks), counted until they are i
 writer still writing a run's rows after it is charged to that run, not to the next. The log's
 cost is given both as throughput lost and as its share of the CPU a request (`log_cost`), each
 the median of the rounds' own figures: in every round a logged server and its log-off twin take
-turns, `duration` seconds each in TWIN_SLICES runs (ABBA ...), the log-off one first in odd
-rounds, and each one's runs are pooled (requests over time, latencies' histograms together).
-`identical_predictors` gives the same figures for a_predictor against a_predictor_again.
+turns (with a_predictor_again, the predictor's control), `duration` seconds each in TWIN_SLICES
+runs (ABC CBA ...), the unit's order reversed in odd rounds, and each one's runs are pooled
+(requests over time, latencies' histograms together). `identical_predictors` gives the same
+figures for a_predictor against a_predictor_again: what the benchmark cannot resolve.
 
     .venv/bin/python benchmarks/load.py [--duration 20] [--connections 8] [--runs 3]
 
