@@ -43,7 +43,11 @@ from nivesh.store.predictions import PredictionStore
 from nivesh.training import runs
 from tests.conftest import make_workspace
 
-pytestmark = [pytest.mark.images, pytest.mark.slow]
+# The first test carries the module's fixtures: five images built from a debootstrap base, then
+# credit-risk's pipeline in containers. On stop 34's host (a third slower than stop 33's) the
+# build alone took about 11 minutes and the suite's 900 s per test cut the pipeline off.
+IMAGES_TIMEOUT_S = 2400
+pytestmark = [pytest.mark.images, pytest.mark.slow, pytest.mark.timeout(IMAGES_TIMEOUT_S)]
 UID = "10001"
 READY_S = 120
 SINCE = datetime.now(UTC) - timedelta(hours=1)
