@@ -113,11 +113,21 @@ def _command(target: Target, connections: int, folder: Path) -> tuple[list[str],
     return ["wrk", "-t1", f"-c{connections}", "--timeout", "5s", "-s", script, target.url], env
 
 
+def _for(command: list[str], seconds: int) -> list[str]:
+    """wrk's command line run for `seconds`."""
+    return [*command[:1], f"-d{seconds}s", *command[1:]]
+
+
+def _pairs(flat: list[int]) -> list[tuple[int, int]]:
+    """wrk_report.lua's flattened histogram as (latency µs, count) pairs."""
+    return list(zip(flat[::2], flat[1::2], strict=True))
+
+
 def _warm_up(target: Target, command: list[str], env: dict[str, str], seconds: int) -> None:
     """A few requests that must succeed, then `seconds` of load, then the server left to settle."""
     for body in target.bodies[:5]:
         httpx.post(target.url, json=body, timeout=10).raise_for_status()
-    subprocess.run([*command[:1], f"-d{seconds}s", *command[1:]], env=env, capture_output=True, check=True, timeout=60)
+    subprocess.run(_for(command, seconds), env=env, capture_output=True, check=True, timeout=60)
     settle(target.pids)  # the warm-up's log rows written before the measured run, not during it
 
 
@@ -127,7 +137,7 @@ def _slice(target: Target, command: list[str], env: dict[str, str], seconds: int
     its cost, not the next run's)."""
     cpu_before = cpu_seconds(target.pids) if target.pids else 0.0
     out = subprocess.run(
-        [*command[:1], f"-d{seconds}s", *command[1:]],
+        _for(command, seconds),
         env=env,
         capture_output=True,
         text=True,
@@ -137,8 +147,7 @@ def _slice(target: Target, command: list[str], env: dict[str, str], seconds: int
     stats: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     if stats["errors"] or stats["non2xx"]:
         raise SystemExit(f"{target.label}: {stats['errors']} errors, {stats['non2xx']} non-2xx answers")
-    flat = stats["histogram"]
-    if percentile(list(zip(flat[::2], flat[1::2], strict=True)), 99) != round(stats["p99_ms"] * 1000):
+    if percentile(_pairs(stats["histogram"]), 99) != round(stats["p99_ms"] * 1000):
         raise SystemExit(f"{target.label}: the histogram wrk_report.lua printed does not give wrk's own p99")
     if target.pids:
         settle(target.pids)
@@ -163,8 +172,7 @@ def pooled(slices: Sequence[dict[str, Any]]) -> dict[str, Any]:
     of their latencies together (each run's histogram, exact to the microsecond)."""
     counts: collections.Counter[int] = collections.Counter()
     for s in slices:
-        flat = s["histogram"]
-        counts.update(dict(zip(flat[::2], flat[1::2], strict=True)))
+        counts.update(dict(_pairs(s["histogram"])))
     histogram = sorted(counts.items())
     requests = sum(s["requests"] for s in slices)
     out: dict[str, Any] = {
@@ -197,10 +205,7 @@ def wrk(
     answer is refused. With `pids` (the server's processes), also the CPU they spent per
     request in the measured run, which does not depend on how much of the machine the load
     generator took."""
-    target = Target(url, bodies, label, pids)
-    command, env = _command(target, connections, folder)
-    _warm_up(target, command, env, warmup_s)
-    return pooled([_slice(target, command, env, duration)])
+    return alternating([Target(url, bodies, label, pids)], duration, 1, connections, folder, warmup_s)[0]
 
 
 def alternating(

@@ -344,12 +344,9 @@ def main() -> None:
         for k in range(args.runs):  # rounds interleaved: a slow minute of the machine hits every setup
             for unit in round_order(list(setups), k):
                 targets = [common.Target(setups[n][0] + infer, bodies[setups[n][1]], n, setups[n][2]) for n in unit]
-                if len(targets) == 1:
-                    t = targets[0]
-                    runs[t.label].append(measure(t.url, t.bodies, t.label, t.pids))
-                else:
-                    for t, result in zip(targets, measure.alternating(targets, slices), strict=True):
-                        runs[t.label].append(result)
+                turns = slices if len(targets) > 1 else 1  # a setup alone: one run of `duration`
+                for t, result in zip(targets, measure.alternating(targets, turns), strict=True):
+                    runs[t.label].append(result)
             grpc_pids = [one.predictor.popen.pid]
             runs["c_one_process_grpc"].append(
                 grpc_load(one.grpc_endpoint, bodies["client"], args.connections, args.duration, grpc_pids)
