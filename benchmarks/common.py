@@ -23,9 +23,13 @@ from typing import Any
 import httpx
 import pandas as pd
 
+from nivesh.store import log_writer
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 SHARED_DATA = HERE.parents[1] / "shared" / "data"  # read-only real data sets (../shared/data/README.md)
+# How a server's prediction log writer is started (`python -m` this module): what usage() counts as its.
+WRITER_MODULE = log_writer.__name__.encode()
 
 
 def parser(doc: str | None) -> argparse.ArgumentParser:
@@ -82,14 +86,47 @@ def with_children(pids: Sequence[int]) -> list[int]:
     return found
 
 
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of one process so far (/proc/<pid>/stat, fields 14-15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU the processes and their children have used so far
-    (/proc/<pid>/stat, fields 14-15)."""
-    ticks = 0
+    """User + system CPU the processes and their children have used so far."""
+    return sum(_cpu(pid) for pid in with_children(pids))
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a server's processes have used so far, and the part of it that is its prediction
+    log's writer processes: so a run says where the log's cost goes, not only how large it is."""
+
+    cpu_s: float
+    writer_cpu_s: float
+    writer_disk_bytes: int  # what the writers sent to the storage layer (/proc/<pid>/io)
+
+    def since(self, before: Usage) -> Usage:
+        return Usage(
+            self.cpu_s - before.cpu_s,
+            self.writer_cpu_s - before.writer_cpu_s,
+            self.writer_disk_bytes - before.writer_disk_bytes,
+        )
+
+
+def usage(pids: Sequence[int]) -> Usage:
+    """The processes' and their children's CPU so far; of it, the log writers' (the processes
+    running log_writer's module), with the bytes they wrote."""
+    total = writer = 0.0
+    written = 0
     for pid in with_children(pids):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        cpu = _cpu(pid)
+        total += cpu
+        if WRITER_MODULE in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+            writer += cpu
+            io = dict(line.split(": ") for line in Path(f"/proc/{pid}/io").read_text().splitlines())
+            written += int(io["write_bytes"])
+    return Usage(total, writer, written)
 
 
 @dataclass(frozen=True)
@@ -135,7 +172,7 @@ def _slice(target: Target, command: list[str], env: dict[str, str], seconds: int
     """One measured wrk run: its counts, its latency histogram, and with pids the CPU the
     server spent, counted until it is idle again (what the run left queued, its log rows, is
     its cost, not the next run's)."""
-    cpu_before = cpu_seconds(target.pids) if target.pids else 0.0
+    before = usage(target.pids) if target.pids else None
     out = subprocess.run(
         _for(command, seconds),
         env=env,
@@ -149,9 +186,9 @@ def _slice(target: Target, command: list[str], env: dict[str, str], seconds: int
         raise SystemExit(f"{target.label}: {stats['errors']} errors, {stats['non2xx']} non-2xx answers")
     if percentile(_pairs(stats["histogram"]), 99) != round(stats["p99_ms"] * 1000):
         raise SystemExit(f"{target.label}: the histogram wrk_report.lua printed does not give wrk's own p99")
-    if target.pids:
+    if before is not None:
         settle(target.pids)
-        stats["cpu_s"] = cpu_seconds(target.pids) - cpu_before
+        stats["usage"] = usage(target.pids).since(before)
     return stats
 
 
@@ -184,8 +221,11 @@ def pooled(slices: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "max_ms": max(s["max_ms"] for s in slices),
     }
     out["rps"] = requests / (out["duration_us"] / 1e6)
-    if all("cpu_s" in s for s in slices):
-        out["cpu_ms_per_request"] = sum(s["cpu_s"] for s in slices) * 1000 / max(requests, 1)
+    if all("usage" in s for s in slices):
+        per_request = 1 / max(requests, 1)
+        out["cpu_ms_per_request"] = sum(s["usage"].cpu_s for s in slices) * 1000 * per_request
+        out["log_writer_cpu_ms_per_request"] = sum(s["usage"].writer_cpu_s for s in slices) * 1000 * per_request
+        out["log_writer_disk_bytes_per_request"] = sum(s["usage"].writer_disk_bytes for s in slices) * per_request
     if len(slices) > 1:
         out["slices"] = [{"rps": s["requests"] / (s["duration_us"] / 1e6)} for s in slices]
     return out

@@ -22,7 +22,9 @@ the median of the rounds' own figures: in every round a logged server and its lo
 turns (with a_predictor_again, the predictor's control), `duration` seconds each in TWIN_SLICES
 runs (ABC CBA ...), the unit's order reversed in odd rounds, and each one's runs are pooled
 (requests over time, latencies' histograms together). `identical_predictors` gives the same
-figures for a_predictor against a_predictor_again: what the benchmark cannot resolve.
+figures for a_predictor against a_predictor_again: what the benchmark cannot resolve. Each
+cost's `parts` say where it goes: the log writer processes' CPU, the serving processes' extra
+CPU, and the bytes the writers send to the disk a request (common.usage).
 
     .venv/bin/python benchmarks/load.py [--duration 20] [--connections 8] [--runs 3]
 
@@ -241,10 +243,28 @@ def round_order(names: list[str], k: int) -> list[list[str]]:
 def log_cost(logged: list[dict[str, Any]], unlogged: list[dict[str, Any]]) -> dict[str, Any]:
     """What the log costs, round by round: the throughput lost, and the share of the server's
     CPU a request that is the log's; each the median over the rounds. With every core busy the
-    two agree. Of two identical servers, the same figures say what the benchmark resolves."""
-    throughput = [1 - a["rps"] / b["rps"] for a, b in zip(logged, unlogged, strict=True)]
-    cpu = [1 - b["cpu_ms_per_request"] / a["cpu_ms_per_request"] for a, b in zip(logged, unlogged, strict=True)]
-    return {"throughput": median(throughput), "cpu": median(cpu), "rounds": {"throughput": throughput, "cpu": cpu}}
+    two agree. Of two identical servers, the same figures say what the benchmark resolves.
+
+    `parts` splits the CPU share in two that add up to `cpu`, each beside the twin's own (so a
+    control's are near 0): the log writer processes' own CPU, and what the serving processes
+    spend beyond their twin's (the records, and sharing the cores with the writers). The
+    kernel's writeback of the writers' disk bytes (`disk_bytes` a request) falls on neither."""
+    pairs = list(zip(logged, unlogged, strict=True))
+    throughput = [1 - a["rps"] / b["rps"] for a, b in pairs]
+    cpu = [1 - b["cpu_ms_per_request"] / a["cpu_ms_per_request"] for a, b in pairs]
+    writers = [(_writers(a) - _writers(b)) / a["cpu_ms_per_request"] for a, b in pairs]
+    serving = [c - w for c, w in zip(cpu, writers, strict=True)]
+    disk = [a["log_writer_disk_bytes_per_request"] - b["log_writer_disk_bytes_per_request"] for a, b in pairs]
+    return {
+        "throughput": median(throughput),
+        "cpu": median(cpu),
+        "parts": {"log_writers_cpu": median(writers), "serving_cpu": median(serving), "disk_bytes": median(disk)},
+        "rounds": {"throughput": throughput, "cpu": cpu, "log_writers_cpu": writers, "serving_cpu": serving},
+    }
+
+
+def _writers(run: dict[str, Any]) -> float:
+    return float(run["log_writer_cpu_ms_per_request"])
 
 
 def bodies_for(ws: Workspace, model_dir: Path, applications: int) -> dict[str, list[dict[str, Any]]]:
@@ -389,6 +409,14 @@ def main() -> None:
         print(
             f"| {key} | {r['rps']:.0f} ({lo:.0f}-{hi:.0f}) | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | "
             f"{r['p99_ms']:.2f} ({p_lo:.1f}-{p_hi:.1f}) | {r.get('cpu_ms_per_request', float('nan')):.2f} |"
+        )
+    print("\n| the log's cost | throughput lost | CPU share | of it: writers | of it: serving | disk B/request |")
+    print("|---|---|---|---|---|---|")
+    for key in ("log_cost_predictor", "log_cost_one_process", "identical_predictors"):
+        c, parts = summary[key], summary[key]["parts"]
+        print(
+            f"| {key} | {c['throughput']:.1%} | {c['cpu']:.1%} | {parts['log_writers_cpu']:.1%} | "
+            f"{parts['serving_cpu']:.1%} | {parts['disk_bytes']:.0f} |"
         )
 
 

@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -54,11 +59,29 @@ def test_each_round_runs_every_setup_once_with_the_twins_together_in_alternating
 
 def test_the_log_cost_is_the_median_of_the_rounds_own_ratios(load: ModuleType) -> None:
     """A slow round slows both twins: paired, it does not show as the log's cost."""
-    logged = [{"rps": r, "cpu_ms_per_request": 1000 / r} for r in (1000.0, 1400.0, 1120.0)]
-    unlogged = [{"rps": r, "cpu_ms_per_request": 1000 / r} for r in (1150.0, 1410.0, 1130.0)]
+
+    def run(rps: float, writers_ms: float, disk: float) -> dict[str, float]:
+        return {
+            "rps": rps,
+            "cpu_ms_per_request": 1000 / rps,
+            "log_writer_cpu_ms_per_request": writers_ms,
+            "log_writer_disk_bytes_per_request": disk,
+        }
+
+    logged = [run(r, 0.04, 2000.0) for r in (1000.0, 1400.0, 1120.0)]
+    unlogged = [run(r, 0.0, 0.0) for r in (1150.0, 1410.0, 1130.0)]
     cost = load.log_cost(logged, unlogged)  # the medians' ratio would say 2.6 %
     assert cost["throughput"] == pytest.approx(1 - 1120 / 1130) and cost["cpu"] == pytest.approx(1 - 1120 / 1130)
     assert cost["rounds"]["throughput"] == pytest.approx([1 - 1000 / 1150, 1 - 1400 / 1410, 1 - 1120 / 1130])
+    # the CPU share splits into the writers' and the serving processes' extra, which add up
+    rounds = cost["rounds"]
+    assert rounds["log_writers_cpu"] == pytest.approx([0.04 * r / 1000 for r in (1000.0, 1400.0, 1120.0)])
+    for total, writers, serving in zip(rounds["cpu"], rounds["log_writers_cpu"], rounds["serving_cpu"], strict=True):
+        assert writers + serving == pytest.approx(total)
+    assert cost["parts"]["disk_bytes"] == 2000.0
+    # two logged servers: each part is beside the other's own, so a control's parts are near 0
+    same = load.log_cost(logged, logged)["parts"]
+    assert same == {"log_writers_cpu": 0.0, "serving_cpu": 0.0, "disk_bytes": 0.0}
 
 
 def test_the_twins_take_turns_abba_and_each_ones_runs_are_pooled(
@@ -107,3 +130,39 @@ def test_three_servers_take_turns_abc_cba(common: ModuleType, monkeypatch: pytes
     targets = [common.Target("u", [], label) for label in "abc"]
     results = common.alternating(targets, 20, 10, 8, tmp_path)
     assert "".join(order) == "abccba" * 5 and [r["requests"] for r in results] == [1000] * 3
+
+
+def test_usage_splits_a_servers_cpu_and_names_its_log_writers(common: ModuleType, tmp_path: Path) -> None:
+    """A server's processes with, below them, one that runs log_writer's module: its CPU and
+    the bytes it writes are the writers'; the server's own work is not."""
+    burn = textwrap.dedent(
+        """
+        import os, sys, time
+        end = time.process_time() + float(sys.argv[1])
+        while time.process_time() < end:
+            pass
+        if len(sys.argv) > 3:
+            with open(sys.argv[3], "wb") as f:
+                f.write(b"x" * 2**20)
+                f.flush()
+                os.fsync(f.fileno())
+        time.sleep(60)
+        """
+    )
+    writer = [sys.executable, "-c", burn, "1.0", "-m", "nivesh.store.log_writer", str(tmp_path / "rows")]
+    server = subprocess.Popen(
+        [sys.executable, "-c", f"import subprocess; subprocess.Popen({writer!r}); exec({burn!r})", "0.5"]
+    )
+    try:
+        before = common.usage([server.pid])
+        deadline = time.monotonic() + 60
+        while (used := common.usage([server.pid]).since(before)).cpu_s < 1.5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert used.writer_cpu_s == pytest.approx(1.0, abs=0.2)  # its interpreter's start-up is its own too
+        assert used.cpu_s - used.writer_cpu_s == pytest.approx(0.5, abs=0.2)
+        # 0 until it has written, or where tmp_path is a tmpfs; else its file, and a page or two of the file system's
+        assert used.writer_disk_bytes == 0 or 2**20 <= used.writer_disk_bytes <= 2**20 + 2**16
+    finally:
+        for pid in reversed(common.with_children([server.pid])):
+            os.kill(pid, signal.SIGKILL)
+        server.wait(10)
