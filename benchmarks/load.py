@@ -252,19 +252,19 @@ def log_cost(logged: list[dict[str, Any]], unlogged: list[dict[str, Any]]) -> di
     pairs = list(zip(logged, unlogged, strict=True))
     throughput = [1 - a["rps"] / b["rps"] for a, b in pairs]
     cpu = [1 - b["cpu_ms_per_request"] / a["cpu_ms_per_request"] for a, b in pairs]
-    writers = [(_writers(a) - _writers(b)) / a["cpu_ms_per_request"] for a, b in pairs]
+    writers = [
+        (a["log_writer_cpu_ms_per_request"] - b["log_writer_cpu_ms_per_request"]) / a["cpu_ms_per_request"]
+        for a, b in pairs
+    ]
     serving = [c - w for c, w in zip(cpu, writers, strict=True)]
     disk = [a["log_writer_disk_bytes_per_request"] - b["log_writer_disk_bytes_per_request"] for a, b in pairs]
+    parts = {"log_writers_cpu": writers, "serving_cpu": serving, "disk_bytes": disk}
     return {
         "throughput": median(throughput),
         "cpu": median(cpu),
-        "parts": {"log_writers_cpu": median(writers), "serving_cpu": median(serving), "disk_bytes": median(disk)},
-        "rounds": {"throughput": throughput, "cpu": cpu, "log_writers_cpu": writers, "serving_cpu": serving},
+        "parts": {name: median(values) for name, values in parts.items()},
+        "rounds": {"throughput": throughput, "cpu": cpu, **parts},
     }
-
-
-def _writers(run: dict[str, Any]) -> float:
-    return float(run["log_writer_cpu_ms_per_request"])
 
 
 def bodies_for(ws: Workspace, model_dir: Path, applications: int) -> dict[str, list[dict[str, Any]]]:
