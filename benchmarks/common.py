@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pandas as pd
@@ -129,6 +130,39 @@ def usage(pids: Sequence[int]) -> Usage:
     return Usage(total, writer, written)
 
 
+def _established(port: int) -> set[int]:
+    """The socket inodes of the established TCP connections whose local port is `port`
+    (/proc/net/tcp and tcp6: state 01; the inode is 0 until a process has accepted it)."""
+    inodes: set[int] = set()
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        if table.exists():
+            for line in table.read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(int(fields[9]))
+    return inodes - {0}
+
+
+def connections(pids: Sequence[int], port: int) -> tuple[int, ...]:
+    """How the established connections to `port` fall on the processes (and their children)
+    holding them, most first: a 2-worker server's workers share their port with SO_REUSEPORT,
+    so the kernel hashes each of wrk's connections to one of them, and a 6/2 split serves
+    less than a 4/4 one."""
+    live = _established(port)
+    counts = []
+    for pid in with_children(pids):
+        held = 0
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                link = os.readlink(fd)
+            except OSError:  # closed since it was listed
+                continue
+            held += link.startswith("socket:[") and int(link[8:-1]) in live
+        if held:
+            counts.append(held)
+    return tuple(sorted(counts, reverse=True))
+
+
 @dataclass(frozen=True)
 class Target:
     """A server as wrk loads it: its URL, the bodies sent in turn (folder/<label>.jsonl for the
@@ -173,15 +207,21 @@ def _slice(target: Target, command: list[str], env: dict[str, str], seconds: int
     server spent, counted until it is idle again (what the run left queued, its log rows, is
     its cost, not the next run's)."""
     before = usage(target.pids) if target.pids else None
-    out = subprocess.run(
-        _for(command, seconds),
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=seconds + 60,
-    )
-    stats: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    split: tuple[int, ...] = ()
+    with subprocess.Popen(
+        _for(command, seconds), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as run:
+        try:
+            if target.pids:  # wrk opens its connections at once and keeps them for the run
+                time.sleep(min(CONNECTED_S, seconds / 2))
+                split = connections(target.pids, urlsplit(target.url).port or 80)
+            stdout, stderr = run.communicate(timeout=seconds + 60)
+        except BaseException:
+            run.kill()
+            raise
+    if run.returncode:
+        raise subprocess.CalledProcessError(run.returncode, run.args, stdout, stderr)
+    stats: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     if stats["errors"] or stats["non2xx"]:
         raise SystemExit(f"{target.label}: {stats['errors']} errors, {stats['non2xx']} non-2xx answers")
     if percentile(_pairs(stats["histogram"]), 99) != round(stats["p99_ms"] * 1000):
@@ -189,6 +229,7 @@ def _slice(target: Target, command: list[str], env: dict[str, str], seconds: int
     if before is not None:
         settle(target.pids)
         stats["usage"] = usage(target.pids).since(before)
+        stats["connections"] = split
     return stats
 
 
@@ -226,6 +267,9 @@ def pooled(slices: Sequence[dict[str, Any]]) -> dict[str, Any]:
         out["cpu_ms_per_request"] = sum(s["usage"].cpu_s for s in slices) * 1000 * per_request
         out["log_writer_cpu_ms_per_request"] = sum(s["usage"].writer_cpu_s for s in slices) * 1000 * per_request
         out["log_writer_disk_bytes_per_request"] = sum(s["usage"].writer_disk_bytes for s in slices) * per_request
+    if all("connections" in s for s in slices):  # e.g. {"5/3": 7, "6/2": 3}: how the runs' connections fell
+        splits = collections.Counter("/".join(map(str, s["connections"])) for s in slices)
+        out["connections"] = dict(splits.most_common())
     if len(slices) > 1:
         out["slices"] = [{"rps": s["requests"] / (s["duration_us"] / 1e6)} for s in slices]
     return out
@@ -267,6 +311,8 @@ def alternating(
     return [pooled(r) for r in runs]
 
 
+# How long into a measured run its connections are counted (wrk has opened them all by then).
+CONNECTED_S = 0.5
 # A server is settled when its processes use less than this share of one core, read over SETTLE_S.
 IDLE_SHARE = 0.05
 SETTLE_S = 0.25

@@ -166,3 +166,47 @@ def test_usage_splits_a_servers_cpu_and_names_its_log_writers(common: ModuleType
         for pid in reversed(common.with_children([server.pid])):
             os.kill(pid, signal.SIGKILL)
         server.wait(10)
+
+
+def test_connections_counts_each_processs_share_of_a_ports_established_connections(common: ModuleType) -> None:
+    """Two processes behind one port (SO_REUSEPORT, as a 2-worker server's), six clients: each
+    connection is counted once, on the process that accepted it; listening sockets and the
+    clients' own ends are not."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    accept = textwrap.dedent(
+        f"""
+        import socket, time
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        s.bind(("127.0.0.1", {port}))
+        s.listen()
+        held = []
+        s.settimeout(30)
+        while True:
+            held.append(s.accept()[0])
+        """
+    )
+    second = f"subprocess.Popen([sys.executable, '-c', {accept!r}])"
+    server = subprocess.Popen([sys.executable, "-c", f"import subprocess, sys; {second}; exec({accept!r})"])
+    clients: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(clients) < 6 and time.monotonic() < deadline:
+            try:
+                clients.append(socket.create_connection(("127.0.0.1", port), timeout=1))
+            except ConnectionRefusedError:  # not listening yet
+                time.sleep(0.05)
+        while sum(split := common.connections([server.pid], port)) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sum(split) == 6 and len(split) in (1, 2) and list(split) == sorted(split, reverse=True)
+        assert common.connections([server.pid], port + 1) == ()
+    finally:
+        for client in clients:
+            client.close()
+        for pid in reversed(common.with_children([server.pid])):
+            os.kill(pid, signal.SIGKILL)
+        server.wait(10)
