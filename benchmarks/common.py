@@ -267,11 +267,14 @@ def pooled(slices: Sequence[dict[str, Any]]) -> dict[str, Any]:
         out["cpu_ms_per_request"] = sum(s["usage"].cpu_s for s in slices) * 1000 * per_request
         out["log_writer_cpu_ms_per_request"] = sum(s["usage"].writer_cpu_s for s in slices) * 1000 * per_request
         out["log_writer_disk_bytes_per_request"] = sum(s["usage"].writer_disk_bytes for s in slices) * per_request
-    if all("connections" in s for s in slices):  # e.g. {"5/3": 7, "6/2": 3}: how the runs' connections fell
-        splits = collections.Counter("/".join(map(str, s["connections"])) for s in slices)
-        out["connections"] = dict(splits.most_common())
+    runs: list[dict[str, Any]] = [{"rps": s["requests"] / (s["duration_us"] / 1e6)} for s in slices]
+    if all("connections" in s for s in slices):
+        for run, s in zip(runs, slices, strict=True):
+            run["connections"] = "/".join(map(str, s["connections"]))
+        # e.g. {"5/3": 7, "6/2": 3}: how the runs' connections fell on the server's processes
+        out["connections"] = dict(collections.Counter(run["connections"] for run in runs).most_common())
     if len(slices) > 1:
-        out["slices"] = [{"rps": s["requests"] / (s["duration_us"] / 1e6)} for s in slices]
+        out["slices"] = runs
     return out
 
 

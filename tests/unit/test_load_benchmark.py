@@ -210,3 +210,15 @@ def test_connections_counts_each_processs_share_of_a_ports_established_connectio
         for pid in reversed(common.with_children([server.pid])):
             os.kill(pid, signal.SIGKILL)
         server.wait(10)
+
+
+def test_pooled_runs_keep_each_runs_connection_split(common: ModuleType) -> None:
+    """Each turn's split stays beside its rate, so twins can be compared on like turns."""
+    runs = [
+        {"requests": n, "duration_us": 10**6, "max_ms": 1.0, "histogram": [1000, n], "connections": split}
+        for n, split in ((700, (5, 3)), (600, (6, 2)), (720, (5, 3)))
+    ]
+    pooled = common.pooled(runs)
+    assert pooled["connections"] == {"5/3": 2, "6/2": 1}
+    assert [(s["rps"], s["connections"]) for s in pooled["slices"]] == [(700, "5/3"), (600, "6/2"), (720, "5/3")]
+    assert "connections" not in common.pooled([{k: v for k, v in r.items() if k != "connections"} for r in runs])
