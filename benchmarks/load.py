@@ -24,7 +24,9 @@ runs (ABC CBA ...), the unit's order reversed in odd rounds, and each one's runs
 (requests over time, latencies' histograms together). `identical_predictors` gives the same
 figures for a_predictor against a_predictor_again: what the benchmark cannot resolve. Each
 cost's `parts` say where it goes: the log writer processes' CPU, the serving processes' extra
-CPU, and the bytes the writers send to the disk a request (common.usage).
+CPU, and the bytes the writers send to the disk a request (common.usage). Every run also
+records how wrk's connections fell on the server's processes (`connections`, e.g. "5/3": its
+two workers share one port, and the kernel hashes each connection to one of them).
 
     .venv/bin/python benchmarks/load.py [--duration 20] [--connections 8] [--runs 3]
 
