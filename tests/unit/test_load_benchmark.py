@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -222,3 +223,18 @@ def test_pooled_runs_keep_each_runs_connection_split(common: ModuleType) -> None
     assert pooled["connections"] == {"5/3": 2, "6/2": 1}
     assert [(s["rps"], s["connections"]) for s in pooled["slices"]] == [(700, "5/3"), (600, "6/2"), (720, "5/3")]
     assert "connections" not in common.pooled([{k: v for k, v in r.items() if k != "connections"} for r in runs])
+
+
+def test_a_measured_run_reads_wrks_last_line_and_refuses_a_failed_wrk(common: ModuleType, tmp_path: Path) -> None:
+    """_slice on a stand-in for wrk: its report is the last line printed; an exit status that
+    is not 0 is an error, not a result."""
+    report = {"requests": 10, "duration_us": 10**6, "errors": 0, "non2xx": 0, "p99_ms": 2.0, "max_ms": 2.0}
+    report["histogram"] = [1000, 9, 2000, 1]
+    fake = tmp_path / "wrk"
+    fake.write_text(f"#!/bin/sh\necho warming up\necho '{json.dumps(report)}'\nexit ${{WRK_EXIT:-0}}\n")
+    fake.chmod(0o755)
+    target = common.Target("http://127.0.0.1:9/infer", [], "fake")
+    stats = common._slice(target, [str(fake)], dict(os.environ), 1)
+    assert stats["requests"] == 10 and "usage" not in stats
+    with pytest.raises(subprocess.CalledProcessError):
+        common._slice(target, [str(fake)], {**os.environ, "WRK_EXIT": "3"}, 1)
