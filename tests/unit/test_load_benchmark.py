@@ -228,8 +228,8 @@ def test_pooled_runs_keep_each_runs_connection_split(common: ModuleType) -> None
 def test_a_measured_run_reads_wrks_last_line_and_refuses_a_failed_wrk(common: ModuleType, tmp_path: Path) -> None:
     """_slice on a stand-in for wrk: its report is the last line printed; an exit status that
     is not 0 is an error, not a result."""
-    report = {"requests": 10, "duration_us": 10**6, "errors": 0, "non2xx": 0, "p99_ms": 2.0, "max_ms": 2.0}
-    report["histogram"] = [1000, 9, 2000, 1]
+    report: dict[str, Any] = {"requests": 10, "duration_us": 10**6, "errors": 0, "non2xx": 0, "max_ms": 2.0}
+    report |= {"p99_ms": 2.0, "histogram": [1000, 9, 2000, 1]}  # (µs, count) pairs, as wrk_report.lua prints
     fake = tmp_path / "wrk"
     fake.write_text(f"#!/bin/sh\necho warming up\necho '{json.dumps(report)}'\nexit ${{WRK_EXIT:-0}}\n")
     fake.chmod(0o755)
