@@ -142,15 +142,15 @@ def test_usage_splits_a_servers_cpu_and_names_its_log_writers(common: ModuleType
         end = time.process_time() + float(sys.argv[1])
         while time.process_time() < end:
             pass
-        if len(sys.argv) > 3:
-            with open(sys.argv[3], "wb") as f:
+        if len(sys.argv) > 2:  # where to write
+            with open(sys.argv[2], "wb") as f:
                 f.write(b"x" * 2**20)
                 f.flush()
                 os.fsync(f.fileno())
         time.sleep(60)
         """
     )
-    writer = [sys.executable, "-c", burn, "1.0", "-m", "nivesh.store.log_writer", str(tmp_path / "rows")]
+    writer = [sys.executable, "-c", burn, "1.0", str(tmp_path / "rows"), "-m", "nivesh.store.log_writer"]
     server = subprocess.Popen(
         [sys.executable, "-c", f"import subprocess; subprocess.Popen({writer!r}); exec({burn!r})", "0.5"]
     )
