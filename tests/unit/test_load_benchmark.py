@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -173,8 +174,6 @@ def test_connections_counts_each_processs_share_of_a_ports_established_connectio
     """Two processes behind one port (SO_REUSEPORT, as a 2-worker server's), six clients: each
     connection is counted once, on the process that accepted it; listening sockets and the
     clients' own ends are not."""
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
