@@ -24,9 +24,11 @@ runs (ABC CBA ...), the unit's order reversed in odd rounds, and each one's runs
 (requests over time, latencies' histograms together). `identical_predictors` gives the same
 figures for a_predictor against a_predictor_again: what the benchmark cannot resolve. Each
 cost's `parts` say where it goes: the log writer processes' CPU, the serving processes' extra
-CPU, and the bytes the writers send to the disk a request (common.usage). Every run also
-records how wrk's connections fell on the server's processes (`connections`, e.g. "5/3": its
-two workers share one port, and the kernel hashes each connection to one of them).
+CPU, and the bytes the writers send to the disk a request (common.usage). A server's workers
+share one port and the kernel hashes each of wrk's connections to one of them: every run of a
+server of several processes is measured with its connections even over them ("4/4"), a run
+that starts uneven stopped and started again (`uneven_starts`; common._slice says why). The
+rows of one serving process, and MLServer's, are not affected.
 
     .venv/bin/python benchmarks/load.py [--duration 20] [--connections 8] [--runs 3]
 
@@ -346,26 +348,30 @@ def main() -> None:
 
         bare, one_bare, again = predictor(NO_LOG, False), predictor(NO_LOG, True), predictor(None, False)
         single, one_single = predictor(None, False, 1), predictor(None, True, 1)
-        setups: dict[str, tuple[str, str, list[int]]] = {
-            "a_predictor": (two.predictor.url, "predictor", [two.predictor.popen.pid]),
-            "a_predictor_no_log": (bare.url, "predictor", [bare.popen.pid]),
-            "a_predictor_again": (again.url, "predictor", [again.popen.pid]),
-            "a_predictor_1_worker": (single.url, "predictor", [single.popen.pid]),
-            "b_transformer_feast_predictor": (two.endpoint, "client", [p.popen.pid for p in two.processes]),
-            "c_one_process": (one.endpoint, "client", [one.predictor.popen.pid]),
-            "c_one_process_no_log": (one_bare.url, "client", [one_bare.popen.pid]),
-            "c_one_process_1_worker": (one_single.url, "client", [one_single.popen.pid]),
+        # name: (URL, bodies, the server's pids, its serving processes on the port wrk loads)
+        setups: dict[str, tuple[str, str, list[int], int]] = {
+            "a_predictor": (two.predictor.url, "predictor", [two.predictor.popen.pid], workers),
+            "a_predictor_no_log": (bare.url, "predictor", [bare.popen.pid], workers),
+            "a_predictor_again": (again.url, "predictor", [again.popen.pid], workers),
+            "a_predictor_1_worker": (single.url, "predictor", [single.popen.pid], 1),
+            "b_transformer_feast_predictor": (two.endpoint, "client", [p.popen.pid for p in two.processes], 1),
+            "c_one_process": (one.endpoint, "client", [one.predictor.popen.pid], workers),
+            "c_one_process_no_log": (one_bare.url, "client", [one_bare.popen.pid], workers),
+            "c_one_process_1_worker": (one_single.url, "client", [one_single.popen.pid], 1),
         }
         if not args.smoke:
             baseline = mlserver(model_dir, args.out)
             started.append(baseline)
-            setups = {"baseline_mlserver": (baseline.url, "baseline", [baseline.popen.pid]), **setups}
+            setups = {"baseline_mlserver": (baseline.url, "baseline", [baseline.popen.pid], 1), **setups}
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in setups}
         assert one.grpc_endpoint
         runs["c_one_process_grpc"] = []
         for k in range(args.runs):  # rounds interleaved: a slow minute of the machine hits every setup
             for unit in round_order(list(setups), k):
-                targets = [common.Target(setups[n][0] + infer, bodies[setups[n][1]], n, setups[n][2]) for n in unit]
+                targets = [
+                    common.Target(setups[n][0] + infer, bodies[setups[n][1]], n, setups[n][2], setups[n][3])
+                    for n in unit
+                ]
                 turns = slices if len(targets) > 1 else 1  # a setup alone: one run of `duration`
                 for t, result in zip(targets, measure.alternating(targets, turns), strict=True):
                     runs[t.label].append(result)

@@ -237,3 +237,34 @@ def test_a_measured_run_reads_wrks_last_line_and_refuses_a_failed_wrk(common: Mo
     assert stats["requests"] == 10 and "usage" not in stats
     with pytest.raises(subprocess.CalledProcessError):
         common._slice(target, [str(fake)], {**os.environ, "WRK_EXIT": "3"}, 1)
+
+
+def test_even_splits_are_the_most_even_a_count_allows(common: ModuleType) -> None:
+    assert common.even((4, 4), 2) and common.even((5, 4), 2) and common.even((1, 1), 2)
+    assert not common.even((5, 3), 2) and not common.even((8,), 2) and not common.even((3, 3), 3)
+    assert common.even((8,), 1)
+
+
+def test_a_run_that_starts_uneven_is_started_again(
+    common: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a 2-worker server, runs whose connections fall 6/2 and 8/0 are stopped and counted;
+    the run measured is the first even one, and its CPU is counted from its own start."""
+    report: dict[str, Any] = {"requests": 10, "duration_us": 10**6, "errors": 0, "non2xx": 0, "max_ms": 2.0}
+    report |= {"p99_ms": 2.0, "histogram": [1000, 9, 2000, 1]}
+    starts = tmp_path / "starts"
+    fake = tmp_path / "wrk"
+    fake.write_text(f"#!/bin/sh\necho x >> {starts}\nsleep 0.3\necho '{json.dumps(report)}'\n")
+    fake.chmod(0o755)
+    splits = iter([(6, 2), (8,), (4, 4)])
+    monkeypatch.setattr(common, "connections", lambda pids, port: next(splits))
+    monkeypatch.setattr(common, "CONNECTED_S", 0.05)
+    monkeypatch.setattr(common, "settle", lambda pids: None)
+    target = common.Target("http://127.0.0.1:9/infer", [], "fake", [os.getpid()], workers=2)
+    stats = common._slice(target, [str(fake)], dict(os.environ), 1)
+    assert stats["connections"] == (4, 4) and stats["uneven_starts"] == 2
+    assert len(starts.read_text().split()) == 3 and stats["requests"] == 10
+    monkeypatch.setattr(common, "connections", lambda pids, port: (5, 3))
+    monkeypatch.setattr(common, "MAX_STARTS", 3)
+    with pytest.raises(SystemExit, match="unevenly in 3 starts"):
+        common._slice(target, [str(fake)], dict(os.environ), 1)
