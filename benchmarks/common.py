@@ -204,8 +204,9 @@ def _warm_up(target: Target, command: list[str], env: dict[str, str], seconds: i
 
 
 def even(split: Sequence[int], workers: int) -> bool:
-    """Whether connections fell as evenly as they can on `workers` processes (4/4, or 5/4 of 9)."""
-    return len(split) == workers and max(split) - min(split) <= 1
+    """Whether connections fell as evenly as they can on `workers` processes (4/4, 5/4 of 9, and
+    one connection on one of two)."""
+    return bool(split) and len(split) == min(workers, sum(split)) and max(split) - min(split) <= 1
 
 
 def _slice(target: Target, command: list[str], env: dict[str, str], seconds: int) -> dict[str, Any]:

@@ -242,7 +242,7 @@ def test_a_measured_run_reads_wrks_last_line_and_refuses_a_failed_wrk(common: Mo
 def test_even_splits_are_the_most_even_a_count_allows(common: ModuleType) -> None:
     assert common.even((4, 4), 2) and common.even((5, 4), 2) and common.even((1, 1), 2)
     assert not common.even((5, 3), 2) and not common.even((8,), 2) and not common.even((3, 3), 3)
-    assert common.even((8,), 1)
+    assert common.even((8,), 1) and common.even((1,), 2) and not common.even((), 2)
 
 
 def test_a_run_that_starts_uneven_is_started_again(
