@@ -224,14 +224,21 @@ def test_pooled_runs_keep_each_runs_connection_split(common: ModuleType) -> None
     assert "connections" not in common.pooled([{k: v for k, v in r.items() if k != "connections"} for r in runs])
 
 
-def test_a_measured_run_reads_wrks_last_line_and_refuses_a_failed_wrk(common: ModuleType, tmp_path: Path) -> None:
-    """_slice on a stand-in for wrk: its report is the last line printed; an exit status that
-    is not 0 is an error, not a result."""
+def _fake_wrk(tmp_path: Path, before: str, after: str = "") -> Path:
+    """A stand-in for wrk: the shell line `before`, then a report as wrk_report.lua prints it
+    (wrk's last line), then `after`."""
     report: dict[str, Any] = {"requests": 10, "duration_us": 10**6, "errors": 0, "non2xx": 0, "max_ms": 2.0}
     report |= {"p99_ms": 2.0, "histogram": [1000, 9, 2000, 1]}  # (µs, count) pairs, as wrk_report.lua prints
     fake = tmp_path / "wrk"
-    fake.write_text(f"#!/bin/sh\necho warming up\necho '{json.dumps(report)}'\nexit ${{WRK_EXIT:-0}}\n")
+    fake.write_text(f"#!/bin/sh\n{before}\necho '{json.dumps(report)}'\n{after}\n")
     fake.chmod(0o755)
+    return fake
+
+
+def test_a_measured_run_reads_wrks_last_line_and_refuses_a_failed_wrk(common: ModuleType, tmp_path: Path) -> None:
+    """_slice on a stand-in for wrk: its report is the last line printed; an exit status that
+    is not 0 is an error, not a result."""
+    fake = _fake_wrk(tmp_path, "echo warming up", "exit ${WRK_EXIT:-0}")
     target = common.Target("http://127.0.0.1:9/infer", [], "fake")
     stats = common._slice(target, [str(fake)], dict(os.environ), 1)
     assert stats["requests"] == 10 and "usage" not in stats
@@ -250,19 +257,18 @@ def test_a_run_that_starts_uneven_is_started_again(
 ) -> None:
     """On a 2-worker server, runs whose connections fall 6/2 and 8/0 are stopped and counted;
     the run measured is the first even one, and its CPU is counted from its own start."""
-    report: dict[str, Any] = {"requests": 10, "duration_us": 10**6, "errors": 0, "non2xx": 0, "max_ms": 2.0}
-    report |= {"p99_ms": 2.0, "histogram": [1000, 9, 2000, 1]}
     starts = tmp_path / "starts"
-    fake = tmp_path / "wrk"
-    fake.write_text(f"#!/bin/sh\necho x >> {starts}\nsleep 0.3\necho '{json.dumps(report)}'\n")
-    fake.chmod(0o755)
+    fake = _fake_wrk(tmp_path, f"echo x >> {starts}; sleep 0.3")
     splits = iter([(6, 2), (8,), (4, 4)])
     monkeypatch.setattr(common, "connections", lambda pids, port: next(splits))
     monkeypatch.setattr(common, "CONNECTED_S", 0.05)
     monkeypatch.setattr(common, "settle", lambda pids: None)
+    reads = iter(range(100))  # each usage() read one CPU second after the last
+    monkeypatch.setattr(common, "usage", lambda pids: common.Usage(float(next(reads)), 0.0, 0))
     target = common.Target("http://127.0.0.1:9/infer", [], "fake", [os.getpid()], workers=2)
     stats = common._slice(target, [str(fake)], dict(os.environ), 1)
     assert stats["connections"] == (4, 4) and stats["uneven_starts"] == 2
+    assert stats["usage"].cpu_s == 1.0  # from the third start's read (2), not the first's (0)
     assert len(starts.read_text().split()) == 3 and stats["requests"] == 10
     monkeypatch.setattr(common, "connections", lambda pids, port: (5, 3))
     monkeypatch.setattr(common, "MAX_STARTS", 3)
