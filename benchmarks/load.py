@@ -348,30 +348,38 @@ def main() -> None:
 
         bare, one_bare, again = predictor(NO_LOG, False), predictor(NO_LOG, True), predictor(None, False)
         single, one_single = predictor(None, False, 1), predictor(None, True, 1)
-        # name: (URL, bodies, the server's pids, its serving processes on the port wrk loads)
-        setups: dict[str, tuple[str, str, list[int], int]] = {
-            "a_predictor": (two.predictor.url, "predictor", [two.predictor.popen.pid], workers),
-            "a_predictor_no_log": (bare.url, "predictor", [bare.popen.pid], workers),
-            "a_predictor_again": (again.url, "predictor", [again.popen.pid], workers),
-            "a_predictor_1_worker": (single.url, "predictor", [single.popen.pid], 1),
-            "b_transformer_feast_predictor": (two.endpoint, "client", [p.popen.pid for p in two.processes], 1),
-            "c_one_process": (one.endpoint, "client", [one.predictor.popen.pid], workers),
-            "c_one_process_no_log": (one_bare.url, "client", [one_bare.popen.pid], workers),
-            "c_one_process_1_worker": (one_single.url, "client", [one_single.popen.pid], 1),
+
+        def target(name: str, url: str, body: str, pids: list[int], count: int) -> common.Target:
+            """A setup as wrk loads it; `count`: its serving processes on that port."""
+            return common.Target(url + infer, bodies[body], name, pids, count)
+
+        setups = {
+            t.label: t
+            for t in (
+                target("a_predictor", two.predictor.url, "predictor", [two.predictor.popen.pid], workers),
+                target("a_predictor_no_log", bare.url, "predictor", [bare.popen.pid], workers),
+                target("a_predictor_again", again.url, "predictor", [again.popen.pid], workers),
+                target("a_predictor_1_worker", single.url, "predictor", [single.popen.pid], 1),
+                target(
+                    "b_transformer_feast_predictor", two.endpoint, "client", [p.popen.pid for p in two.processes], 1
+                ),
+                target("c_one_process", one.endpoint, "client", [one.predictor.popen.pid], workers),
+                target("c_one_process_no_log", one_bare.url, "client", [one_bare.popen.pid], workers),
+                target("c_one_process_1_worker", one_single.url, "client", [one_single.popen.pid], 1),
+            )
         }
         if not args.smoke:
             baseline = mlserver(model_dir, args.out)
             started.append(baseline)
-            setups = {"baseline_mlserver": (baseline.url, "baseline", [baseline.popen.pid], 1), **setups}
+            setups = {
+                "baseline_mlserver": target("baseline_mlserver", baseline.url, "baseline", [baseline.popen.pid], 1)
+            } | setups
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in setups}
         assert one.grpc_endpoint
         runs["c_one_process_grpc"] = []
         for k in range(args.runs):  # rounds interleaved: a slow minute of the machine hits every setup
             for unit in round_order(list(setups), k):
-                targets = [
-                    common.Target(setups[n][0] + infer, bodies[setups[n][1]], n, setups[n][2], setups[n][3])
-                    for n in unit
-                ]
+                targets = [setups[n] for n in unit]
                 turns = slices if len(targets) > 1 else 1  # a setup alone: one run of `duration`
                 for t, result in zip(targets, measure.alternating(targets, turns), strict=True):
                     runs[t.label].append(result)
