@@ -8,7 +8,8 @@ from typing import Any
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from nivesh.serving import errors
-from nivesh.store.predictions import PredictionLogger, PredictionRecord, new_id
+from nivesh.store.log_writer import LogWriterProcess
+from nivesh.store.predictions import new_id
 from nivesh.store.tables import PREDICTOR
 
 # A request's attribute a model's preprocess may set: the inputs its log row holds instead of
@@ -33,7 +34,7 @@ class LoggedModel:
 
     name: str
     component: str = PREDICTOR
-    prediction_logger: PredictionLogger | None = None
+    prediction_logger: LogWriterProcess | None = None
     served_version: str = ""
 
     async def __call__(self, body: Any, headers: dict[str, str] | None = None, *args: Any, **kw: Any) -> Any:
@@ -50,18 +51,17 @@ class LoggedModel:
             status = errors.status(exc)
             raise
         finally:
-            if self.prediction_logger is not None:
+            logger = self.prediction_logger
+            if logger is not None:
                 response = result[0] if isinstance(result, tuple) else result
-                self.prediction_logger.log(
-                    PredictionRecord(
-                        model=self.name,
-                        version=self.served_version,
-                        component=self.component,
-                        inputs=getattr(body, LOGGED_INPUTS, None) or named_tensors(body),
-                        outputs=named_tensors(response) if isinstance(response, InferResponse | dict) else None,
-                        status_code=status,
-                        latency_ms=(time.perf_counter() - start) * 1000,
-                        request_id=getattr(body, "id", None) or (headers or {}).get("x-request-id") or new_id(),
-                        endpoint=self.component,
-                    )
+                logger.log_call(  # the record's fields, not a PredictionRecord: see log_call
+                    self.name,
+                    self.served_version,
+                    self.component,
+                    getattr(body, LOGGED_INPUTS, None) or named_tensors(body),
+                    named_tensors(response) if isinstance(response, InferResponse | dict) else None,
+                    status,
+                    (time.perf_counter() - start) * 1000,
+                    getattr(body, "id", None) or (headers or {}).get("x-request-id") or new_id(),
+                    endpoint=self.component,
                 )

@@ -68,11 +68,12 @@ class ArtifactPredictor(LoggedModel, kserve.Model):
             return payload
         request = v2.require_v2(payload)
         joined = await self.join(self.name, request)
-        # the log row holds what the model was given (the drift monitor compares those
-        # columns with the training reference) and who asked (the key, pseudonymised)
-        key = self.join.assembly.key
-        asked = {k: v for k, v in named_tensors(request).items() if k == key}
-        setattr(request, LOGGED_INPUTS, {**named_tensors(joined), **asked})
+        if self.prediction_logger is not None:
+            # the log row holds what the model was given (the drift monitor compares those
+            # columns with the training reference) and who asked (the key, pseudonymised)
+            key = self.join.assembly.key
+            asked = {k: v for k, v in named_tensors(request).items() if k == key}
+            setattr(request, LOGGED_INPUTS, {**named_tensors(joined), **asked})
         return joined
 
     def setup(self, manifest: Manifest) -> None:

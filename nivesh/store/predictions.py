@@ -617,12 +617,19 @@ def wire_tensors(tensors: Any) -> tuple[Any, int]:
     return data, 64 + len(data)
 
 
+def wired(inputs: Any, outputs: Any) -> tuple[Any, Any, int]:
+    """A record's tensors as they cross to the log writer (wire_tensors), and what the whole
+    record costs queued."""
+    inputs, inputs_size = wire_tensors(inputs)
+    outputs, outputs_size = wire_tensors(outputs)
+    return inputs, outputs, inputs_size + outputs_size + RECORD_OVERHEAD_BYTES
+
+
 def to_wire(record: PredictionRecord) -> int:
-    """Encode the record's tensors for the pipe to the log writer (wire_tensors), in place:
-    the record is the log's once logged. Returns what it costs queued."""
-    record.inputs, inputs_size = wire_tensors(record.inputs)
-    record.outputs, outputs_size = wire_tensors(record.outputs)
-    return inputs_size + outputs_size + RECORD_OVERHEAD_BYTES
+    """Encode the record's tensors for the pipe to the log writer (`wired`), in place, as the
+    serving process sends them (tests and callers holding a record). Returns what it costs queued."""
+    record.inputs, record.outputs, size = wired(record.inputs, record.outputs)
+    return size
 
 
 def report_loss(total: int, n: int, why: str) -> None:

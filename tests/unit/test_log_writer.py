@@ -15,12 +15,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nivesh.store import schema
-from nivesh.store.log_writer import LogWriterProcess, WriterConfig, _unwire, _wire
+from nivesh.store.log_writer import LogWriterProcess, WriterConfig, _unwire
 from nivesh.store.predictions import PredictionRecord, PredictionStore
 from nivesh.store.tables import engine_for
 
@@ -119,16 +120,40 @@ def test_a_server_killed_without_closing_still_gets_its_records_written(tmp_path
     assert PredictionStore(config.store_url).count() == 120
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.datetimes(timezones=st.one_of(st.none(), st.timezones())))
-def test_a_record_crosses_the_pipe_with_its_time_to_the_microsecond(at: datetime) -> None:
-    """created_at crosses as microseconds since the epoch (a datetime was most of a record's
-    pickling); a naive time is taken as UTC, as the store takes it."""
-    record = _record(1)
-    record.created_at = at
-    back = _unwire(pickle.loads(pickle.dumps(_wire(record))))
-    assert back.created_at == (at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC))
-    assert back.created_at.tzinfo is UTC and back.request_id == "r1" and back.inputs == record.inputs
+def test_a_record_crosses_the_pipe_whole_with_its_time_to_the_microsecond(tmp_path: Path) -> None:
+    """What the serving loop queues (log_call: fields, not a record) is the record the writer
+    makes again, every field in its place; created_at crosses as microseconds since the epoch
+    (a datetime was most of a record's pickling), a naive time taken as UTC, as the store takes it."""
+    writer = LogWriterProcess(WriterConfig(**{**_config(tmp_path).__dict__, "flush_s": 3600.0}))
+
+    def crossed() -> PredictionRecord:
+        fields, _size = writer.pending.pop()
+        return _unwire(pickle.loads(pickle.dumps(fields)))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.datetimes(timezones=st.one_of(st.none(), st.timezones())))
+    def each(at: datetime) -> None:
+        record = _record(1)
+        record.created_at = at
+        writer.log(record)
+        back = crossed()
+        assert back.created_at == (at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC))
+        assert back.created_at.tzinfo is UTC and back.request_id == "r1" and back.inputs == orjson.dumps(record.inputs)
+
+    try:
+        each()
+        every = PredictionRecord("m", "v", "c", {"i": [1]}, {"o": ["x"]}, 201, 2.5, "id", "src", "ns", "ep")
+        writer.log(every)
+        back = crossed()
+        assert (back.inputs, back.outputs) == (b'{"i":[1]}', b'{"o":["x"]}')  # as the serving process sends them
+        assert back.__dict__ == {**every.__dict__, "inputs": back.inputs, "outputs": back.outputs}
+        before = time.time()
+        writer.log_call("m", "v", "c", {"i": [1]}, {"o": ["x"]}, 201, 2.5, "id", "src", "ns", "ep")  # made now
+        made = crossed()
+        assert before - 0.001 <= made.created_at.timestamp() <= time.time() + 0.001
+        assert made.__dict__ == {**back.__dict__, "created_at": made.created_at}
+    finally:
+        writer.close()
 
 
 def test_a_record_whose_tensors_cannot_cross_the_pipe_is_stored_with_a_marker(tmp_path: Path) -> None:
