@@ -33,7 +33,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,6 +43,7 @@ from nivesh.store.journal import Journal
 from nivesh.store.predictions import (
     CLOSE_BUDGET_S,
     LOGGER_NICENESS,
+    Fields,
     LogCounts,
     PredictionLogger,
     PredictionRecord,
@@ -54,12 +54,10 @@ from nivesh.store.predictions import (
 
 log = logging.getLogger(__name__)
 
-# A frame: its length, then a pickled list of (a record as `log_call` queues it, its size).
+# A frame: its length, then a pickled list of (a record's `Fields`, its size).
 _LENGTH = struct.Struct(">I")
 _FIELDS = tuple(f.name for f in dataclasses.fields(PredictionRecord))
-_INPUTS, _OUTPUTS, _CREATED_AT = (_FIELDS.index(name) for name in ("inputs", "outputs", "created_at"))
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+_INPUTS, _OUTPUTS = _FIELDS.index("inputs"), _FIELDS.index("outputs")
 # A pipe this large holds a few batches, so the server's sender rarely waits on the child.
 PIPE_BYTES = 2**20
 # How often the child reports its counts when no records arrive.
@@ -98,7 +96,7 @@ class LogWriterProcess:
 
     def __init__(self, config: WriterConfig) -> None:
         self.config = config
-        self.pending: collections.deque[tuple[tuple[Any, ...], int]] = collections.deque()
+        self.pending: collections.deque[tuple[Fields, int]] = collections.deque()
         self.added_bytes = 0  # the serving thread's counter; the sender's is taken_bytes
         self.taken_bytes = 0
         self.lost = 0  # records this side lost: its queue full, or a child that died holding them
@@ -116,9 +114,9 @@ class LogWriterProcess:
 
     def log(self, record: PredictionRecord) -> None:
         """Queue a record (what `log_call` queues, from a record someone made already)."""
-        r = record
-        fields = (r.model, r.version, r.component, r.inputs, r.outputs, r.status_code, r.latency_ms, r.request_id)
-        self.log_call(*fields, r.ce_source, r.namespace, r.endpoint, _micros(r.created_at))
+        fields = record.fields()
+        inputs, outputs, size = wired(fields[_INPUTS], fields[_OUTPUTS])
+        self._queue((*fields[:_INPUTS], inputs, outputs, *fields[_OUTPUTS + 1 :]), size)
 
     def log_call(
         self,
@@ -133,21 +131,21 @@ class LogWriterProcess:
         ce_source: str = "",
         namespace: str | None = None,
         endpoint: str | None = None,
-        created_us: int | None = None,
     ) -> None:
-        """Queue the record these fields make (PredictionRecord's, in its order; `created_us`:
-        microseconds since the epoch, now by default) as it crosses the pipe, without making
-        the record. On the serving loop, which calls this once a request: making a
-        PredictionRecord, its datetime and then its tuple cost 4.4-6.0 µs a request where
-        this takes 2.4 (timeit, a credit-risk request, tensors encoded in both)."""
+        """Queue the record these fields make (PredictionRecord's, made now) as the log's queues
+        hold it (`Fields`), without making the record. The serving loop calls this once a
+        request: making a PredictionRecord, its datetime and then its tuple cost 4.4-6.0 µs a
+        request where this takes 2.0-2.4 (timeit, a credit-risk request, tensors encoded in both)."""
         inputs, outputs, size = wired(inputs, outputs)
+        values = (model, version, component, inputs, outputs, status_code, latency_ms, request_id)
+        self._queue((*values, ce_source, namespace, endpoint, time.time_ns() // 1000), size)
+
+    def _queue(self, fields: Fields, size: int) -> None:
         if self.added_bytes - self.taken_bytes + size > self.config.max_pending_bytes:
             self._lose(1, "the queue is full")
             return
         self.added_bytes += size
-        at = time.time_ns() // 1000 if created_us is None else created_us
-        fields = (model, version, component, inputs, outputs, status_code, latency_ms)
-        self.pending.append(((*fields, request_id, ce_source, namespace, endpoint, at), size))
+        self.pending.append((fields, size))
 
     @property
     def counts(self) -> LogCounts:
@@ -228,7 +226,7 @@ class LogWriterProcess:
         if not self.pending:
             return
         # (record, its size): the child bounds its queue with the size measured here
-        records: list[tuple[tuple[Any, ...], int]] = []
+        records: list[tuple[Fields, int]] = []
         while self.pending:
             records.append(self.pending.popleft())
         self.taken_bytes += sum(size for _, size in records)
@@ -263,20 +261,6 @@ class LogWriterProcess:
             self._start_child()
         except OSError as exc:
             log.error("prediction log writer could not start (%s)", type(exc).__name__)
-
-
-def _micros(at: datetime) -> int:
-    """A record's time as it crosses the pipe: microseconds since the epoch, a naive time taken
-    as UTC. Pickling a datetime took 0.5 µs on a warm cache and 2-4 µs on the sender thread's
-    cold one, where the rest of a record took under one."""
-    return ((at if at.tzinfo else at.replace(tzinfo=UTC)) - _EPOCH) // _MICROSECOND
-
-
-def _unwire(fields: tuple[Any, ...]) -> PredictionRecord:
-    """The record `log_call` queued, created_at in UTC."""
-    values = list(fields)
-    values[_CREATED_AT] = _EPOCH + values[_CREATED_AT] * _MICROSECOND
-    return PredictionRecord(*values)
 
 
 def _picklable(fields: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -357,7 +341,7 @@ def main() -> None:
             ready, _, _ = select.select([fd], [], [], STATUS_S)
             if ready:
                 for fields, size in _read_frame(fd):
-                    logger.log(_unwire(fields), size)
+                    logger.log_fields(fields, size)
             if time.monotonic() - last >= STATUS_S:
                 _report(logger)
                 last = time.monotonic()
