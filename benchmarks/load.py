@@ -347,9 +347,8 @@ def main() -> None:
             started.append(start_predictor(CREDIT_RISK, model_dir, port, logs, env, feature_join, count))
             return started[-1]
 
-        # the a_ trio started alike: the predictor behind the transformer also serves the b_
-        # turns, and measured as a_predictor it was slower than a_predictor_again in 7 of 9
-        # rounds (stop 37), a difference that fell on the log's cost as well
+        # the a_ trio started alike, so that only the log differs: the predictor behind the
+        # transformer also serves the b_ turns (stop 37: the control leaned the same way after)
         logged, again = predictor(None, False), predictor(None, False)
         bare, one_bare = predictor(NO_LOG, False), predictor(NO_LOG, True)
         single, one_single = predictor(None, False, 1), predictor(None, True, 1)
